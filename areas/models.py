@@ -1,0 +1,266 @@
+"""Areas, agencies, the people in them, the bodies that meet, and the office calendar.
+
+All of it is data: another city loads its own districts and agencies from a file
+(`manage.py seed_demo --file ...`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Field(models.Model):
+    """A field of work (分野): 高齢, 障がい, 子ども, 生活困窮 …"""
+
+    code = models.SlugField("コード", max_length=40, unique=True)
+    name = models.CharField("分野", max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField("並び順", default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = verbose_name_plural = "分野"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AreaQuerySet(models.QuerySet["Area"]):
+    def districts(self) -> AreaQuerySet:
+        return self.filter(layer=Area.Layer.DISTRICT)
+
+
+class Area(models.Model):
+    class Layer(models.IntegerChoices):
+        CITY = 1, "第1層 市域"
+        DISTRICT = 2, "第2層 中学校区域"
+
+    code = models.SlugField("コード", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=60)
+    layer = models.PositiveSmallIntegerField("層", choices=Layer.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上位の区域", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    school_name = models.CharField("中学校", max_length=60, blank=True)
+    order = models.PositiveSmallIntegerField("並び順", default=0)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["layer", "order", "id"]
+        verbose_name = verbose_name_plural = "区域"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(layer=1) & Q(parent__isnull=True))
+                | (Q(layer=2) & Q(parent__isnull=False)),
+                name="area_layer_parent",
+                violation_error_message="第2層の区域には上位の市域が必要です（第1層には不要です）。",
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="area_unique_name_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyQuerySet(models.QuerySet["Agency"]):
+    def active(self) -> AgencyQuerySet:
+        return self.filter(is_active=True)
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "庁内（本庁の課・室）"
+        BRANCH = "branch", "庁内（支所）"
+        OUTSIDE = "outside", "庁外の機関"
+
+    code = models.SlugField("コード", max_length=40, unique=True)
+    name = models.CharField("機関名", max_length=100, unique=True)
+    kind = models.CharField("種別", max_length=20, choices=Kind.choices)
+    fields = models.ManyToManyField(Field, verbose_name="分野", blank=True, related_name="agencies")
+    districts = models.ManyToManyField(
+        Area, verbose_name="担当区域", blank=True, related_name="agencies",
+        limit_choices_to={"layer": Area.Layer.DISTRICT},
+    )
+    is_coordination_office = models.BooleanField(
+        "連携の調整役（くらし連携支援室など）", default=False,
+        help_text="市全体の相談を見渡し、督促の最終段階を受け取ります。",
+    )
+    is_active = models.BooleanField("有効", default=True)
+    email = models.EmailField("代表メール", blank=True)
+    phone = models.CharField("電話", max_length=30, blank=True)
+    ack_business_days = models.PositiveSmallIntegerField(
+        "受理期限（開庁日数）", null=True, blank=True, help_text="空欄なら市の既定値"
+    )
+    follow_up_business_days = models.PositiveSmallIntegerField(
+        "経過報告期限（開庁日数）", null=True, blank=True, help_text="空欄なら市の既定値"
+    )
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = verbose_name_plural = "機関"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ack_business_days__isnull=True) | Q(ack_business_days__gte=1),
+                name="agency_ack_days_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_business_days__isnull=True)
+                | Q(follow_up_business_days__gte=1),
+                name="agency_follow_up_days_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ack_days(self) -> int:
+        return self.ack_business_days or settings.ACK_BUSINESS_DAYS
+
+    def follow_up_days(self) -> int:
+        return self.follow_up_business_days or settings.FOLLOW_UP_BUSINESS_DAYS
+
+
+class Role(models.TextChoices):
+    COUNTER = "counter", "受付"
+    STAFF = "staff", "職員"
+    SUPERVISOR = "supervisor", "責任者"
+    COORDINATOR = "coordinator", "コーディネーター"
+    ADMIN = "admin", "管理者"
+
+
+# Roles that work on consultations and sheets. Admin manages rosters only and, by design,
+# does not read case contents unless the same user also holds one of these.
+CASE_ROLES = (Role.COUNTER, Role.STAFF, Role.SUPERVISOR, Role.COORDINATOR)
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(is_active=True, agency__is_active=True, user__is_active=True)
+
+    def of(self, user: AbstractBaseUser | AnonymousUser) -> MembershipQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.active().filter(user=user)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="職員", on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name="機関", on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField("役割", max_length=20, choices=Role.choices)
+    position = models.CharField(
+        "職種・立場", max_length=60, blank=True, help_text="保健師、生活支援コーディネーターなど"
+    )
+    is_active = models.BooleanField("有効", default=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__name", "user__last_name", "user__first_name", "user__username"]
+        verbose_name = verbose_name_plural = "所属"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"], name="membership_unique_role",
+                violation_error_message="同じ職員が同じ機関で同じ役割をすでに持っています。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{display_name(self.user)}（{self.agency} / {self.get_role_display()}）"
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    full = f"{getattr(user, 'last_name', '')} {getattr(user, 'first_name', '')}".strip()
+    return full or user.get_username()
+
+
+class Body(models.Model):
+    """A body that meets: a district's くらし連携会議, city-level meetings, 支援会議 …"""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", "くらし連携会議"
+        CITY = "city", "地域生活つむぎあい会議"
+        INTERNAL = "internal", "庁内連携つむぎあい会議"
+        SUPPORT = "support", "支援会議（社会福祉法第106条の6）"
+        SAFETY_NET = "safety_net", "セーフティネット連絡会"
+        OTHER = "other", "その他"
+
+    code = models.SlugField("コード", max_length=40, unique=True)
+    name = models.CharField("会議体", max_length=100, unique=True)
+    kind = models.CharField("種別", max_length=20, choices=Kind.choices)
+    area = models.ForeignKey(
+        Area, verbose_name="区域", on_delete=models.PROTECT, related_name="bodies"
+    )
+    description = models.TextField("説明", blank=True)
+
+    class Meta:
+        ordering = ["area__layer", "area__order", "kind", "name"]
+        verbose_name = verbose_name_plural = "会議体"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_confidential(self) -> bool:
+        # 支援会議 members are bound to confidentiality by law, so cases may be shared there
+        # without consent; everyone else sees masked cases.
+        return self.kind == self.Kind.SUPPORT
+
+
+class RosterEntry(models.Model):
+    body = models.ForeignKey(
+        Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="roster"
+    )
+    membership = models.ForeignKey(
+        Membership, verbose_name="構成員", on_delete=models.PROTECT, related_name="roster_entries"
+    )
+    title = models.CharField("会議での立場", max_length=60, blank=True, help_text="委員長、委員など")
+
+    class Meta:
+        ordering = ["body", "membership__agency__name"]
+        verbose_name = verbose_name_plural = "会議体の構成員"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "membership"], name="roster_unique_member",
+                violation_error_message="この方はすでにこの会議体の構成員です。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body}: {self.membership}"
+
+
+class ClosureQuerySet(models.QuerySet["Closure"]):
+    def dates(self) -> frozenset[date]:
+        return frozenset(self.values_list("date", flat=True))
+
+
+class Closure(models.Model):
+    """A day the offices are closed beyond holidays and 12/29–1/3 (e.g. a disaster)."""
+
+    date = models.DateField("閉庁日", unique=True)
+    reason = models.CharField("理由", max_length=100)
+
+    objects = ClosureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = verbose_name_plural = "臨時の閉庁日"
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}"

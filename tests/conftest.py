@@ -1,0 +1,92 @@
+"""The one world every test starts from (STYLE.md).
+
+alice works at agency A (社会福祉課 くらし連携支援室's neighbour: 朽木支所), owns the case;
+bob works at agency B (地域包括支援センター) and receives the sheet;
+charlie works at agency C (働き暮らし応援センター) and must never see either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+
+from areas.models import Agency, Area, Field, Membership, Role
+
+User = get_user_model()
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, last_name: str = "", first_name: str = "", **extra: object) -> AbstractUser:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, last_name=last_name, first_name=first_name,
+        email=f"{username}@example.jp", **extra,
+    )
+    return user
+
+
+def make_member(user: AbstractUser, agency: Agency, role: str = Role.STAFF, position: str = "") -> Membership:
+    return Membership.objects.create(user=user, agency=agency, role=role, position=position)
+
+
+@dataclass
+class World:
+    city: Area
+    kutsuki: Area
+    imazu: Area
+    fields: dict[str, Field]
+    office: Agency  # くらし連携支援室 (coordination office)
+    a: Agency
+    b: Agency
+    c: Agency
+    alice: AbstractUser
+    bob: AbstractUser
+    charlie: AbstractUser
+    bob_boss: AbstractUser
+    coordinator: AbstractUser
+    admin: AbstractUser
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    city = Area.objects.create(code="takashima", name="高島市", layer=Area.Layer.CITY)
+    kutsuki = Area.objects.create(
+        code="kutsuki", name="朽木", layer=Area.Layer.DISTRICT, parent=city, school_name="朽木中学校"
+    )
+    imazu = Area.objects.create(
+        code="imazu", name="今津", layer=Area.Layer.DISTRICT, parent=city, school_name="今津中学校"
+    )
+    fields = {
+        code: Field.objects.create(code=code, name=name, order=i)
+        for i, (code, name) in enumerate(
+            [("elderly", "高齢"), ("disability", "障がい"), ("children", "子ども"),
+             ("poverty", "生活困窮"), ("health", "健康・医療")]
+        )
+    }
+    office = Agency.objects.create(
+        code="kurashi", name="くらし連携支援室", kind=Agency.Kind.DEPARTMENT,
+        is_coordination_office=True,
+    )
+    a = Agency.objects.create(code="kutsuki-branch", name="朽木支所", kind=Agency.Kind.BRANCH)
+    a.districts.add(kutsuki)
+    b = Agency.objects.create(code="houkatsu", name="地域包括支援センター", kind=Agency.Kind.OUTSIDE)
+    b.districts.add(kutsuki, imazu)
+    b.fields.add(fields["elderly"])
+    c = Agency.objects.create(code="hataraki", name="働き暮らし応援センター", kind=Agency.Kind.OUTSIDE)
+    c.districts.add(imazu)
+    alice = make_user("alice", "安藤", "亜紀")
+    bob = make_user("bob", "坂東", "勉")
+    charlie = make_user("charlie", "千葉", "千尋")
+    bob_boss = make_user("bob_boss", "馬場", "文雄")
+    coordinator = make_user("coord", "小山", "恵")
+    admin = make_user("admin", "管理", "太郎")
+    make_member(alice, a, Role.COUNTER, "支所福祉窓口担当")
+    make_member(bob, b, Role.STAFF, "社会福祉士")
+    make_member(bob_boss, b, Role.SUPERVISOR, "センター長")
+    make_member(charlie, c, Role.STAFF)
+    make_member(coordinator, office, Role.COORDINATOR, "相談支援包括化推進員")
+    make_member(admin, office, Role.ADMIN)
+    return World(city, kutsuki, imazu, fields, office, a, b, c, alice, bob, charlie, bob_boss,
+                 coordinator, admin)

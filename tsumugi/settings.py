@@ -1,0 +1,293 @@
+"""tsumugi settings, read from environment variables.
+
+With no variables at all the app runs embedded: SQLite in ./var and a Celery broker on the local
+filesystem, so a new user needs nothing but Python. Production sets TSUMUGI_PRODUCTION=1,
+DATABASE_URL and CELERY_BROKER_URL (see docker-compose.yml).
+"""
+
+import os
+from datetime import time
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_time(name: str, default: str) -> time:
+    raw = env_str(name, default)
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time like 17:15, got {raw!r}") from None
+
+
+PRODUCTION = env_bool("TSUMUGI_PRODUCTION", False)
+DEBUG = env_bool("TSUMUGI_DEBUG", not PRODUCTION)
+VAR_DIR = Path(env_str("TSUMUGI_VAR_DIR", str(BASE_DIR / "var")))
+
+SECRET_KEY = env_str("TSUMUGI_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("TSUMUGI_SECRET_KEY must be set when TSUMUGI_PRODUCTION=1")
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production-tsumugi-0123456789abcdef"
+
+ALLOWED_HOSTS = [h for h in env_str("TSUMUGI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in env_str("TSUMUGI_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+SITE_URL = env_str("TSUMUGI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "axes",
+    "areas",
+    "cases",
+    "sheets",
+    "meetings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "tsumugi.middleware.IdleTimeoutMiddleware",
+    "tsumugi.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "tsumugi.urls"
+WSGI_APPLICATION = "tsumugi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "tsumugi.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    if not DATABASE_URL.startswith(("postgres://", "postgresql://", "sqlite:///")):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// or sqlite:///, got {DATABASE_URL!r}"
+        )
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "tsumugi.sqlite3",
+            # WAL lets the web process read while the reminder worker writes.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth and security ----------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Five failures in a row lock the username+IP pair; the sixth attempt is refused.
+AXES_FAILURE_LIMIT = env_int("TSUMUGI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("TSUMUGI_LOGIN_COOLOFF_MINUTES", 30, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("TSUMUGI_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("TSUMUGI_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("TSUMUGI_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- language and time ----------------------------------------------------------------------
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語")]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# A consultation summary is prose, not a document store: anything larger is refused.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+TEXT_FIELD_MAX_CHARS = env_int("TSUMUGI_TEXT_MAX_CHARS", 10_000, minimum=100)
+
+# --- business calendar and deadlines --------------------------------------------------------
+BUSINESS_DAY_OPENS = env_time("TSUMUGI_BUSINESS_DAY_OPENS", "08:30")
+BUSINESS_DAY_ENDS = env_time("TSUMUGI_BUSINESS_DAY_ENDS", "17:15")
+ACK_BUSINESS_DAYS = env_int("TSUMUGI_ACK_BUSINESS_DAYS", 2, minimum=1)
+FOLLOW_UP_BUSINESS_DAYS = env_int("TSUMUGI_FOLLOW_UP_BUSINESS_DAYS", 10, minimum=1)
+HOLDING_FLAG_BUSINESS_DAYS = env_int("TSUMUGI_HOLDING_FLAG_BUSINESS_DAYS", 5, minimum=1)
+SILENT_SHEET_BUSINESS_DAYS = env_int("TSUMUGI_SILENT_SHEET_BUSINESS_DAYS", 10, minimum=1)
+# Escalation ladder: business days after the due time for steps 2 and 3.
+ESCALATE_SUPERVISORS_AFTER_DAYS = env_int("TSUMUGI_ESCALATE_SUPERVISORS_DAYS", 1, minimum=1)
+ESCALATE_COORDINATORS_AFTER_DAYS = env_int("TSUMUGI_ESCALATE_COORDINATORS_DAYS", 3, minimum=1)
+
+# --- mail -----------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("TSUMUGI_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env_str("TSUMUGI_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TSUMUGI_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("TSUMUGI_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TSUMUGI_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TSUMUGI_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("TSUMUGI_FROM_EMAIL", "tsumugi@localhost")
+
+# --- celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://", "memory://")):
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_URL must be filesystem://, memory:// or redis://, got {CELERY_BROKER_URL!r}"
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+    }
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "send-due-reminders": {
+        "task": "sheets.tasks.send_due_reminders_task",
+        "schedule": env_int("TSUMUGI_REMINDER_SWEEP_SECONDS", 60, minimum=1),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("TSUMUGI_LOG_LEVEL", "WARNING")},
+}

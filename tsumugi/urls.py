@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from areas import views as area_views
+
+admin.site.site_header = "つむぎ 管理サイト"
+admin.site.site_title = "つむぎ"
+
+urlpatterns = [
+    path("", area_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("areas.urls")),
+    path("django-admin/", admin.site.urls),
+]
