@@ -1,1 +1,345 @@
-from django.db import models  # noqa: F401
+"""Consultations (Case), the people concerned, issue tags, the timeline and the access log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from areas.models import Agency, Area, Body, Field, RosterEntry
+from areas.scope import scope_of
+from tsumugi.lib.dates import fiscal_year, local_date, wareki_fiscal_year
+from tsumugi.lib.text import search_key
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class CaseError(Exception):
+    """An illegal move on a case; the message is shown to the user as is."""
+
+
+class IssueTag(models.Model):
+    code = models.SlugField("コード", max_length=40, unique=True)
+    name = models.CharField("課題", max_length=40, unique=True)
+    field = models.ForeignKey(
+        Field, verbose_name="分野", on_delete=models.PROTECT, related_name="tags"
+    )
+    order = models.PositiveSmallIntegerField("並び順", default=0)
+    is_active = models.BooleanField("有効", default=True)
+
+    class Meta:
+        ordering = ["field__order", "order", "id"]
+        verbose_name = verbose_name_plural = "課題タグ"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", "窓口"
+    PHONE = "phone", "電話"
+    VISIT = "visit", "訪問"
+    OUTREACH = "outreach", "出前相談"
+    MINSEI = "minsei", "民生委員経由"
+    AGENCY = "agency", "関係機関から"
+    OTHER = "other", "その他"
+
+
+class Basis(models.TextChoices):
+    CONSENT = "consent", "本人同意"
+    SUPPORT_MEETING = "support_meeting", "支援会議（社会福祉法第106条の6）"
+    EMERGENCY = "emergency", "緊急（生命・身体の保護）"
+    NONE = "none", "同意なし（匿名でのみ共有）"
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: AnyUser) -> CaseQuerySet:
+        """The one choke point: cases of my agencies, cases of sheets to or from my agencies,
+        and, for coordinators, the cases of their districts."""
+        from sheets.models import Sheet
+
+        scope = scope_of(user)
+        if not scope.agency_ids:
+            return self.none()
+        via_sheet = Sheet.objects.filter(case=OuterRef("pk")).filter(
+            Q(sender_agency_id__in=scope.agency_ids) | Q(receiver_agency_id__in=scope.agency_ids)
+        )
+        return self.filter(
+            Q(agency_id__in=scope.agency_ids)
+            | Q(district_id__in=scope.coordinator_district_ids)
+            | Exists(via_sheet)
+        )
+
+    def open(self) -> CaseQuerySet:
+        return self.filter(status=Case.Status.OPEN)
+
+
+class CaseCounter(models.Model):
+    """The last case serial issued in a fiscal year; incremented under a row lock."""
+
+    fiscal_year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+def next_case_number(year: int) -> tuple[int, str]:
+    with transaction.atomic():
+        CaseCounter.objects.get_or_create(fiscal_year=year)
+        # An UPDATE takes the row lock, so two counters never hand out the same serial.
+        CaseCounter.objects.filter(fiscal_year=year).update(last=F("last") + 1)
+        serial = CaseCounter.objects.get(fiscal_year=year).last
+    return serial, f"{year}-{serial:05d}"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "対応中"
+        CLOSED = "closed", "終結"
+
+    number = models.CharField("相談番号", max_length=20, unique=True, editable=False)
+    fiscal_year = models.PositiveSmallIntegerField("年度", editable=False)
+    serial = models.PositiveIntegerField("連番", editable=False)
+    agency = models.ForeignKey(
+        Agency, verbose_name="受付機関", on_delete=models.PROTECT, related_name="cases"
+    )
+    received_at = models.DateTimeField("受付日時")
+    channel = models.CharField("受付方法", max_length=20, choices=Channel.choices)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="受付者", on_delete=models.PROTECT,
+        related_name="received_cases",
+    )
+    district = models.ForeignKey(
+        Area, verbose_name="地区", on_delete=models.PROTECT, related_name="cases",
+        limit_choices_to={"layer": Area.Layer.DISTRICT},
+    )
+    tags = models.ManyToManyField(IssueTag, verbose_name="課題", related_name="cases", blank=True)
+    summary = models.TextField("相談の概要")
+    basis = models.CharField("情報共有の根拠", max_length=20, choices=Basis.choices)
+    consent_agencies = models.ManyToManyField(
+        Agency, verbose_name="同意を得た共有先", blank=True, related_name="consented_cases"
+    )
+    consent_scope = models.TextField("同意の範囲（共有してよい情報）", blank=True)
+    status = models.CharField(
+        "状態", max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    closed_at = models.DateTimeField("終結日時", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="終結者", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    close_note = models.TextField("終結の理由", blank=True)
+    # Number of distinct fields among the tags, kept on the row so the 抱え込み flag and the
+    # figures need no join over tags.
+    field_count = models.PositiveSmallIntegerField("分野の数", default=0, editable=False)
+    last_activity_at = models.DateTimeField("最終活動日時", editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = verbose_name_plural = "相談"
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "serial"], name="case_unique_serial"),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | Q(status="closed", closed_at__isnull=False),
+                name="case_closed_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "status", "-received_at"], name="case_agency_status"),
+            models.Index(fields=["district", "received_at"], name="case_district_received"),
+            models.Index(fields=["received_at"], name="case_received"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return wareki_fiscal_year(self.fiscal_year)
+
+    def assign_number(self) -> None:
+        self.fiscal_year = fiscal_year(local_date(self.received_at))
+        self.serial, self.number = next_case_number(self.fiscal_year)
+
+    def refresh_field_count(self) -> None:
+        self.field_count = self.tags.values("field").distinct().count()
+        Case.objects.filter(pk=self.pk).update(field_count=self.field_count)
+
+    def covers(self, agency: Agency) -> bool:
+        """Whether the legal basis lets this case's personal details go to `agency`."""
+        if agency.pk == self.agency_id or self.basis == Basis.EMERGENCY:
+            return True
+        if self.basis == Basis.CONSENT:
+            return self.consent_agencies.filter(pk=agency.pk).exists()
+        if self.basis == Basis.SUPPORT_MEETING:
+            return RosterEntry.objects.filter(
+                body__kind=Body.Kind.SUPPORT, membership__agency=agency
+            ).exists()
+        return False
+
+    def shows_personal_details_to(self, user: AnyUser) -> bool:
+        """Names, kana and birth years are shown only where the basis allows: to the
+        receiving counter, to agencies on a non-anonymised sheet, and to coordinators unless
+        the resident gave no basis at all."""
+        from sheets.models import Sheet
+
+        scope = scope_of(user)
+        if self.agency_id in scope.agency_ids:
+            return True
+        if self.basis != Basis.NONE and scope.covers_district(self.district_id):
+            return True
+        return Sheet.objects.filter(case=self, is_anonymised=False).filter(
+            Q(sender_agency_id__in=scope.agency_ids) | Q(receiver_agency_id__in=scope.agency_ids)
+        ).exists()
+
+    def open_sheet_count(self) -> int:
+        from sheets.models import Sheet
+
+        return self.sheets.filter(status__in=Sheet.OPEN_STATUSES).count()
+
+    def close(self, *, by: AbstractBaseUser, note: str, now: datetime | None = None) -> None:
+        now = now or timezone.now()
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=self.pk)
+            if case.status != Case.Status.OPEN:
+                raise CaseError("この相談はすでに終結しています。")
+            if case.open_sheet_count():
+                raise CaseError(
+                    "この相談から出したつむぎあいシートがまだ終わっていません。"
+                    "相手機関の終結または取下げの後に終結できます（丸投げを防ぐため）。"
+                )
+            if not note.strip():
+                raise CaseError("終結の理由を書いてください。")
+            Case.objects.filter(pk=self.pk).update(
+                status=Case.Status.CLOSED, closed_at=now, closed_by=by, close_note=note,
+                last_activity_at=now, version=F("version") + 1,
+            )
+            Event.objects.create(
+                case=self, kind=Event.Kind.CASE_CLOSED, actor=by, at=now, text=note
+            )
+        self.refresh_from_db()
+
+    def touch(self, now: datetime) -> None:
+        Case.objects.filter(pk=self.pk).update(last_activity_at=now)
+
+
+class Person(models.Model):
+    """Someone concerned by the consultation; minimal fields on purpose."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="people")
+    name = models.CharField("氏名", max_length=60)
+    kana = models.CharField("ふりがな", max_length=60, blank=True)
+    birth_year = models.PositiveSmallIntegerField("生まれ年（西暦）", null=True, blank=True)
+    relation = models.CharField("続柄・立場", max_length=30, blank=True, help_text="本人、母、長男など")
+    is_primary = models.BooleanField("相談の中心となる人", default=False)
+    search_key = models.CharField(max_length=130, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        verbose_name = verbose_name_plural = "関係者"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_key = search_key(f"{self.name}|{self.kana}")
+        super().save(*args, **kwargs)
+
+    def age_band(self, today_year: int) -> str:
+        if not self.birth_year:
+            return "年齢不明"
+        return f"{(today_year - self.birth_year) // 10 * 10}代"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs: Any) -> int:
+        raise CaseError("記録は変更できません。")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise CaseError("記録は削除できません。")
+
+
+class Event(models.Model):
+    """One immutable line of a case's timeline: every move of the case and of its sheets."""
+
+    class Kind(models.TextChoices):
+        CASE_OPENED = "case_opened", "相談受付"
+        CASE_EDITED = "case_edited", "相談内容の修正"
+        CASE_CLOSED = "case_closed", "相談の終結"
+        SHEET_SENT = "sheet_sent", "シート送付"
+        ACKNOWLEDGED = "acknowledged", "受理"
+        PROGRESS = "progress", "経過報告"
+        REDIRECTED = "redirected", "転送（つなぎ直し）"
+        WITHDRAWN = "withdrawn", "取下げ"
+        CLOSED = "closed", "終結"
+        REMINDER = "reminder", "督促"
+        ESCALATION = "escalation", "督促（上位へ）"
+        NOTE = "note", "メモ"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    sheet = models.ForeignKey(
+        "sheets.Sheet", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField("種類", max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="実施者", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name="機関", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("日時")
+    text = models.TextField("内容", blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = verbose_name_plural = "経過記録"
+        indexes = [
+            models.Index(fields=["case", "at"], name="event_case_at"),
+            models.Index(fields=["sheet", "at"], name="event_sheet_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise CaseError("記録は変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise CaseError("記録は削除できません。")
+
+
+class Access(models.Model):
+    """Who read which case, when, from where (閲覧記録)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    what = models.CharField("閲覧した画面", max_length=60)
+    at = models.DateTimeField("日時", default=timezone.now)
+    ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = verbose_name_plural = "閲覧記録"
+        indexes = [models.Index(fields=["case", "-at"], name="access_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.user} {self.what}"

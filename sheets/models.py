@@ -1,1 +1,482 @@
-from django.db import models  # noqa: F401
+"""The つむぎあいシート: one hand-off from one agency to another about one case.
+
+Every move is a method here that locks the row, checks the state it starts from, saves, and
+appends an immutable `cases.Event` in the same transaction. Deadlines are business days of the
+office calendar; `next_due_at` is the earliest pending deadline and `remind_at` the reminder
+engine's cursor, both recomputed by every move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from areas.calendar import business_calendar
+from areas.models import Agency
+from areas.scope import scope_of
+from cases.models import Basis, Case, Event
+from tsumugi.lib.dates import local_date
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class SheetError(Exception):
+    """An illegal move on a sheet; the message is shown to the user as is."""
+
+
+class Outcome(models.Model):
+    """How a sheet ended (支援開始, 解決, 他機関へつないだ …): editable data."""
+
+    code = models.SlugField("コード", max_length=40, unique=True)
+    name = models.CharField("結果", max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField("並び順", default=0)
+    is_active = models.BooleanField("有効", default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = verbose_name_plural = "終結の結果"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", "通常"
+    URGENT = "urgent", "至急"
+
+
+class Status(models.TextChoices):
+    SENT = "sent", "受理待ち"
+    ACKNOWLEDGED = "acknowledged", "対応中"
+    REDIRECTED = "redirected", "転送済み"
+    WITHDRAWN = "withdrawn", "取下げ"
+    CLOSED = "closed", "終結"
+
+
+class SheetQuerySet(models.QuerySet["Sheet"]):
+    def visible_to(self, user: AnyUser) -> SheetQuerySet:
+        """The one choke point: sheets to or from my agencies, and for coordinators the
+        sheets of their districts' cases."""
+        scope = scope_of(user)
+        if not scope.agency_ids:
+            return self.none()
+        return self.filter(
+            Q(sender_agency_id__in=scope.agency_ids)
+            | Q(receiver_agency_id__in=scope.agency_ids)
+            | Q(case__district_id__in=scope.coordinator_district_ids)
+        )
+
+    def open(self) -> SheetQuerySet:
+        return self.filter(status__in=Sheet.OPEN_STATUSES)
+
+    def inbox_of(self, agency_ids: Iterable[int]) -> SheetQuerySet:
+        return self.filter(receiver_agency_id__in=list(agency_ids))
+
+    def outbox_of(self, agency_ids: Iterable[int]) -> SheetQuerySet:
+        return self.filter(sender_agency_id__in=list(agency_ids))
+
+    def overdue(self, now: datetime) -> SheetQuerySet:
+        return self.filter(next_due_at__lte=now)
+
+    def due(self, now: datetime) -> SheetQuerySet:
+        """Sheets whose reminder cursor has passed: one range scan of the partial index."""
+        return self.filter(remind_at__lte=now)
+
+
+class Sheet(models.Model):
+    OPEN_STATUSES = (Status.SENT, Status.ACKNOWLEDGED)
+
+    number = models.CharField("シート番号", max_length=30, unique=True, editable=False)
+    case = models.ForeignKey(
+        Case, verbose_name="相談", on_delete=models.PROTECT, related_name="sheets"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="転送元のシート", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    sender_agency = models.ForeignKey(
+        Agency, verbose_name="送付元機関", on_delete=models.PROTECT, related_name="sent_sheets"
+    )
+    liaison = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="連携担当", on_delete=models.PROTECT,
+        related_name="liaison_sheets",
+    )
+    receiver_agency = models.ForeignKey(
+        Agency, verbose_name="送付先機関", on_delete=models.PROTECT,
+        related_name="received_sheets",
+    )
+    status = models.CharField(
+        "状態", max_length=20, choices=Status.choices, default=Status.SENT
+    )
+    urgency = models.CharField(
+        "緊急度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    request = models.TextField("依頼事項")
+    sender_continuing = models.TextField(
+        "当方の継続対応", help_text="送付元が引き続き行うこと（丸投げにしないために）"
+    )
+    shared_info = models.TextField("共有する情報", blank=True)
+    basis = models.CharField("情報共有の根拠", max_length=20, choices=Basis.choices)
+    is_anonymised = models.BooleanField(
+        "匿名シート", default=False,
+        help_text="同意がない、または同意の範囲外の機関へは、氏名などを伏せて送ります。",
+    )
+
+    sent_at = models.DateTimeField("送付日時")
+    ack_due_at = models.DateTimeField("受理期限")
+    acknowledged_at = models.DateTimeField("受理日時", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="受理者", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="担当者", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="assigned_sheets",
+    )
+    roles = models.TextField("役割分担", blank=True)
+    follow_up_due_at = models.DateTimeField("経過報告期限", null=True, blank=True)
+    last_progress_at = models.DateTimeField("最終経過報告", null=True, blank=True)
+    last_event_at = models.DateTimeField("最終記録日時")
+    ended_at = models.DateTimeField("終了日時", null=True, blank=True)
+    outcome = models.ForeignKey(
+        Outcome, verbose_name="結果", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="sheets",
+    )
+    end_note = models.TextField("終了の理由・メモ", blank=True)
+
+    # What people see is ack_due_at / follow_up_due_at; the machine's cursors are these.
+    next_due_at = models.DateTimeField("次の期限", null=True, blank=True, editable=False)
+    remind_at = models.DateTimeField(null=True, blank=True, editable=False)
+    remind_step = models.PositiveSmallIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = SheetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = verbose_name_plural = "つむぎあいシート"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sender_agency=F("receiver_agency")),
+                name="sheet_not_to_self",
+                violation_error_message="送付先に自分の機関は選べません。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(next_due_at=F("ack_due_at")),
+                name="sheet_sent_waits_for_ack",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="acknowledged")
+                | Q(
+                    acknowledged_at__isnull=False,
+                    assignee__isnull=False,
+                    next_due_at=F("follow_up_due_at"),
+                ),
+                name="sheet_acknowledged_has_assignee",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["sent", "acknowledged"])
+                | Q(ended_at__isnull=False, next_due_at__isnull=True, remind_at__isnull=True),
+                name="sheet_ended_has_nothing_to_remind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(outcome__isnull=False),
+                name="sheet_closed_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["receiver_agency", "next_due_at"], name="sheet_inbox",
+                condition=Q(next_due_at__isnull=False),
+            ),
+            models.Index(fields=["receiver_agency", "status", "-sent_at"], name="sheet_in_status"),
+            models.Index(fields=["sender_agency", "status", "-sent_at"], name="sheet_out_status"),
+            models.Index(
+                fields=["remind_at"], name="sheet_remind_at",
+                condition=Q(remind_at__isnull=False),
+            ),
+            models.Index(fields=["case", "sent_at"], name="sheet_case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return self.next_due_at is not None and self.next_due_at <= (now or timezone.now())
+
+    # --- issuing -------------------------------------------------------------------------------
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        case: Case,
+        by: AbstractBaseUser,
+        sender_agency: Agency,
+        receiver_agency: Agency,
+        request: str,
+        sender_continuing: str,
+        shared_info: str = "",
+        urgency: str = Urgency.NORMAL,
+        parent: Sheet | None = None,
+        now: datetime | None = None,
+    ) -> Sheet:
+        now = now or timezone.now()
+        if receiver_agency.pk == sender_agency.pk:
+            raise SheetError("送付先に自分の機関は選べません。")
+        if not receiver_agency.is_active:
+            raise SheetError(f"{receiver_agency.name}は現在受け付けていない機関です。")
+        if not sender_continuing.strip():
+            raise SheetError("当方の継続対応を書いてください（丸投げにしないために）。")
+        if not request.strip():
+            raise SheetError("依頼事項を書いてください。")
+        with transaction.atomic():
+            locked_case = Case.objects.select_for_update().get(pk=case.pk)
+            if locked_case.status != Case.Status.OPEN:
+                raise SheetError("終結した相談からはシートを出せません。")
+            seq = cls.objects.filter(case=case).count() + 1
+            ack_due = cls.ack_due_for(receiver_agency, urgency, now)
+            sheet = cls.objects.create(
+                number=f"{locked_case.number}-{seq:02d}",
+                case=locked_case,
+                parent=parent,
+                sender_agency=sender_agency,
+                liaison=by,
+                receiver_agency=receiver_agency,
+                urgency=urgency,
+                request=request,
+                sender_continuing=sender_continuing,
+                shared_info=shared_info,
+                basis=locked_case.basis,
+                is_anonymised=not locked_case.covers(receiver_agency),
+                sent_at=now,
+                ack_due_at=ack_due,
+                next_due_at=ack_due,
+                remind_at=ack_due,
+                remind_step=1,
+                last_event_at=now,
+            )
+            text = f"{sender_agency.name} → {receiver_agency.name}：{request}"
+            sheet._log(Event.Kind.SHEET_SENT, by, sender_agency, now, text)
+        return sheet
+
+    @staticmethod
+    def ack_due_for(receiver: Agency, urgency: str, now: datetime) -> datetime:
+        calendar = business_calendar()
+        days = 1 if urgency == Urgency.URGENT else receiver.ack_days()
+        return calendar.end_of_day(calendar.add_business_days(local_date(now), days))
+
+    @staticmethod
+    def follow_up_due_for(receiver: Agency, now: datetime) -> datetime:
+        return business_calendar().due_after(now, receiver.follow_up_days())
+
+    # --- moves ---------------------------------------------------------------------------------
+
+    def _lock(self, allowed: Iterable[str], refusal: str) -> Sheet:
+        locked = Sheet.objects.select_for_update().get(pk=self.pk)
+        if locked.status not in allowed:
+            raise SheetError(f"{refusal}（現在の状態: {locked.get_status_display()}）")
+        return locked
+
+    def _require_receiver(self, user: AbstractBaseUser) -> None:
+        if self.receiver_agency_id not in scope_of(user).agency_ids:
+            raise SheetError("この操作は送付先機関の職員だけが行えます。")
+
+    def _require_sender(self, user: AbstractBaseUser) -> None:
+        if self.sender_agency_id not in scope_of(user).agency_ids:
+            raise SheetError("取下げは送付元機関の職員だけが行えます。")
+
+    def _log(
+        self, kind: str, by: AbstractBaseUser | None, agency: Agency | None, now: datetime,
+        text: str,
+    ) -> Event:
+        if agency is not None and agency.pk == self.case.agency_id:
+            # Only the owning counter's own moves count as activity on the case (丸投げ metric).
+            self.case.touch(now)
+        return Event.objects.create(
+            case_id=self.case_id, sheet=self, kind=kind, actor=by, agency=agency, at=now,
+            text=text,
+        )
+
+    def _save_move(self, locked: Sheet, now: datetime, **changes: Any) -> None:
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.last_event_at = now
+        locked.version += 1
+        locked.save()
+        self.refresh_from_db()
+
+    def acknowledge(
+        self, *, by: AbstractBaseUser, assignee: AbstractBaseUser, roles: str,
+        now: datetime | None = None,
+    ) -> None:
+        now = now or timezone.now()
+        self._require_receiver(by)
+        if self.receiver_agency_id not in scope_of(assignee).agency_ids:
+            raise SheetError("担当者は送付先機関の職員から選んでください。")
+        if not roles.strip():
+            raise SheetError("役割分担を書いてください（誰が何をするかをはっきりさせるため）。")
+        with transaction.atomic():
+            locked = self._lock([Status.SENT], "受理できるのは受理待ちのシートだけです。")
+            due = self.follow_up_due_for(locked.receiver_agency, now)
+            self._save_move(
+                locked, now, status=Status.ACKNOWLEDGED, acknowledged_at=now,
+                acknowledged_by=by, assignee=assignee, roles=roles, follow_up_due_at=due,
+                next_due_at=due, remind_at=due, remind_step=1,
+            )
+            name = f"{getattr(assignee, 'last_name', '')} {getattr(assignee, 'first_name', '')}"
+            self._log(
+                Event.Kind.ACKNOWLEDGED, by, self.receiver_agency, now,
+                f"担当者: {name.strip() or assignee.get_username()}\n役割分担: {roles}",
+            )
+
+    def report_progress(self, *, by: AbstractBaseUser, text: str, now: datetime | None = None) -> None:
+        now = now or timezone.now()
+        self._require_receiver(by)
+        if not text.strip():
+            raise SheetError("経過報告の内容を書いてください。")
+        with transaction.atomic():
+            locked = self._lock([Status.ACKNOWLEDGED], "経過報告は受理したシートにだけ書けます。")
+            due = self.follow_up_due_for(locked.receiver_agency, now)
+            self._save_move(
+                locked, now, follow_up_due_at=due, next_due_at=due, remind_at=due,
+                remind_step=1, last_progress_at=now,
+            )
+            self._log(Event.Kind.PROGRESS, by, self.receiver_agency, now, text)
+
+    def close(
+        self, *, by: AbstractBaseUser, outcome: Outcome, note: str, now: datetime | None = None
+    ) -> None:
+        now = now or timezone.now()
+        self._require_receiver(by)
+        if not note.strip():
+            raise SheetError("終結のメモを書いてください。")
+        with transaction.atomic():
+            locked = self._lock([Status.ACKNOWLEDGED], "終結できるのは受理したシートだけです。")
+            self._save_move(
+                locked, now, status=Status.CLOSED, ended_at=now, outcome=outcome,
+                end_note=note, next_due_at=None, remind_at=None, remind_step=0,
+            )
+            self._log(Event.Kind.CLOSED, by, self.receiver_agency, now, f"{outcome.name}：{note}")
+
+    def redirect(
+        self, *, by: AbstractBaseUser, to: Agency, reason: str, now: datetime | None = None
+    ) -> Sheet:
+        """Forward to the right place instead of refusing: a child sheet with fresh deadlines."""
+        now = now or timezone.now()
+        self._require_receiver(by)
+        if not reason.strip():
+            raise SheetError("転送の理由を書いてください。")
+        if to.pk in (self.receiver_agency_id, self.sender_agency_id):
+            raise SheetError("転送先には、送付元・送付先以外の機関を選んでください。")
+        with transaction.atomic():
+            locked = self._lock(self.OPEN_STATUSES, "転送できるのは対応中のシートだけです。")
+            self._save_move(
+                locked, now, status=Status.REDIRECTED, ended_at=now, end_note=reason,
+                next_due_at=None, remind_at=None, remind_step=0,
+            )
+            self._log(
+                Event.Kind.REDIRECTED, by, self.receiver_agency, now, f"{to.name}へ：{reason}"
+            )
+            return Sheet.issue(
+                case=self.case, by=by, sender_agency=self.receiver_agency, receiver_agency=to,
+                request=self.request, sender_continuing=f"（{self.receiver_agency.name}から転送）{reason}",
+                shared_info=self.shared_info, urgency=self.urgency, parent=self, now=now,
+            )
+
+    def withdraw(self, *, by: AbstractBaseUser, reason: str, now: datetime | None = None) -> None:
+        now = now or timezone.now()
+        self._require_sender(by)
+        if not reason.strip():
+            raise SheetError("取下げの理由を書いてください。")
+        with transaction.atomic():
+            locked = self._lock(self.OPEN_STATUSES, "取下げできるのは対応中のシートだけです。")
+            self._save_move(
+                locked, now, status=Status.WITHDRAWN, ended_at=now, end_note=reason,
+                next_due_at=None, remind_at=None, remind_step=0,
+            )
+            self._log(Event.Kind.WITHDRAWN, by, self.sender_agency, now, reason)
+
+
+# --- reminders and notifications (the engine lives in sheets/reminders.py) ---------------------
+
+
+class Reminder(models.Model):
+    """One ladder step sent for one deadline of one item, recorded before anything goes out.
+
+    `subject` names anything with a deadline ("sheet", later "action_item"); the unique
+    constraint is what makes each step happen exactly once per item and deadline.
+    """
+
+    subject = models.CharField("対象の種類", max_length=20)
+    subject_id = models.BigIntegerField("対象のID")
+    deadline = models.DateTimeField("期限")
+    step = models.PositiveSmallIntegerField("段階")
+    created_at = models.DateTimeField("記録日時")
+    emailed_at = models.DateTimeField("メール送信日時", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "督促"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "subject_id", "deadline", "step"], name="reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject}#{self.subject_id} {self.deadline:%Y-%m-%d} 段階{self.step}"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app notice for one user. Titles carry numbers and agency names, never people."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    reminder = models.ForeignKey(
+        Reminder, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    title = models.CharField("件名", max_length=200)
+    url = models.CharField("リンク", max_length=200, blank=True)
+    created_at = models.DateTimeField("日時")
+    read_at = models.DateTimeField("既読日時", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "通知"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder", "user"], name="notification_once_per_reminder",
+                condition=Q(reminder__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"], name="notification_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -90,3 +90,59 @@ def world(db: None) -> World:
     make_member(admin, office, Role.ADMIN)
     return World(city, kutsuki, imazu, fields, office, a, b, c, alice, bob, charlie, bob_boss,
                  coordinator, admin)
+
+
+# --- cases and sheets ------------------------------------------------------------------------
+
+from datetime import datetime  # noqa: E402
+
+from cases.intake import PersonData, open_case  # noqa: E402
+from cases.models import Basis, Case, Channel, IssueTag  # noqa: E402
+from sheets.models import Outcome, Sheet  # noqa: E402
+
+
+def make_tags(world: World) -> dict[str, IssueTag]:
+    spec = [("8050", "8050", "elderly"), ("hikikomori", "ひきこもり", "disability"),
+            ("kaigo", "介護", "elderly"), ("konkyu", "生活困窮", "poverty"),
+            ("young-carer", "ヤングケアラー", "children")]
+    return {
+        code: IssueTag.objects.get_or_create(
+            code=code, defaults={"name": name, "field": world.fields[field]}
+        )[0]
+        for code, name, field in spec
+    }
+
+
+def make_case(
+    world: World, *, basis: str = Basis.CONSENT, tags: tuple[str, ...] = ("8050", "hikikomori"),
+    district: Area | None = None, now: datetime | None = None, by: AbstractUser | None = None,
+    agency: Agency | None = None,
+) -> Case:
+    all_tags = make_tags(world)
+    case = open_case(
+        agency=agency or world.a, by=by or world.alice, district=district or world.kutsuki,
+        channel=Channel.WINDOW, summary="80代の母と50代の長男。長男は10年ほど外出していない。",
+        basis=basis, tags=[all_tags[t] for t in tags],
+        people=[PersonData("山田 花子", "やまだ はなこ", 1944, "本人", True),
+                PersonData("山田 一郎", "やまだ いちろう", 1972, "長男")],
+        consent_agencies=[world.b] if basis == Basis.CONSENT else [],
+        consent_scope="介護と生活の状況" if basis == Basis.CONSENT else "",
+        now=now, received_at=now,
+    )
+    return case
+
+
+def make_sheet(
+    world: World, case: Case | None = None, *, now: datetime | None = None,
+    receiver: Agency | None = None, urgency: str = "normal",
+) -> Sheet:
+    case = case or make_case(world, now=now)
+    return Sheet.issue(
+        case=case, by=world.alice, sender_agency=world.a, receiver_agency=receiver or world.b,
+        request="母の介護保険の申請と、長男への声かけをお願いします。",
+        sender_continuing="支所で月1回の訪問を続けます。", urgency=urgency, now=now,
+    )
+
+
+def outcome(code: str = "support") -> Outcome:
+    return Outcome.objects.get(code=code)
