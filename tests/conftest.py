@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from pytest_django.fixtures import Settings as DjangoSettings
 
 from areas.models import Agency, Area, Field, Membership, Role
 
@@ -146,3 +147,9 @@ def make_sheet(
 
 def outcome(code: str = "support") -> Outcome:
     return Outcome.objects.get(code=code)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings: DjangoSettings) -> None:
+    """PBKDF2 costs ~0.3 s per user; the world makes six. Tests only need a hash that checks."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

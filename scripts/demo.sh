@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install tsumugi, load the Takashima demo data and run it at http://127.0.0.1:8000 on SQLite,
+# with a Celery worker (embedded beat, filesystem:// broker) that sends the reminders.
+# No database or Redis server needed. Stop with Ctrl-C.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+"$ROOT/scripts/install.sh"
+
+PY=.venv/bin/python
+echo "==> Preparing the database (SQLite in var/)"
+$PY manage.py migrate --noinput
+echo "==> Loading the demo data"
+$PY manage.py seed_demo
+
+echo "==> Starting the reminder worker (Celery with embedded beat, no Redis needed)"
+mkdir -p var/log
+.venv/bin/celery -A tsumugi worker -B --loglevel=info --concurrency=1 \
+    >var/log/worker.log 2>&1 &
+WORKER_PID=$!
+
+stop_worker() {
+    if kill -0 "$WORKER_PID" 2>/dev/null; then
+        echo "==> Stopping the reminder worker"
+        kill -TERM "$WORKER_PID" 2>/dev/null || true
+        wait "$WORKER_PID" 2>/dev/null || true
+    fi
+}
+trap stop_worker EXIT
+trap 'exit 130' INT TERM
+
+echo
+echo "tsumugi is running at http://127.0.0.1:8000/"
+echo "Sign in with one of the demo users printed above. Worker log: var/log/worker.log"
+echo "Press Ctrl-C to stop."
+echo
+$PY manage.py runserver 127.0.0.1:8000

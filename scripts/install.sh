@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Create .venv with Python >= 3.12 and install tsumugi's dependencies (and, with --test, the test
+# tools plus Chromium and poppler-utils from Debian for the browser and PDF tests).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+WITH_TEST=0
+for arg in "$@"; do
+    case "$arg" in
+        --test) WITH_TEST=1 ;;
+        *) echo "usage: scripts/install.sh [--test]" >&2; exit 2 ;;
+    esac
+done
+
+install_system_packages() {
+    local missing=()
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+    if [ "${#missing[@]}" -eq 0 ]; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "The tests need these Debian packages: ${missing[*]}." >&2
+        echo "Run as root, or install them first: sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "==> Installing ${missing[*]} (Debian packages) for the browser and PDF tests"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# shellcheck source=scripts/python.sh
+source "$ROOT/scripts/python.sh"
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c \
+    'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+    echo "==> Creating .venv with $("$TSUMUGI_PYTHON" --version) ($TSUMUGI_PYTHON)"
+    rm -rf .venv
+    "$TSUMUGI_PYTHON" -m venv .venv
+fi
+
+# Reinstall only when pyproject.toml (or the wanted extras) changed since the last install.
+extras="main"
+[ "$WITH_TEST" -eq 1 ] && extras="test"
+stamp_file=".venv/.tsumugi-installed-$extras"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$wanted" ]; then
+    echo "==> Python packages are up to date ($extras)"
+else
+    echo "==> Installing Python packages ($extras)"
+    # uv resolves and installs the whole stack in seconds; plain pip takes about half a minute.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
+    # Install the dependencies listed in pyproject.toml (tsumugi itself is run from the checkout).
+    if [ "$WITH_TEST" -eq 1 ]; then
+        .venv/bin/uv pip install --quiet --python .venv/bin/python -r pyproject.toml --extra test
+    else
+        .venv/bin/uv pip install --quiet --python .venv/bin/python -r pyproject.toml
+    fi
+    echo "$wanted" >"$stamp_file"
+fi
+
+if [ "$WITH_TEST" -eq 1 ]; then
+    install_system_packages
+fi
