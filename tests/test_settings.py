@@ -1,0 +1,155 @@
+"""Settings come from the environment; production settings pass Django's deployment checks.
+
+These tests start `manage.py` in a subprocess, because settings are read once at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "TSUMUGI_PRODUCTION": "1",
+    "TSUMUGI_ALLOWED_HOSTS": "tsumugi.example.lg.jp",
+    "TSUMUGI_CSRF_TRUSTED_ORIGINS": "https://tsumugi.example.lg.jp",
+}
+
+
+def secret_key() -> str:
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    return "".join(secrets.choice(alphabet) for _ in range(64))
+
+
+def run_manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TSUMUGI_", "CELERY_", "DJANGO_")) and k != "DATABASE_URL"
+    }
+    clean |= {"TSUMUGI_VAR_DIR": str(tmp_path / "var"), "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def production_settings(tmp_path: Path, **env: str) -> dict[str, object]:
+    names = [
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+        "SESSION_IDLE_TIMEOUT_SECONDS",
+        "ALLOWED_HOSTS",
+    ]
+    code = (
+        "from django.conf import settings; import json; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    )
+    result = run_manage(tmp_path, "shell", "--no-imports", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path: Path) -> None:
+    result = run_manage(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **PRODUCTION_ENV,
+        TSUMUGI_SECRET_KEY=secret_key(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_about_development_settings(tmp_path: Path) -> None:
+    """The test above could pass by not checking at all: show that it does catch insecure ones."""
+    result = run_manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    for warning in ["security.W004", "security.W008", "security.W012", "security.W018"]:
+        assert warning in result.stdout + result.stderr
+
+
+def test_production_turns_on_secure_cookies_hsts_and_ssl_redirect(tmp_path: Path) -> None:
+    values = production_settings(tmp_path, **PRODUCTION_ENV, TSUMUGI_SECRET_KEY=secret_key())
+    assert values["DEBUG"] is False
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_HSTS_SECONDS"] == 31_536_000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SESSION_EXPIRE_AT_BROWSER_CLOSE"] is True
+    assert values["SESSION_IDLE_TIMEOUT_SECONDS"] == 1800
+    assert values["ALLOWED_HOSTS"] == ["tsumugi.example.lg.jp"]
+
+
+def test_with_no_environment_the_app_runs_embedded(tmp_path: Path) -> None:
+    code = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.DEBUG)"
+    )
+    result = run_manage(tmp_path, "shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+    assert (tmp_path / "var" / "broker" / "queue").is_dir()
+
+
+def test_database_url_switches_to_postgresql(tmp_path: Path) -> None:
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['ENGINE'], d['NAME'], d['HOST'])"
+    )
+    result = run_manage(
+        tmp_path,
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DATABASE_URL="postgres://tsumugi:pw@db:5432/tsumugi",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "tsumugi", "db"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TSUMUGI_ACK_BUSINESS_DAYS", "abc", "TSUMUGI_ACK_BUSINESS_DAYS must be an integer"),
+        ("TSUMUGI_ACK_BUSINESS_DAYS", "0", "TSUMUGI_ACK_BUSINESS_DAYS must be at least 1"),
+        ("TSUMUGI_DEBUG", "maybe", "TSUMUGI_DEBUG must be true or false"),
+        ("TSUMUGI_BUSINESS_DAY_ENDS", "5pm", "TSUMUGI_BUSINESS_DAY_ENDS must be a time"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL must start with postgres://"),
+        ("CELERY_BROKER_URL", "amqp://guest@rabbit//", "CELERY_BROKER_URL must be"),
+    ],
+)
+def test_a_bad_value_stops_the_app_at_start_up_with_a_clear_message(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    result = run_manage(tmp_path, "check", **{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run_manage(tmp_path, "check", **PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "TSUMUGI_SECRET_KEY must be set" in result.stderr
