@@ -225,7 +225,8 @@ class Case(models.Model):
                 last_activity_at=now, version=F("version") + 1,
             )
             Event.objects.create(
-                case=self, kind=Event.Kind.CASE_CLOSED, actor=by, at=now, text=note
+                case=self, kind=Event.Kind.CASE_CLOSED, actor=by, agency=self.agency, at=now,
+                text=note,
             )
         self.refresh_from_db()
 
