@@ -1,10 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from .models import Agency, Membership
+from . import csvio
+from .forms import (
+    AgencyForm,
+    AreaForm,
+    BodyForm,
+    ClosureForm,
+    CsvUploadForm,
+    MembershipForm,
+    RosterEntryForm,
+)
+from .models import Agency, Area, Body, Closure, Membership, Role, RosterEntry
 from .scope import scope_of
+
+MEMBERSHIPS_PER_PAGE = 100
+View = Callable[..., HttpResponse]
 
 
 @login_required
@@ -23,8 +48,284 @@ def require_admin(request: HttpRequest) -> None:
         raise PermissionDenied("名簿管理は管理者のみが行えます。")
 
 
-@login_required
+def admin_only(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        require_admin(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def form_page(
+    request: HttpRequest,
+    form_class: type[ModelForm],
+    instance: Any,
+    *,
+    tab: str,
+    title: str,
+    back: str,
+    **form_kwargs: Any,
+) -> HttpResponse:
+    """Create or edit one roster record: GET shows the form, a valid POST saves and goes back."""
+    form = form_class(request.POST or None, instance=instance, **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, f"「{saved}」を保存しました。")
+        return redirect(back)
+    context = {"form": form, "title": title, "roster_tab": tab, "back": reverse(back)}
+    return render(request, "areas/roster_form.html", context)
+
+
+# --- agencies ---------------------------------------------------------------------------------
+
+
+@admin_only
 def agency_list(request: HttpRequest) -> HttpResponse:
-    require_admin(request)
-    agencies = Agency.objects.prefetch_related("fields", "districts")
-    return render(request, "areas/agency_list.html", {"agencies": agencies})
+    agencies = Agency.objects.prefetch_related("fields", "districts").annotate(
+        member_count=Count("memberships", filter=Q(memberships__is_active=True))
+    )
+    return render(
+        request, "areas/agency_list.html", {"agencies": agencies, "roster_tab": "agencies"}
+    )
+
+
+@admin_only
+def agency_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request, AgencyForm, None, tab="agencies", title="機関の登録", back="areas:agency_list"
+    )
+
+
+@admin_only
+def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = get_object_or_404(Agency, pk=pk)
+    return form_page(
+        request,
+        AgencyForm,
+        agency,
+        tab="agencies",
+        title=f"機関の編集: {agency}",
+        back="areas:agency_list",
+    )
+
+
+# --- districts --------------------------------------------------------------------------------
+
+
+@admin_only
+def area_list(request: HttpRequest) -> HttpResponse:
+    areas = Area.objects.select_related("parent").annotate(agency_count=Count("agencies"))
+    return render(request, "areas/area_list.html", {"areas": areas, "roster_tab": "areas"})
+
+
+@admin_only
+def area_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request, AreaForm, None, tab="areas", title="区域の登録", back="areas:area_list"
+    )
+
+
+@admin_only
+def area_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    area = get_object_or_404(Area, pk=pk)
+    return form_page(
+        request, AreaForm, area, tab="areas", title=f"区域の編集: {area}", back="areas:area_list"
+    )
+
+
+# --- memberships ------------------------------------------------------------------------------
+
+
+@admin_only
+def membership_list(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.select_related("user", "agency")
+    agency_id = request.GET.get("agency", "")
+    if agency_id.isdigit():
+        memberships = memberships.filter(agency_id=int(agency_id))
+    query = request.GET.get("q", "").strip()
+    if query:
+        memberships = memberships.filter(
+            Q(user__username__icontains=query)
+            | Q(user__last_name__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(position__icontains=query)
+        )
+    page = Paginator(memberships, MEMBERSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "agencies": Agency.objects.only("id", "name"),
+        "agency_id": agency_id,
+        "query": query,
+        "roster_tab": "memberships",
+    }
+    return render(request, "areas/membership_list.html", context)
+
+
+@admin_only
+def membership_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request,
+        MembershipForm,
+        None,
+        tab="memberships",
+        title="所属の登録",
+        back="areas:membership_list",
+    )
+
+
+@admin_only
+def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user", "agency"), pk=pk)
+    return form_page(
+        request,
+        MembershipForm,
+        membership,
+        tab="memberships",
+        title=f"所属の編集: {membership}",
+        back="areas:membership_list",
+    )
+
+
+# --- bodies and rosters -----------------------------------------------------------------------
+
+
+@admin_only
+def body_list(request: HttpRequest) -> HttpResponse:
+    bodies = Body.objects.select_related("area").annotate(member_count=Count("roster"))
+    return render(request, "areas/body_list.html", {"bodies": bodies, "roster_tab": "bodies"})
+
+
+@admin_only
+def body_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request, BodyForm, None, tab="bodies", title="会議体の登録", back="areas:body_list"
+    )
+
+
+@admin_only
+def body_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    body = get_object_or_404(Body, pk=pk)
+    return form_page(
+        request, BodyForm, body, tab="bodies", title=f"会議体の編集: {body}", back="areas:body_list"
+    )
+
+
+@admin_only
+def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roster of one body; POST adds a member."""
+    body = get_object_or_404(Body.objects.select_related("area"), pk=pk)
+    form = RosterEntryForm(request.POST or None, body=body)
+    if request.method == "POST" and form.is_valid():
+        entry = form.save()
+        messages.success(request, f"{entry.membership}を構成員に加えました。")
+        return redirect("areas:body_detail", pk=body.pk)
+    entries = body.roster.select_related("membership__user", "membership__agency")
+    context = {"body": body, "entries": entries, "form": form, "roster_tab": "bodies"}
+    return render(request, "areas/body_detail.html", context)
+
+
+@require_POST
+@admin_only
+def roster_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    # Leaving a body is the one thing that is really deleted: the roster is who sits there now.
+    entry = get_object_or_404(
+        RosterEntry.objects.select_related("membership__user"), pk=entry_pk, body_id=pk
+    )
+    entry.delete()
+    messages.success(request, f"{entry.membership}を構成員から外しました。")
+    return redirect("areas:body_detail", pk=pk)
+
+
+# --- closures ---------------------------------------------------------------------------------
+
+
+@admin_only
+def closure_list(request: HttpRequest) -> HttpResponse:
+    closures = Closure.objects.all()
+    return render(
+        request, "areas/closure_list.html", {"closures": closures, "roster_tab": "closures"}
+    )
+
+
+@admin_only
+def closure_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request,
+        ClosureForm,
+        None,
+        tab="closures",
+        title="臨時の閉庁日の登録",
+        back="areas:closure_list",
+    )
+
+
+@admin_only
+def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    closure = get_object_or_404(Closure, pk=pk)
+    return form_page(
+        request,
+        ClosureForm,
+        closure,
+        tab="closures",
+        title=f"閉庁日の編集: {closure}",
+        back="areas:closure_list",
+    )
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+CSV_KINDS: dict[str, tuple[str, Callable[[bytes], csvio.ImportResult], Callable[[], bytes]]] = {
+    "agencies": ("機関", csvio.import_agencies, csvio.export_agencies),
+    "memberships": ("所属", csvio.import_memberships, csvio.export_memberships),
+}
+
+
+@admin_only
+def csv_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "areas/csv.html", csv_context())
+
+
+def csv_context(**extra: Any) -> dict[str, Any]:
+    return {
+        "forms": {
+            kind: extra.pop(f"{kind}_form", CsvUploadForm(prefix=kind)) for kind in CSV_KINDS
+        },
+        "agency_columns": csvio.AGENCY_COLUMNS,
+        "membership_columns": csvio.MEMBERSHIP_COLUMNS,
+        "role_choices": Role.choices,
+        "roster_tab": "csv",
+        **extra,
+    }
+
+
+@require_POST
+@admin_only
+def csv_import(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in CSV_KINDS:
+        raise Http404
+    label, importer, _ = CSV_KINDS[kind]
+    form = CsvUploadForm(request.POST, request.FILES, prefix=kind)
+    if not form.is_valid():
+        return render(request, "areas/csv.html", csv_context(**{f"{kind}_form": form}), status=400)
+    result = importer(form.cleaned_data["file"])
+    if not result.ok:
+        context = csv_context(errors=result.errors, error_kind=label)
+        return render(request, "areas/csv.html", context, status=400)
+    messages.success(
+        request,
+        f"{label}のCSVを取り込みました（新規 {result.created} 件、更新 {result.updated} 件、"
+        f"変更なし {result.unchanged} 件）。",
+    )
+    return redirect("areas:csv")
+
+
+@admin_only
+def csv_export(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in CSV_KINDS:
+        raise Http404
+    _, _, exporter = CSV_KINDS[kind]
+    response = HttpResponse(exporter(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tsumugi-{kind}.csv"'
+    return response

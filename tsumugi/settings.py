@@ -293,3 +293,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("TSUMUGI_LOG_LEVEL", "WARNING")},
 }
+
+# --- demo data ------------------------------------------------------------------------------
+# `manage.py seed_demo` runs these loaders in order; each app appends its own (see the command).
+TSUMUGI_DEMO_LOADERS = ["areas.demo.load_city"]

@@ -1,0 +1,261 @@
+"""Roster forms for admins: agencies, districts, memberships, bodies and their rosters, closures.
+
+Layouts live here (crispy), fields are explicit. Model constraints (area layer/parent, unique
+role per agency) are checked by ModelForm's full_clean, so a bad input re-renders with the
+constraint's Japanese message instead of raising IntegrityError.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.db.models import Q
+
+from .models import Agency, Area, Body, Closure, Field, Membership, RosterEntry, display_name
+
+User = get_user_model()
+
+MAX_CSV_BYTES = 10 * 1024 * 1024
+
+
+def _helper(*layout: Any, submit: str = "保存する") -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = True
+    helper.layout = Layout(*layout, Submit("submit", submit, css_class="btn-primary"))
+    return helper
+
+
+class AgencyForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "fields",
+            "districts",
+            "is_coordination_office",
+            "is_active",
+            "email",
+            "phone",
+            "ack_business_days",
+            "follow_up_business_days",
+        ]
+        widgets = {
+            "fields": forms.CheckboxSelectMultiple,
+            "districts": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fields"].queryset = Field.objects.all()
+        self.fields["districts"].queryset = Area.objects.districts()
+        self.fields[
+            "code"
+        ].help_text = "半角英数字とハイフン。CSVの取り込みではこのコードで照合します。"
+        self.fields["is_active"].help_text = "機関は削除せず、無効にします。"
+        self.helper = _helper(
+            Fieldset("基本", "code", "name", "kind", "email", "phone"),
+            Fieldset("担当", Div("fields", css_class="col"), Div("districts", css_class="col")),
+            Fieldset(
+                "連携と期限",
+                "is_coordination_office",
+                "ack_business_days",
+                "follow_up_business_days",
+                "is_active",
+            ),
+        )
+
+
+class AreaForm(forms.ModelForm):
+    class Meta:
+        model = Area
+        fields = ["code", "name", "layer", "parent", "school_name", "order"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Area.objects.filter(layer=Area.Layer.CITY)
+        self.fields["parent"].help_text = "第2層（中学校区域）は市域を選びます。第1層は空欄です。"
+        self.helper = _helper("code", "name", "layer", "parent", "school_name", "order")
+
+
+class MembershipForm(forms.ModelForm):
+    """Edit a membership; on create, either pick an existing user or create the account here."""
+
+    new_username = forms.CharField(label="新しいユーザー名", max_length=150, required=False)
+    new_last_name = forms.CharField(label="姓", max_length=150, required=False)
+    new_first_name = forms.CharField(label="名", max_length=150, required=False)
+    new_email = forms.EmailField(label="メール", required=False)
+    new_password = forms.CharField(
+        label="初期パスワード",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="12文字以上。本人に別の手段で伝え、初回ログイン後に変更してもらいます。",
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["user", "agency", "role", "position", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.creating = self.instance.pk is None
+        user_field = self.fields["user"]
+        assert isinstance(user_field, forms.ModelChoiceField)
+        user_field.queryset = User.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.user_id)
+        ).order_by("username")
+        user_field.label_from_instance = lambda u: f"{display_name(u)}（{u.get_username()}）"
+        self.fields["agency"].queryset = Agency.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.agency_id)
+        )
+        self.fields["is_active"].help_text = "所属は削除せず、無効にします。"
+        if self.creating:
+            user_field.required = False
+            user_field.help_text = "既存の職員を選ぶか、下の欄で新しいアカウントを作ります。"
+            new_user = Fieldset(
+                "新しいアカウント（既存の職員を選ばない場合）",
+                "new_username",
+                "new_last_name",
+                "new_first_name",
+                "new_email",
+                "new_password",
+            )
+            self.helper = _helper("user", new_user, "agency", "role", "position", "is_active")
+        else:
+            for name in (
+                "new_username",
+                "new_last_name",
+                "new_first_name",
+                "new_email",
+                "new_password",
+            ):
+                del self.fields[name]
+            self.helper = _helper("user", "agency", "role", "position", "is_active")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.creating:
+            return cleaned
+        username = (cleaned.get("new_username") or "").strip()
+        if cleaned.get("user") and username:
+            raise forms.ValidationError(
+                "既存の職員を選ぶか新しいユーザー名を入れるか、どちらか一方にしてください。"
+            )
+        if not cleaned.get("user") and not username:
+            self.add_error("user", "職員を選ぶか、新しいユーザー名を入れてください。")
+        if username:
+            self._clean_new_user(cleaned, username)
+        return cleaned
+
+    def _clean_new_user(self, cleaned: dict[str, Any], username: str) -> None:
+        if User.objects.filter(username=username).exists():
+            self.add_error("new_username", f"ユーザー名「{username}」はすでに使われています。")
+            return
+        if not cleaned.get("new_last_name"):
+            self.add_error("new_last_name", "新しいアカウントには姓が必要です。")
+        password = cleaned.get("new_password") or ""
+        if not password:
+            self.add_error("new_password", "新しいアカウントには初期パスワードが必要です。")
+            return
+        candidate = User(
+            username=username,
+            last_name=cleaned.get("new_last_name", ""),
+            first_name=cleaned.get("new_first_name", ""),
+            email=cleaned.get("new_email", ""),
+        )
+        try:
+            validate_password(password, candidate)
+        except forms.ValidationError as error:
+            self.add_error("new_password", error)
+
+    def _post_clean(self) -> None:
+        # The unique (user, agency, role) check needs the user; a new account has none yet.
+        if self.creating and not self.cleaned_data.get("user"):
+            self.instance.agency = self.cleaned_data.get("agency") or self.instance.agency
+            return
+        super()._post_clean()
+
+    @transaction.atomic
+    def save(self, commit: bool = True) -> Membership:
+        if self.creating and not self.cleaned_data.get("user"):
+            user: AbstractUser = User(
+                username=self.cleaned_data["new_username"].strip(),
+                last_name=self.cleaned_data["new_last_name"],
+                first_name=self.cleaned_data["new_first_name"],
+                email=self.cleaned_data["new_email"],
+            )
+            user.set_password(self.cleaned_data["new_password"])
+            user.save()
+            self.instance.user = user
+            self.instance.role = self.cleaned_data["role"]
+            self.instance.position = self.cleaned_data.get("position", "")
+            self.instance.is_active = self.cleaned_data.get("is_active", True)
+        return super().save(commit=commit)
+
+
+class BodyForm(forms.ModelForm):
+    class Meta:
+        model = Body
+        fields = ["code", "name", "kind", "area", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("code", "name", "kind", "area", "description")
+
+
+class RosterEntryForm(forms.ModelForm):
+    class Meta:
+        model = RosterEntry
+        fields = ["membership", "title"]
+
+    def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.body = body
+        membership_field = self.fields["membership"]
+        assert isinstance(membership_field, forms.ModelChoiceField)
+        membership_field.queryset = (
+            Membership.objects.active()
+            .exclude(roster_entries__body=body)
+            .select_related("user", "agency")
+        )
+        # Members already on this body are not offered, so a duplicate cannot be chosen.
+        self.helper = _helper("membership", "title", submit="構成員に加える")
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = Closure
+        fields = ["date", "reason"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("date", "reason")
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSVファイル",
+        help_text="UTF-8（BOMあり・なし）または Shift_JIS（CP932）。1行目は見出し行です。",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("file", submit="取り込む")
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError("ファイルが大きすぎます（10MBまで）。")
+        data: bytes = upload.read()
+        return data
