@@ -1,0 +1,76 @@
+"""Browser tests: pytest-playwright driving Debian's Chromium against Django's live server.
+
+`playwright install` cannot download browsers here, so the Chromium that scripts/install.sh puts at
+/usr/bin/chromium is launched through `executable_path`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from tests.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls there.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists() and not IN_CI:
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason=f"{CHROMIUM} is missing: run scripts/install.sh --test "
+                        "(apt-get install chromium) to run the browser tests"
+                    )
+                )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing; CI must install Chromium (scripts/install.sh --test)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    # Fail fast: every page is served locally, so nothing should take seconds.
+    page.set_default_timeout(10_000)
+    return page
+
+
+def login(page: Page, live_server: LiveServer, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real login form, as a person would."""
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible()

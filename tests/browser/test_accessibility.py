@@ -1,0 +1,44 @@
+"""Accessibility smoke check with axe-core (vendored in axe-playwright-python: no network)."""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+from pytest_django.live_server_helper import LiveServer
+
+from tests.browser.conftest import login
+from tests.conftest import World
+
+
+def serious_violations(page: Page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"])
+        + " "
+        + " | ".join(node["failureSummary"] for node in violation["nodes"])
+        for violation in results.response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_the_login_page_has_no_serious_accessibility_violations(
+    page: Page, live_server: LiveServer, db: None
+) -> None:
+    page.goto(f"{live_server.url}/login/")
+    assert serious_violations(page) == []
+
+
+def test_the_home_page_has_no_serious_accessibility_violations(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    login(page, live_server, "alice")
+    assert serious_violations(page) == []
+
+
+def test_the_roster_pages_have_no_serious_accessibility_violations(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    login(page, live_server, "admin")
+    page.goto(f"{live_server.url}/roster/agencies/")
+    assert serious_violations(page) == []
