@@ -1,0 +1,37 @@
+from datetime import UTC, datetime
+
+import time_machine
+
+from cases.insight import district_figures
+from tests.conftest import World, make_case, make_sheet
+
+MONDAY = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+
+
+def test_district_figures_count_open_cases_by_field_and_sheets_by_status(world: World) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        multi = make_case(world, tags=("8050", "hikikomori", "kaigo"))  # 高齢 ×2 + 障がい
+        make_case(world, tags=("konkyu",))
+        make_case(world, tags=("konkyu",), district=world.imazu)  # another district
+        make_sheet(world, multi)
+    with time_machine.travel(datetime(2026, 6, 10, 1, 0, tzinfo=UTC), tick=False):
+        figures = district_figures(world.kutsuki)
+
+    assert figures["open_cases"] == 2
+    assert figures["multi_field_open_cases"] == 1
+    assert {r["field"]: r["count"] for r in figures["cases_by_field"]} == {
+        "高齢": 1,
+        "障がい": 1,
+        "生活困窮": 1,
+    }
+    by_status = {r["status"]: r["count"] for r in figures["sheets_by_status"]}
+    assert by_status["sent"] == 1
+    assert by_status["closed"] == 0
+    assert figures["open_sheets"] == 1
+    assert figures["overdue_sheets"] == 1  # ack due 6/3 17:15, now 6/10
+
+
+def test_district_figures_take_three_queries(world: World, django_assert_num_queries) -> None:
+    make_sheet(world)
+    with django_assert_num_queries(3):
+        district_figures(world.kutsuki)
