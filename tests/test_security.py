@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
@@ -20,10 +21,13 @@ from django.urls import path
 from django.utils import timezone
 
 from tests.conftest import PASSWORD, World
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 from tsumugi import urls as tsumugi_urls
 
 
-def post_login(client: Client, username: str, password: str) -> object:
+def post_login(client: Client, username: str, password: str) -> TestResponse:
     return client.post("/login/", {"username": username, "password": password})
 
 

@@ -134,7 +134,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "tsumugi.sqlite3",
+            "NAME": str(VAR_DIR / "tsumugi.sqlite3"),
             # WAL lets the web process read while the reminder worker writes.
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
