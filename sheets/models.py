@@ -171,7 +171,10 @@ class Sheet(models.Model):
                 violation_error_message="送付先に自分の機関は選べません。",
             ),
             models.CheckConstraint(
-                condition=~Q(status="sent") | Q(next_due_at=F("ack_due_at")),
+                # `next_due_at IS NOT NULL` matters: in SQL, NULL = x is unknown and a CHECK
+                # passes on unknown, so without it a sheet could wait with no deadline at all.
+                condition=~Q(status="sent")
+                | Q(next_due_at__isnull=False, next_due_at=F("ack_due_at")),
                 name="sheet_sent_waits_for_ack",
             ),
             models.CheckConstraint(
@@ -179,6 +182,7 @@ class Sheet(models.Model):
                 | Q(
                     acknowledged_at__isnull=False,
                     assignee__isnull=False,
+                    next_due_at__isnull=False,
                     next_due_at=F("follow_up_due_at"),
                 ),
                 name="sheet_acknowledged_has_assignee",
@@ -382,6 +386,10 @@ class Sheet(models.Model):
             raise SheetError("転送の理由を書いてください。")
         if to.pk in (self.receiver_agency_id, self.sender_agency_id):
             raise SheetError("転送先には、送付元・送付先以外の機関を選んでください。")
+        if not to.is_active:
+            # Checked before the move: issue() would refuse it too, but only after this
+            # object had been refreshed to the rolled-back "redirected" state.
+            raise SheetError(f"{to.name}は現在受け付けていない機関です。")
         with transaction.atomic():
             locked = self._lock(self.OPEN_STATUSES, "転送できるのは対応中のシートだけです。")
             self._save_move(
@@ -427,6 +435,9 @@ class Reminder(models.Model):
     step = models.PositiveSmallIntegerField("段階")
     created_at = models.DateTimeField("記録日時")
     emailed_at = models.DateTimeField("メール送信日時", null=True, blank=True)
+    # A short lease taken by the mail task before it sends, so a second copy of the task (a
+    # re-delivery or the sweep's re-enqueue) does not send the same mails at the same time.
+    email_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -434,6 +445,13 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["subject", "subject_id", "deadline", "step"], name="reminder_once"
+            ),
+        ]
+        indexes = [
+            # The sweep re-enqueues mails that never went out (broker down, worker killed).
+            models.Index(
+                fields=["created_at"], name="reminder_unsent",
+                condition=Q(emailed_at__isnull=True),
             ),
         ]
 
