@@ -10,15 +10,17 @@ cd "$ROOT"
 "$ROOT/scripts/install.sh"
 
 PY=.venv/bin/python
+PORT="${TSUMUGI_DEMO_PORT:-8000}"
 echo "==> Preparing the database (SQLite in var/)"
 $PY manage.py migrate --noinput
 echo "==> Loading the demo data"
 $PY manage.py seed_demo
 
 echo "==> Starting the reminder worker (Celery with embedded beat, no Redis needed)"
-mkdir -p var/log
+LOG_DIR="${TSUMUGI_VAR_DIR:-var}/log"
+mkdir -p "$LOG_DIR"
 .venv/bin/celery -A tsumugi worker -B --loglevel=info --concurrency=1 \
-    >var/log/worker.log 2>&1 &
+    >"$LOG_DIR/worker.log" 2>&1 &
 WORKER_PID=$!
 
 stop_worker() {
@@ -32,8 +34,8 @@ trap stop_worker EXIT
 trap 'exit 130' INT TERM
 
 echo
-echo "tsumugi is running at http://127.0.0.1:8000/"
-echo "Sign in with one of the demo users printed above. Worker log: var/log/worker.log"
+echo "tsumugi is running at http://127.0.0.1:${PORT}/"
+echo "Sign in with one of the demo users printed above. Worker log: $LOG_DIR/worker.log"
 echo "Press Ctrl-C to stop."
 echo
-$PY manage.py runserver 127.0.0.1:8000
+$PY manage.py runserver "127.0.0.1:${PORT}"
