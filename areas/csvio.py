@@ -115,18 +115,19 @@ def decode(data: bytes) -> str:
     )
 
 
+def needs_guard(text: str) -> bool:
+    """A cell a spreadsheet would run as a formula, or one that only looks already guarded."""
+    return text.startswith(FORMULA_STARTS) or (text.startswith("'") and needs_guard(text[1:]))
+
+
 def unguard(value: str) -> str:
     value = value.strip()
-    if len(value) >= 2 and value[0] == "'" and value[1] in FORMULA_STARTS:
-        return value[1:]
-    return value
+    return value[1:] if value.startswith("'") and needs_guard(value[1:]) else value
 
 
 def guard(value: object) -> str:
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS) or unguard(text) != text.strip():
-        return "'" + text
-    return text
+    return "'" + text if needs_guard(text) else text
 
 
 def read_rows(text: str, columns: list[Column]) -> list[tuple[int, dict[str, str]]]:
