@@ -19,14 +19,30 @@ SENT = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # Thu 10:00 JST
 def test_every_move_appends_one_event_with_actor_agency_and_time(world: World) -> None:
     sheet = make_sheet(world, now=SENT)
     moves = [
-        (lambda t: sheet.acknowledge(by=world.bob, assignee=world.bob, roles="訪問", now=t),
-         Event.Kind.ACKNOWLEDGED, world.bob, world.b),
-        (lambda t: sheet.report_progress(by=world.bob, text="訪問した", now=t),
-         Event.Kind.PROGRESS, world.bob, world.b),
-        (lambda t: sheet.close(by=world.bob, outcome=outcome(), note="完了", now=t),
-         Event.Kind.CLOSED, world.bob, world.b),
-        (lambda t: sheet.case.close(by=world.alice, note="支援につながった", now=t),
-         Event.Kind.CASE_CLOSED, world.alice, world.a),
+        (
+            lambda t: sheet.acknowledge(by=world.bob, assignee=world.bob, roles="訪問", now=t),
+            Event.Kind.ACKNOWLEDGED,
+            world.bob,
+            world.b,
+        ),
+        (
+            lambda t: sheet.report_progress(by=world.bob, text="訪問した", now=t),
+            Event.Kind.PROGRESS,
+            world.bob,
+            world.b,
+        ),
+        (
+            lambda t: sheet.close(by=world.bob, outcome=outcome(), note="完了", now=t),
+            Event.Kind.CLOSED,
+            world.bob,
+            world.b,
+        ),
+        (
+            lambda t: sheet.case.close(by=world.alice, note="支援につながった", now=t),
+            Event.Kind.CASE_CLOSED,
+            world.alice,
+            world.a,
+        ),
     ]
     for hour, (move, kind, actor, agency) in enumerate(moves, start=1):
         at = SENT + timedelta(hours=hour)
@@ -35,10 +51,19 @@ def test_every_move_appends_one_event_with_actor_agency_and_time(world: World) -
         assert Event.objects.count() == before + 1
         event = Event.objects.latest("id")
         assert (event.kind, event.actor, event.agency, event.at, event.case_id) == (
-            kind, actor, agency, at, sheet.case_id,
+            kind,
+            actor,
+            agency,
+            at,
+            sheet.case_id,
         )
     assert list(Event.objects.filter(case=sheet.case).values_list("kind", flat=True)) == [
-        "case_opened", "sheet_sent", "acknowledged", "progress", "closed", "case_closed",
+        "case_opened",
+        "sheet_sent",
+        "acknowledged",
+        "progress",
+        "closed",
+        "case_closed",
     ]
 
 
@@ -132,10 +157,19 @@ def assert_refused_by_database(model: type[Case] | type[Sheet], pk: int, **value
         {"status": Status.WITHDRAWN},  # no ended_at, deadlines still pending
         {"status": Status.REDIRECTED, "ended_at": SENT, "next_due_at": None},  # remind_at left
     ],
-    ids=["sent-without-cursor", "sent-cursor-not-ack-due", "to-self", "ack-without-assignee",
-         "closed-without-outcome", "withdrawn-still-due", "redirected-still-reminding"],
+    ids=[
+        "sent-without-cursor",
+        "sent-cursor-not-ack-due",
+        "to-self",
+        "ack-without-assignee",
+        "closed-without-outcome",
+        "withdrawn-still-due",
+        "redirected-still-reminding",
+    ],
 )
-def test_the_database_refuses_an_inconsistent_sent_sheet(world: World, values: dict[str, Any]) -> None:
+def test_the_database_refuses_an_inconsistent_sent_sheet(
+    world: World, values: dict[str, Any]
+) -> None:
     sheet = make_sheet(world, now=SENT)
     if values.get("receiver_agency_id") == "sender":
         values = {"receiver_agency_id": world.a.pk}
@@ -152,8 +186,14 @@ def test_the_database_refuses_an_inconsistent_sent_sheet(world: World, values: d
         {"status": Status.SENT},  # cursor now points at the follow-up, not at ack_due_at
         {"status": Status.CLOSED, "ended_at": SENT, "next_due_at": None, "remind_at": None},
     ],
-    ids=["ack-without-cursor", "ack-cursor-not-follow-up", "ack-without-assignee",
-         "ack-without-time", "back-to-sent", "closed-without-outcome"],
+    ids=[
+        "ack-without-cursor",
+        "ack-cursor-not-follow-up",
+        "ack-without-assignee",
+        "ack-without-time",
+        "back-to-sent",
+        "closed-without-outcome",
+    ],
 )
 def test_the_database_refuses_an_inconsistent_acknowledged_sheet(
     world: World, values: dict[str, Any]

@@ -50,7 +50,10 @@ def test_issuing_waits_for_acknowledgement_and_logs_the_sender(world: World) -> 
     assert_cursor_matches_pending_deadline(sheet)
     event = Event.objects.get(sheet=sheet)
     assert (event.kind, event.actor, event.agency, event.at) == (
-        Event.Kind.SHEET_SENT, world.alice, world.a, SENT,
+        Event.Kind.SHEET_SENT,
+        world.alice,
+        world.a,
+        SENT,
     )
 
 
@@ -60,7 +63,9 @@ def test_acknowledge_names_the_assignee_and_starts_follow_up(world: World) -> No
     sheet.refresh_from_db()
     assert sheet.status == Status.ACKNOWLEDGED
     assert (sheet.acknowledged_by, sheet.assignee, sheet.acknowledged_at) == (
-        world.bob_boss, world.bob, LATER,
+        world.bob_boss,
+        world.bob,
+        LATER,
     )
     assert sheet.roles == "包括: 介護申請"
     # 10 business days after Thu 11/26: Thu 12/10 17:15 JST
@@ -106,7 +111,9 @@ def test_redirect_creates_a_child_with_fresh_deadlines_and_tells_the_sender(
 ) -> None:
     sheet = make_sheet(world, now=SENT) if start == "sent" else acknowledged(world)
     redirect_at = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Mon 11/30 10:00 JST
-    child = sheet.redirect(by=world.bob, to=world.c, reason="就労の相談が中心のため", now=redirect_at)
+    child = sheet.redirect(
+        by=world.bob, to=world.c, reason="就労の相談が中心のため", now=redirect_at
+    )
     sheet.refresh_from_db()
     assert sheet.status == Status.REDIRECTED
     assert sheet.end_note == "就労の相談が中心のため"
@@ -114,7 +121,11 @@ def test_redirect_creates_a_child_with_fresh_deadlines_and_tells_the_sender(
 
     assert child.parent == sheet
     assert child.case == sheet.case
-    assert (child.sender_agency, child.receiver_agency, child.liaison) == (world.b, world.c, world.bob)
+    assert (child.sender_agency, child.receiver_agency, child.liaison) == (
+        world.b,
+        world.c,
+        world.bob,
+    )
     assert child.status == Status.SENT
     assert child.sent_at == redirect_at
     # Fresh: 2 business days after Mon 11/30, not after the parent's Thu 11/26.
@@ -174,8 +185,14 @@ MOVES: dict[str, Move] = {
 def snapshot(sheet: Sheet) -> tuple[object, ...]:
     row = Sheet.objects.get(pk=sheet.pk)
     return (
-        row.status, row.version, row.next_due_at, row.remind_at, row.ended_at,
-        row.last_event_at, Event.objects.count(), Sheet.objects.count(),
+        row.status,
+        row.version,
+        row.next_due_at,
+        row.remind_at,
+        row.ended_at,
+        row.last_event_at,
+        Event.objects.count(),
+        Sheet.objects.count(),
     )
 
 
@@ -190,7 +207,8 @@ def assert_refused(move: Callable[[], object], sheet: Sheet, message: str) -> No
 def test_it_refuses_close_before_acknowledge(world: World) -> None:
     sheet = make_sheet(world, now=SENT)
     assert_refused(
-        lambda: MOVES["close"](sheet, world), sheet,
+        lambda: MOVES["close"](sheet, world),
+        sheet,
         "終結できるのは受理したシートだけです。（現在の状態: 受理待ち）",
     )
 
@@ -198,7 +216,8 @@ def test_it_refuses_close_before_acknowledge(world: World) -> None:
 def test_it_refuses_acknowledging_twice(world: World) -> None:
     sheet = acknowledged(world)
     assert_refused(
-        lambda: MOVES["acknowledge"](sheet, world), sheet,
+        lambda: MOVES["acknowledge"](sheet, world),
+        sheet,
         "受理できるのは受理待ちのシートだけです。（現在の状態: 対応中）",
     )
 
@@ -213,7 +232,8 @@ def test_it_refuses_progress_on_a_sheet_not_yet_acknowledged(world: World) -> No
 def test_it_refuses_withdraw_by_the_receiver(world: World) -> None:
     sheet = make_sheet(world, now=SENT)
     assert_refused(
-        lambda: sheet.withdraw(by=world.bob, reason="不要", now=LATER), sheet,
+        lambda: sheet.withdraw(by=world.bob, reason="不要", now=LATER),
+        sheet,
         "取下げは送付元機関の職員だけが行えます。",
     )
 
@@ -226,7 +246,8 @@ def test_it_refuses_receiver_moves_by_the_sender_or_an_outsider(world: World, mo
     for user in (world.alice, world.charlie, world.admin):
         as_user = World(**{**world.__dict__, "bob": user})
         assert_refused(
-            lambda as_user=as_user: MOVES[move](sheet, as_user), sheet,
+            lambda as_user=as_user: MOVES[move](sheet, as_user),
+            sheet,
             "この操作は送付先機関の職員だけが行えます。",
         )
 
@@ -235,7 +256,8 @@ def test_it_refuses_an_assignee_from_another_agency(world: World) -> None:
     sheet = make_sheet(world, now=SENT)
     assert_refused(
         lambda: sheet.acknowledge(by=world.bob, assignee=world.charlie, roles="訪問", now=LATER),
-        sheet, "担当者は送付先機関の職員から選んでください。",
+        sheet,
+        "担当者は送付先機関の職員から選んでください。",
     )
 
 
@@ -247,7 +269,9 @@ def test_it_refuses_an_assignee_from_another_agency(world: World) -> None:
         (lambda s, w: s.redirect(by=w.bob, to=w.c, reason="", now=LATER), "転送の理由"),
     ],
 )
-def test_it_refuses_moves_without_the_required_words(world: World, move: Move, message: str) -> None:
+def test_it_refuses_moves_without_the_required_words(
+    world: World, move: Move, message: str
+) -> None:
     sheet = make_sheet(world, now=SENT)
     assert_refused(lambda: move(sheet, world), sheet, message)
 
@@ -258,7 +282,8 @@ def test_it_refuses_empty_progress_and_close_notes(world: World) -> None:
         lambda: sheet.report_progress(by=world.bob, text="\n", now=LATER), sheet, "経過報告の内容"
     )
     assert_refused(
-        lambda: sheet.close(by=world.bob, outcome=outcome(), note="", now=LATER), sheet,
+        lambda: sheet.close(by=world.bob, outcome=outcome(), note="", now=LATER),
+        sheet,
         "終結のメモを書いてください。",
     )
 
@@ -268,7 +293,8 @@ def test_it_refuses_redirect_to_itself_or_back_to_the_sender(world: World, targe
     sheet = make_sheet(world, now=SENT)
     to = world.b if target == "receiver" else world.a
     assert_refused(
-        lambda: sheet.redirect(by=world.bob, to=to, reason="違う", now=LATER), sheet,
+        lambda: sheet.redirect(by=world.bob, to=to, reason="違う", now=LATER),
+        sheet,
         "転送先には、送付元・送付先以外の機関を選んでください。",
     )
 
@@ -280,7 +306,8 @@ def test_it_refuses_redirect_to_an_inactive_agency_and_leaves_the_sheet_as_it_wa
     Agency.objects.filter(pk=world.c.pk).update(is_active=False)
     world.c.refresh_from_db()
     assert_refused(
-        lambda: sheet.redirect(by=world.bob, to=world.c, reason="就労", now=LATER), sheet,
+        lambda: sheet.redirect(by=world.bob, to=world.c, reason="就労", now=LATER),
+        sheet,
         "働き暮らし応援センターは現在受け付けていない機関です。",
     )
     # The object in hand still says what the database says: nothing moved.
@@ -315,7 +342,8 @@ def test_a_stale_object_cannot_move_a_sheet_that_moved_elsewhere(world: World) -
     sheet.withdraw(by=world.alice, reason="不要", now=SENT)
     assert_refused(
         lambda: stale.acknowledge(by=world.bob, assignee=world.bob, roles="訪問", now=LATER),
-        sheet, "（現在の状態: 取下げ）",
+        sheet,
+        "（現在の状態: 取下げ）",
     )
 
 
@@ -335,11 +363,18 @@ def test_issuing_from_a_closed_case_is_refused(world: World) -> None:
         ({"request": ""}, "依頼事項を書いてください。"),
     ],
 )
-def test_issuing_a_sheet_refuses_bad_input(world: World, kwargs: dict[str, str], message: str) -> None:
+def test_issuing_a_sheet_refuses_bad_input(
+    world: World, kwargs: dict[str, str], message: str
+) -> None:
     case = make_case(world, now=SENT)
     values: dict[str, object] = {
-        "case": case, "by": world.alice, "sender_agency": world.a, "receiver_agency": world.b,
-        "request": "依頼", "sender_continuing": "訪問を続けます", "now": SENT,
+        "case": case,
+        "by": world.alice,
+        "sender_agency": world.a,
+        "receiver_agency": world.b,
+        "request": "依頼",
+        "sender_continuing": "訪問を続けます",
+        "now": SENT,
     }
     values.update({k: getattr(world, v) if v == "a" else v for k, v in kwargs.items()})
     with pytest.raises(SheetError, match=message):
