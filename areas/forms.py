@@ -15,6 +15,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.db.models import Q
 
@@ -61,6 +62,10 @@ class AgencyForm(forms.ModelForm):
             "code"
         ].help_text = "半角英数字とハイフン。CSVの取り込みではこのコードで照合します。"
         self.fields["is_active"].help_text = "機関は削除せず、無効にします。"
+        for name in ("ack_business_days", "follow_up_business_days"):
+            days = self.fields[name]
+            days.validators.append(MinValueValidator(1))
+            days.widget.attrs["min"] = 1
         self.helper = _helper(
             Fieldset("基本", "code", "name", "kind", "email", "phone"),
             Fieldset("担当", Div("fields", css_class="col"), Div("districts", css_class="col")),

@@ -20,7 +20,10 @@ MEMBERSHIP_HEADER = "ユーザー名,姓,名,メール,機関コード,役割,�
 
 
 def agency_line(i: int, district: str = "朽木、今津", fields: str = "高齢、障がい") -> str:
-    return f"npo-{i},NPO法人 つむぎ{i},庁外の機関,{fields},{district},いいえ,はい,npo{i}@example.jp,\r\n"
+    return (
+        f"npo-{i},NPO法人 つむぎ{i},庁外の機関,{fields},{district},いいえ,はい,"
+        f"npo{i}@example.jp,\r\n"
+    )
 
 
 def test_a_good_agency_file_creates_every_row(world: World) -> None:

@@ -1,0 +1,83 @@
+"""Roster list pages run a fixed number of queries, however many rows they show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from areas.models import Agency, Membership, Role
+from tests.conftest import World
+
+User = get_user_model()
+
+
+def grow(world: World, n: int) -> None:
+    """n more agencies, each with fields, districts and a member (n more memberships)."""
+    agencies = Agency.objects.bulk_create(
+        Agency(code=f"extra-{i}", name=f"追加の機関{i}", kind=Agency.Kind.OUTSIDE) for i in range(n)
+    )
+    users = User.objects.bulk_create(
+        User(username=f"extra{i}", last_name=f"追加{i}") for i in range(n)
+    )
+    for agency in agencies:
+        agency.fields.add(world.fields["elderly"], world.fields["poverty"])
+        agency.districts.add(world.kutsuki, world.imazu)
+    Membership.objects.bulk_create(
+        Membership(user=u, agency=a, role=Role.STAFF) for u, a in zip(users, agencies, strict=True)
+    )
+
+
+# Every signed-in page starts with: 1 the session, 2 the user, 3 the user's memberships
+# (scope_of, for the admin check and the navigation), and ends with the idle-timeout
+# middleware saving the session's last-seen time: 4 SAVEPOINT, 5 UPDATE session, 6 RELEASE.
+SESSION_AND_SCOPE = 6
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_agency_list_query_count(
+    client: Client, world: World, django_assert_num_queries: Any, extra: int
+) -> None:
+    grow(world, extra)
+    client.force_login(world.admin)
+    # 7 agencies with their active member counts, 8 prefetch fields, 9 prefetch districts.
+    with django_assert_num_queries(SESSION_AND_SCOPE + 3):
+        response = client.get("/roster/agencies/")
+    assert response.status_code == 200
+    assert len(response.context["agencies"]) == 4 + extra
+
+
+@pytest.mark.parametrize("extra", [0, 150])
+def test_membership_list_query_count(
+    client: Client, world: World, django_assert_num_queries: Any, extra: int
+) -> None:
+    grow(world, extra)
+    client.force_login(world.admin)
+    # 7 COUNT for the paginator, 8 agencies for the filter menu,
+    # 9 one page of memberships joined with user and agency.
+    with django_assert_num_queries(SESSION_AND_SCOPE + 3):
+        response = client.get("/roster/memberships/")
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 6 + extra
+
+
+def test_body_list_and_roster_query_count(
+    client: Client, world: World, django_assert_num_queries: Any
+) -> None:
+    from areas.models import Body, RosterEntry
+
+    body = Body.objects.create(
+        code="k", name="朽木くらし連携会議", kind="district", area=world.kutsuki
+    )
+    for membership in Membership.objects.all():
+        RosterEntry.objects.create(body=body, membership=membership)
+    client.force_login(world.admin)
+    # 7 bodies with area and member count.
+    with django_assert_num_queries(SESSION_AND_SCOPE + 1):
+        assert client.get("/roster/bodies/").status_code == 200
+    # 7 the body, 8 the roster entries with membership, user and agency,
+    # 9 the memberships offered in the add form (none left: all sit on the body).
+    with django_assert_num_queries(SESSION_AND_SCOPE + 3):
+        assert client.get(f"/roster/bodies/{body.pk}/").status_code == 200

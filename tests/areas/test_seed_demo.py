@@ -1,0 +1,132 @@
+"""seed_demo loads a city from its data file and is idempotent."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from areas.demo import DEMO_PASSWORD
+from areas.models import Agency, Area, Body, Closure, Field, Membership, Role, RosterEntry
+from areas.scope import scope_of
+
+User = get_user_model()
+MODELS = [
+    Area,
+    Field,
+    Agency,
+    Membership,
+    Body,
+    RosterEntry,
+    Closure,
+    User,
+    Agency.fields.through,
+    Agency.districts.through,
+]
+
+
+def counts() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in MODELS}
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_gives_the_same_counts() -> None:
+    first_output = seed()
+    first = counts()
+    second_output = seed()
+    assert counts() == first
+    assert first_output == second_output
+    assert first["Area"] == 7
+    assert first["Body"] == 10
+    assert first["RosterEntry"] > 40
+
+
+@pytest.mark.django_db
+def test_takashima_districts_schools_agencies_and_bodies() -> None:
+    output = seed()
+    districts = dict(Area.objects.districts().values_list("name", "school_name"))
+    assert districts == {
+        "マキノ": "マキノ中学校",
+        "今津": "今津中学校",
+        "朽木": "朽木中学校",
+        "安曇川": "安曇川中学校",
+        "高島": "高島中学校",
+        "新旭": "湖西中学校",
+    }
+    assert Area.objects.get(layer=Area.Layer.CITY).name == "高島市"
+    office = Agency.objects.get(is_coordination_office=True)
+    assert "くらし連携支援室" in office.name
+    kutsuki_branch = Agency.objects.get(name="朽木支所")
+    assert list(kutsuki_branch.districts.values_list("name", flat=True)) == ["朽木"]
+    for name in (
+        "地域包括支援課",
+        "健康推進課",
+        "市民協働課",
+        "高島市社会福祉協議会",
+        "働き暮らし応援センター",
+        "就労準備支援「ホップ」",
+        "高島市商工会",
+    ):
+        assert Agency.objects.filter(name=name).exists(), name
+    assert Body.objects.filter(kind=Body.Kind.DISTRICT).count() == 6
+    for kind in (Body.Kind.CITY, Body.Kind.INTERNAL, Body.Kind.SUPPORT, Body.Kind.SAFETY_NET):
+        assert Body.objects.filter(kind=kind).exists()
+    for body in Body.objects.all():
+        assert body.roster.exists(), body
+    assert DEMO_PASSWORD in output
+    assert "kutsuki_counter" in output and "朽木支所 / 受付" in output
+
+
+@pytest.mark.django_db
+def test_demo_users_have_the_roles_the_demo_needs() -> None:
+    seed()
+    for user in User.objects.all():
+        assert user.check_password(DEMO_PASSWORD)
+    admin = User.objects.get(username="admin")
+    assert scope_of(admin).is_admin and admin.is_superuser
+    assert not scope_of(admin).works_on_cases
+    assert scope_of(User.objects.get(username="kurashi_coord")).city_wide
+    kutsuki = Area.objects.get(name="朽木")
+    coordinator = scope_of(User.objects.get(username="kutsuki_coord"))
+    assert coordinator.coordinator_district_ids == {kutsuki.pk}
+    assert not coordinator.city_wide
+    chief = scope_of(User.objects.get(username="houkatsu_chief"))
+    assert chief.supervisor_agency_ids
+    assert Membership.objects.get(user__username="kutsuki_counter").role == Role.COUNTER
+    assert Membership.objects.get(user__username="yorozu_staff").agency.name.startswith(
+        "つながり応援センターよろず"
+    )
+
+
+def test_the_demo_password_passes_the_validators() -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    assert len(DEMO_PASSWORD) >= 12
+    validate_password(DEMO_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_another_city_loads_from_its_own_file() -> None:
+    seed()
+    before = counts()
+    output = seed("--file", str(Path(settings.BASE_DIR) / "data" / "othercity.json"))
+    assert "みなと市" in output
+    assert Area.objects.get(code="minato").children.count() == 2
+    assert counts()["Area"] == before["Area"] + 3
+    assert Agency.objects.filter(name="朽木支所").exists()
+
+
+@pytest.mark.django_db
+def test_a_missing_file_is_a_clear_error() -> None:
+    with pytest.raises(CommandError, match="データファイルが見つかりません"):
+        seed("--file", "/nonexistent/city.json")
