@@ -209,6 +209,9 @@ class Case(models.Model):
 
     def close(self, *, by: AbstractBaseUser, note: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
+        if self.agency_id not in scope_of(by).agency_ids:
+            # A receiving agency sees the case through its sheet; closing it is not its move.
+            raise CaseError("相談の終結は、受け付けた機関の職員だけが行えます。")
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=self.pk)
             if case.status != Case.Status.OPEN:
