@@ -23,14 +23,15 @@ mkdir -p "$LOG_DIR"
     >"$LOG_DIR/worker.log" 2>&1 &
 WORKER_PID=$!
 
-stop_worker() {
-    if kill -0 "$WORKER_PID" 2>/dev/null; then
-        echo "==> Stopping the reminder worker"
-        kill -TERM "$WORKER_PID" 2>/dev/null || true
-        wait "$WORKER_PID" 2>/dev/null || true
-    fi
+stop_all() {
+    trap - EXIT INT TERM
+    echo "==> Stopping tsumugi"
+    for pid in ${SERVER_PID:-} "$WORKER_PID"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
 }
-trap stop_worker EXIT
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 echo
@@ -38,4 +39,8 @@ echo "tsumugi is running at http://127.0.0.1:${PORT}/"
 echo "Sign in with one of the demo users printed above. Worker log: $LOG_DIR/worker.log"
 echo "Press Ctrl-C to stop."
 echo
-$PY manage.py runserver "127.0.0.1:${PORT}"
+# In the background so that a signal to this script is handled at once (bash defers traps while a
+# foreground command runs); whichever of server and worker ends first stops the other.
+$PY manage.py runserver --noreload "127.0.0.1:${PORT}" &
+SERVER_PID=$!
+wait -n "$SERVER_PID" "$WORKER_PID" || true
