@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -672,7 +672,7 @@ def yes_no(flag: bool) -> str:
     return "はい" if flag else "いいえ"
 
 
-def write_csv(columns: list[Column], rows: Iterable[list[object]]) -> bytes:
+def write_csv(columns: list[Column], rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.header for c in columns])

@@ -26,6 +26,17 @@ User = get_user_model()
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
 
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{display_name(obj)}（{obj.get_username()}）"
+
+
 def _helper(*layout: Any, submit: str = "保存する") -> FormHelper:
     helper = FormHelper()
     helper.form_tag = True
@@ -56,8 +67,8 @@ class AgencyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fields"].queryset = Field.objects.all()
-        self.fields["districts"].queryset = Area.objects.districts()
+        model_choice(self, "fields").queryset = Field.objects.all()
+        model_choice(self, "districts").queryset = Area.objects.districts()
         self.fields[
             "code"
         ].help_text = "半角英数字とハイフン。CSVの取り込みではこのコードで照合します。"
@@ -86,7 +97,7 @@ class AreaForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Area.objects.filter(layer=Area.Layer.CITY)
+        model_choice(self, "parent").queryset = Area.objects.filter(layer=Area.Layer.CITY)
         self.fields["parent"].help_text = "第2層（中学校区域）は市域を選びます。第1層は空欄です。"
         self.helper = _helper("code", "name", "layer", "parent", "school_name", "order")
 
@@ -109,17 +120,16 @@ class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["user", "agency", "role", "position", "is_active"]
+        field_classes = {"user": UserChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.creating = self.instance.pk is None
-        user_field = self.fields["user"]
-        assert isinstance(user_field, forms.ModelChoiceField)
+        user_field = model_choice(self, "user")
         user_field.queryset = User.objects.filter(
             Q(is_active=True) | Q(pk=self.instance.user_id)
         ).order_by("username")
-        user_field.label_from_instance = lambda u: f"{display_name(u)}（{u.get_username()}）"
-        self.fields["agency"].queryset = Agency.objects.filter(
+        model_choice(self, "agency").queryset = Agency.objects.filter(
             Q(is_active=True) | Q(pk=self.instance.agency_id)
         )
         self.fields["is_active"].help_text = "所属は削除せず、無効にします。"
@@ -182,12 +192,12 @@ class MembershipForm(forms.ModelForm):
         except forms.ValidationError as error:
             self.add_error("new_password", error)
 
-    def _post_clean(self) -> None:
+    def _post_clean(self) -> None:  # type: ignore[misc]
         # The unique (user, agency, role) check needs the user; a new account has none yet.
         if self.creating and not self.cleaned_data.get("user"):
             self.instance.agency = self.cleaned_data.get("agency") or self.instance.agency
             return
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
 
     @transaction.atomic
     def save(self, commit: bool = True) -> Membership:

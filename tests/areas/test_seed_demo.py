@@ -9,13 +9,14 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import models
 
 from areas.demo import DEMO_PASSWORD
 from areas.models import Agency, Area, Body, Closure, Field, Membership, Role, RosterEntry
 from areas.scope import scope_of
 
 User = get_user_model()
-MODELS = [
+MODELS: list[type[models.Model]] = [
     Area,
     Field,
     Agency,
@@ -30,7 +31,7 @@ MODELS = [
 
 
 def counts() -> dict[str, int]:
-    return {m.__name__: m.objects.count() for m in MODELS}
+    return {m.__name__: m._default_manager.count() for m in MODELS}
 
 
 def seed(*args: str) -> str:
