@@ -1,0 +1,36 @@
+"""Celery tasks: triggers only. The database decides what is due and what was sent.
+
+Both tasks are safe to run twice: the sweep claims rows with locks or compare-and-set updates, and
+the mail task holds a lease on the Reminder row and checks `emailed_at` before sending.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .reminders import deliver_reminder_email, sweep
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_due_reminders_task() -> dict[str, int]:
+    counts = sweep()
+    return {
+        "sent": counts.sent,
+        "notifications": counts.notifications,
+        "deferred": counts.deferred,
+        "emails_requeued": counts.emails_requeued,
+    }
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_reminder_email(reminder_id: int) -> int:
+    return deliver_reminder_email(reminder_id)

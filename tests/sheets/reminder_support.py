@@ -1,0 +1,74 @@
+"""Helpers shared by the reminder tests (tests/sheets/test_reminders*.py, tests/services/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from django.core import mail
+
+from cases.models import Case, Person
+from sheets.models import Sheet
+from tests.conftest import World, make_sheet
+
+# Personal data the test world puts in cases: none of it may appear in any mail.
+PERSONAL = (
+    "山田",
+    "花子",
+    "一郎",
+    "やまだ",
+    "はなこ",
+    "いちろう",
+    "1944",
+    "1972",
+    "安藤",
+    "亜紀",
+    "坂東",
+    "馬場",
+    "文雄",
+    "小山",
+    "千葉",
+    "千尋",
+    "80代の母",
+    "長男",
+    "介護保険の申請",
+    "月1回の訪問",
+)
+
+
+def personal_data_in(text: str, cases: list[Case] | None = None) -> list[str]:
+    words = list(PERSONAL)
+    for case in cases or []:
+        words.append(case.summary)
+        for person in Person.objects.filter(case=case):
+            words += [person.name, person.kana, str(person.birth_year or "")]
+    return [w for w in words if w and w in text]
+
+
+def mail_texts() -> Iterator[str]:
+    for message in mail.outbox:
+        yield str(message.subject)
+        yield str(message.body)
+        for content, _mime in getattr(message, "alternatives", []):
+            yield str(content)
+
+
+def make_due_sheet(world: World, due: datetime, **kwargs: object) -> Sheet:
+    """A sheet waiting for acknowledgement whose deadline is `due`."""
+    sheet = make_sheet(world, **kwargs)  # type: ignore[arg-type]
+    Sheet.objects.filter(pk=sheet.pk).update(ack_due_at=due, next_due_at=due, remind_at=due)
+    sheet.refresh_from_db()
+    return sheet
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run the mail task in-process (the sweep hands it over in on_commit)."""
+    from tsumugi.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
