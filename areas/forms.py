@@ -37,6 +37,23 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{display_name(obj)}（{obj.get_username()}）"
 
 
+BLANK_LABEL = "（選んでください）"
+
+
+def japanese_blank_choices(form: forms.BaseForm) -> None:
+    """Django's own blank option ("- Select an option -") has no Japanese translation yet."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            continue
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label is not None:
+                field.empty_label = BLANK_LABEL
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = [
+                (value, BLANK_LABEL if value == "" else label) for value, label in field.choices
+            ]
+
+
 def _helper(*layout: Any, submit: str = "保存する") -> FormHelper:
     helper = FormHelper()
     helper.form_tag = True
@@ -67,6 +84,7 @@ class AgencyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         model_choice(self, "fields").queryset = Field.objects.all()
         model_choice(self, "districts").queryset = Area.objects.districts()
         self.fields[
@@ -97,6 +115,7 @@ class AreaForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         model_choice(self, "parent").queryset = Area.objects.filter(layer=Area.Layer.CITY)
         self.fields["parent"].help_text = "第2層（中学校区域）は市域を選びます。第1層は空欄です。"
         self.helper = _helper("code", "name", "layer", "parent", "school_name", "order")
@@ -124,6 +143,7 @@ class MembershipForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.creating = self.instance.pk is None
         user_field = model_choice(self, "user")
         user_field.queryset = User.objects.filter(
@@ -225,6 +245,7 @@ class BodyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.helper = _helper("code", "name", "kind", "area", "description")
 
 
@@ -235,6 +256,7 @@ class RosterEntryForm(forms.ModelForm):
 
     def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.instance.body = body
         membership_field = self.fields["membership"]
         assert isinstance(membership_field, forms.ModelChoiceField)
@@ -255,6 +277,7 @@ class ClosureForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.helper = _helper("date", "reason")
 
 
@@ -266,6 +289,7 @@ class CsvUploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.helper = _helper("file", submit="取り込む")
 
     def clean_file(self) -> bytes:

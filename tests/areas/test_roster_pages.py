@@ -58,6 +58,7 @@ def test_every_roster_page_renders_for_an_admin(client: Client, world: World, bo
     for url in page_urls(world, body):
         response = client.get(url)
         assert response.status_code == 200, url
+        assert b"Select an option" not in response.content, url
     page = client.get("/roster/agencies/").content.decode()
     for tab in (
         "機関",
