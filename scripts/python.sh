@@ -8,7 +8,10 @@ tsumugi_find_python() {
     for candidate in "$pyenv_root"/versions/3.1[23]*/bin/python; do
         candidates+=("$candidate")
     done
-    candidates+=(/usr/bin/python3 /usr/local/bin/python3)
+    # The system interpreter last (3.13 on Debian 13); the tests empty this list.
+    local system_pythons
+    read -r -a system_pythons <<<"${TSUMUGI_SYSTEM_PYTHONS-/usr/bin/python3 /usr/local/bin/python3}"
+    candidates+=("${system_pythons[@]}")
     for candidate in "${candidates[@]}"; do
         if ! command -v "$candidate" >/dev/null 2>&1; then
             continue
