@@ -1,1 +1,735 @@
-from django.db import models  # noqa: F401
+"""Meetings of a body: the agenda (議題), who attends with which role, distribution, minutes
+(議事録) with immutable approved revisions, action items (宿題) and the packet print log.
+
+Every move is a method that checks the state it starts from and appends an immutable
+`MeetingEvent`, so "what changed after the agenda went out" is always on record.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from areas.calendar import business_calendar
+from areas.models import Agency, Area, Body, Membership, RosterEntry, display_name
+from areas.scope import scope_of
+from cases.models import Case
+from sheets.models import Sheet
+from tsumugi.lib.dates import wareki
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class MeetingError(Exception):
+    """An illegal move on a meeting; the message is shown to the user as is."""
+
+
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def visible_to(self, user: AnyUser) -> MeetingQuerySet:
+        """The one choke point. Attendees, the body's roster and coordinators of the body's
+        district (or the whole city) see a meeting; a 支援会議 only its registered members,
+        because 社会福祉法第106条の6 binds exactly them to confidentiality."""
+        if not user.is_authenticated:
+            return self.none()
+        scope = scope_of(user)
+        on_roster = Exists(
+            RosterEntry.objects.filter(body=OuterRef("body"), membership__user=user).filter(
+                membership__is_active=True
+            )
+        )
+        attends = Exists(
+            Attendance.objects.filter(meeting=OuterRef("pk"), membership__user=user).filter(
+                membership__is_active=True
+            )
+        )
+        coordinates = Q(body__area_id__in=scope.coordinator_district_ids)
+        if scope.city_wide:
+            coordinates = Q(pk__isnull=False)
+        open_body = ~Q(body__kind=Body.Kind.SUPPORT) & (attends | coordinates)
+        return self.filter(on_roster | open_body)
+
+
+def bodies_managed_by(user: AnyUser) -> models.QuerySet[Body]:
+    """Bodies whose meetings this user may create: a coordinator's district bodies, or every
+    body for a city-wide coordinator; a 支援会議 only when they are on its roster too."""
+    scope = scope_of(user)
+    if not user.is_authenticated or not (scope.city_wide or scope.coordinator_district_ids):
+        return Body.objects.none()
+    bodies = Body.objects.select_related("area")
+    if not scope.city_wide:
+        bodies = bodies.filter(area_id__in=scope.coordinator_district_ids)
+    on_roster = Exists(
+        RosterEntry.objects.filter(
+            body=OuterRef("pk"), membership__user=user, membership__is_active=True
+        )
+    )
+    return bodies.filter(~Q(kind=Body.Kind.SUPPORT) | on_roster)
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "準備中"
+        DISTRIBUTED = "distributed", "議題配布済み"
+        HELD = "held", "開催済み（議事録承認）"
+
+    body = models.ForeignKey(
+        Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="meetings"
+    )
+    title = models.CharField("回・名称", max_length=100, blank=True, help_text="第3回など")
+    date = models.DateField("開催日")
+    start_time = models.TimeField("開始時刻")
+    place = models.CharField("場所", max_length=100)
+    chair = models.ForeignKey(
+        Membership,
+        verbose_name="司会",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    distributed_at = models.DateTimeField("議題配布日時", null=True, blank=True)
+    agenda_version = models.PositiveIntegerField("議題の版", default=0)
+    agenda_changed_since_distribution = models.BooleanField(default=False, editable=False)
+    minutes_approved_at = models.DateTimeField("議事録承認日時", null=True, blank=True)
+    minutes_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="議事録承認者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作成者",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-start_time", "-id"]
+        verbose_name = verbose_name_plural = "会議"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(distributed_at__isnull=False),
+                name="meeting_distributed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(minutes_approved_at__isnull=False),
+                name="meeting_held_has_approved_minutes",
+            ),
+        ]
+        indexes = [models.Index(fields=["body", "date"], name="meeting_body_date")]
+
+    def __str__(self) -> str:
+        return f"{self.body.name} {self.date_label}"
+
+    @property
+    def date_label(self) -> str:
+        return f"{wareki(self.date)} {self.start_time:%H:%M}"
+
+    @property
+    def district(self) -> Area | None:
+        """The district a くらし連携会議 covers; None for city-wide bodies (whole city)."""
+        area = self.body.area
+        return area if area.layer == Area.Layer.DISTRICT else None
+
+    @property
+    def agenda_frozen(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    @property
+    def minutes_approved(self) -> bool:
+        return self.minutes_approved_at is not None
+
+    def starts_at(self) -> datetime:
+        from tsumugi.lib.dates import TOKYO
+
+        return datetime.combine(self.date, self.start_time, tzinfo=TOKYO)
+
+    # --- who ---------------------------------------------------------------------------------
+
+    def can_manage(self, user: AnyUser) -> bool:
+        """Coordinators of the body's area build the agenda and write the minutes; so do the
+        meeting's 司会 and 記録 (the seed: give people roles)."""
+        scope = scope_of(user)
+        if (
+            self.body.is_confidential
+            and not self.body.roster.filter(
+                membership__user=user, membership__is_active=True
+            ).exists()
+        ):
+            return False
+        if scope.city_wide or self.body.area_id in scope.coordinator_district_ids:
+            return True
+        return self.attendances.filter(
+            membership__user=user,
+            membership__is_active=True,
+            role__in=[Attendance.Role.CHAIR, Attendance.Role.RECORDER],
+        ).exists()
+
+    def roster_memberships(self) -> models.QuerySet[Membership]:
+        return Membership.objects.active().filter(roster_entries__body=self.body)
+
+    def needed_members(self) -> models.QuerySet[Membership]:
+        """Roster members whose agency an item needs, plus presenters and the chair: the
+        union the seed asks for, not "everyone"."""
+        agencies = Agency.objects.filter(needed_by__meeting=self)
+        presenters = self.items.exclude(presenter=None).values("presenter")
+        return (
+            self.roster_memberships()
+            .filter(Q(agency__in=agencies) | Q(pk__in=presenters) | Q(pk=self.chair_id))
+            .select_related("user", "agency")
+            .distinct()
+        )
+
+    def attending_agencies(self) -> list[Agency]:
+        ids = set(self.attendances.values_list("membership__agency_id", flat=True))
+        return list(Agency.objects.filter(pk__in=ids))
+
+    def attendee_users(self) -> list[AbstractBaseUser]:
+        seen: dict[int, AbstractBaseUser] = {}
+        for att in self.attendances.select_related("membership__user"):
+            seen.setdefault(att.membership.user_id, att.membership.user)
+        return list(seen.values())
+
+    # --- agenda ------------------------------------------------------------------------------
+
+    def _log(self, kind: str, by: AbstractBaseUser | None, text: str, now: datetime) -> None:
+        MeetingEvent.objects.create(meeting=self, kind=kind, actor=by, at=now, text=text)
+
+    def record_agenda_change(
+        self, by: AbstractBaseUser, text: str, now: datetime | None = None
+    ) -> None:
+        """Edits are refused once the agenda went out; when reopened, each one is logged so
+        attendees can see what differs from what they received."""
+        now = now or timezone.now()
+        if self.agenda_frozen:
+            raise MeetingError(
+                "配布済みの議題は変更できません。変更するときは「議題を変更する」を押してください"
+                "（変更は記録され、再配布が必要になります）。"
+            )
+        if self.minutes_approved:
+            raise MeetingError("議事録が承認された会議の議題は変更できません。")
+        if self.distributed_at is not None:
+            self._log(MeetingEvent.Kind.AGENDA_CHANGED, by, text, now)
+            Meeting.objects.filter(pk=self.pk).update(agenda_changed_since_distribution=True)
+            self.agenda_changed_since_distribution = True
+
+    def next_order(self) -> int:
+        last = self.items.aggregate(m=models.Max("order"))["m"]
+        return (last or 0) + 1
+
+    def add_item(
+        self, *, by: AbstractBaseUser, now: datetime | None = None, **fields: Any
+    ) -> AgendaItem:
+        with transaction.atomic():
+            item = AgendaItem(meeting=self, order=self.next_order(), **fields)
+            self.record_agenda_change(by, f"議題を追加: {item.title}", now)
+            item.save()
+            if item.case_id or item.sheet_id:
+                item.needed_agencies.set(item.default_agencies())
+        return item
+
+    def reopen_agenda(
+        self, *, by: AbstractBaseUser, reason: str, now: datetime | None = None
+    ) -> None:
+        now = now or timezone.now()
+        if not reason.strip():
+            raise MeetingError("議題を変更する理由を書いてください（出席者に伝わります）。")
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update().get(pk=self.pk)
+            if locked.status != Meeting.Status.DISTRIBUTED:
+                raise MeetingError("変更できるのは配布済みで、議事録承認前の会議だけです。")
+            Meeting.objects.filter(pk=self.pk).update(status=Meeting.Status.DRAFT)
+            self._log(MeetingEvent.Kind.REOPENED, by, reason, now)
+        self.refresh_from_db()
+
+    def distribute(self, *, by: AbstractBaseUser, now: datetime | None = None) -> int:
+        """Send the agenda: one in-app notice and one e-mail per attendee (people with two
+        roles still get one), then freeze the agenda. Returns how many people were told."""
+        from . import notify
+
+        now = now or timezone.now()
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update().get(pk=self.pk)
+            if locked.status != Meeting.Status.DRAFT:
+                raise MeetingError("この議題はすでに配布されています。")
+            if not locked.items.exists():
+                raise MeetingError("議題が1件もありません。議題を追加してから配布してください。")
+            users = locked.attendee_users()
+            if not users:
+                raise MeetingError("出席者がいません。出席者を決めてから配布してください。")
+            version = locked.agenda_version + 1
+            again = locked.distributed_at is not None
+            Meeting.objects.filter(pk=self.pk).update(
+                status=Meeting.Status.DISTRIBUTED,
+                distributed_at=now,
+                agenda_version=version,
+                agenda_changed_since_distribution=False,
+            )
+            label = "再配布" if again else "配布"
+            self._log(
+                MeetingEvent.Kind.DISTRIBUTED, by, f"第{version}版を{label}（{len(users)}名）", now
+            )
+            self.refresh_from_db()
+            notify.agenda_distributed(self, users, now=now, again=again)
+        return len(users)
+
+    def carried_actions(self) -> models.QuerySet[ActionItem]:
+        """Open 宿題 of this body's earlier meetings: they stay on the agenda until done."""
+        earlier = Q(item__meeting__date__lt=self.date) | Q(
+            item__meeting__date=self.date, item__meeting__start_time__lt=self.start_time
+        )
+        return (
+            ActionItem.objects.filter(item__meeting__body_id=self.body_id, done_at__isnull=True)
+            .filter(earlier)
+            .select_related("owner_user", "owner_agency", "item__meeting")
+            .order_by("due_at", "id")
+        )
+
+    # --- minutes -----------------------------------------------------------------------------
+
+    def approve_minutes(
+        self, *, by: AbstractBaseUser, now: datetime | None = None
+    ) -> MinutesRevision:
+        now = now or timezone.now()
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update().get(pk=self.pk)
+            if locked.minutes_approved_at is not None:
+                raise MeetingError(
+                    "議事録はすでに承認されています。訂正は「訂正」から行ってください。"
+                )
+            if locked.status == Meeting.Status.DRAFT and locked.distributed_at is None:
+                raise MeetingError("議題を配布していない会議の議事録は承認できません。")
+            revision = MinutesRevision.snapshot(
+                locked,
+                by=by,
+                now=now,
+                reason="承認",
+                drafts={i.pk: (i.discussion, i.decisions) for i in locked.items.all()},
+            )
+            Meeting.objects.filter(pk=self.pk).update(
+                status=Meeting.Status.HELD,
+                minutes_approved_at=now,
+                minutes_approved_by=by,
+            )
+            self._log(MeetingEvent.Kind.MINUTES_APPROVED, by, "議事録を承認", now)
+        self.refresh_from_db()
+        return revision
+
+    def correct_minutes(
+        self,
+        *,
+        by: AbstractBaseUser,
+        reason: str,
+        drafts: dict[int, tuple[str, str]],
+        now: datetime | None = None,
+    ) -> MinutesRevision:
+        now = now or timezone.now()
+        if not reason.strip():
+            raise MeetingError("訂正の理由を書いてください。")
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update().get(pk=self.pk)
+            if locked.minutes_approved_at is None:
+                raise MeetingError("承認前の議事録は、そのまま書き直せます。")
+            revision = MinutesRevision.snapshot(
+                locked, by=by, now=now, reason=reason, drafts=drafts
+            )
+            self._log(
+                MeetingEvent.Kind.MINUTES_CORRECTED, by, f"第{revision.number}版: {reason}", now
+            )
+        return revision
+
+    def latest_revision(self) -> MinutesRevision | None:
+        return self.revisions.order_by("-number").first()
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        CASE = "case", "相談"
+        SHEET = "sheet", "つむぎあいシート"
+        THEME = "theme", "テーマ"
+
+    class Support(models.TextChoices):
+        CONSULTATION = "consultation", "相談支援"
+        PARTICIPATION = "participation", "参加支援"
+        COMMUNITY = "community", "地域支援"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField("種類", max_length=10, choices=Kind.choices)
+    case = models.ForeignKey(
+        Case,
+        verbose_name="相談",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agenda_items",
+    )
+    sheet = models.ForeignKey(
+        Sheet,
+        verbose_name="シート",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agenda_items",
+    )
+    theme = models.CharField("テーマ", max_length=200, blank=True)
+    reason = models.CharField("提案の理由", max_length=100, blank=True)
+    support = models.CharField(
+        "支援の種類", max_length=20, choices=Support.choices, default=Support.CONSULTATION
+    )
+    presenter = models.ForeignKey(
+        Membership,
+        verbose_name="報告者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    minutes = models.PositiveSmallIntegerField("時間（分）", default=10)
+    needed_agencies = models.ManyToManyField(
+        Agency, verbose_name="必要な機関", blank=True, related_name="needed_by"
+    )
+    order = models.PositiveSmallIntegerField("順番", default=0)
+    # The minutes draft; once approved, MinutesRevision rows are the record.
+    discussion = models.TextField("協議内容", blank=True)
+    decisions = models.TextField("決定事項", blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = verbose_name_plural = "議題"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="case", case__isnull=False, sheet__isnull=True)
+                | Q(kind="sheet", sheet__isnull=False, case__isnull=False)
+                | Q(kind="theme", case__isnull=True, sheet__isnull=True) & ~Q(theme=""),
+                name="agenda_item_kind_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1, minutes__lte=240), name="agenda_item_time_box"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        if self.kind == self.Kind.THEME:
+            return self.theme
+        if self.kind == self.Kind.SHEET and self.sheet is not None:
+            return f"シート {self.sheet.number}（{self.sheet.get_status_display()}）"
+        return f"相談 {self.case.number if self.case else ''}"
+
+    def default_agencies(self) -> list[Agency]:
+        if self.sheet is not None:
+            return [self.sheet.sender_agency, self.sheet.receiver_agency]
+        if self.case is not None:
+            ids = {self.case.agency_id} | set(
+                self.case.sheets.open().values_list("receiver_agency_id", flat=True)
+            )
+            return list(Agency.objects.filter(pk__in=ids))
+        return []
+
+
+class Attendance(models.Model):
+    class Role(models.TextChoices):
+        CHAIR = "chair", "司会"
+        RECORDER = "recorder", "記録"
+        REPORTER = "reporter", "報告"
+        PARTICIPANT = "participant", "参加"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    membership = models.ForeignKey(
+        Membership, verbose_name="出席者", on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
+
+    class Meta:
+        ordering = ["role", "membership__agency__name", "id"]
+        verbose_name = verbose_name_plural = "出席者"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "membership"],
+                name="attendance_once",
+                violation_error_message="この方はすでに出席者です。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{display_name(self.membership.user)}（{self.get_role_display()}）"
+
+
+class MeetingEventQuerySet(models.QuerySet["MeetingEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise MeetingError("記録は変更できません。")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise MeetingError("記録は削除できません。")
+
+
+class MeetingEvent(models.Model):
+    """One immutable line of a meeting's history."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "作成"
+        DISTRIBUTED = "distributed", "議題の配布"
+        REOPENED = "reopened", "配布後の議題変更の開始"
+        AGENDA_CHANGED = "agenda_changed", "配布後の議題変更"
+        MINUTES_APPROVED = "minutes_approved", "議事録の承認"
+        MINUTES_CORRECTED = "minutes_corrected", "議事録の訂正"
+        ACTION_DONE = "action_done", "宿題の完了"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("種類", max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("日時")
+    text = models.TextField("内容", blank=True)
+
+    objects = MeetingEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = verbose_name_plural = "会議の記録"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise MeetingError("記録は変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise MeetingError("記録は削除できません。")
+
+
+class MinutesRevisionQuerySet(MeetingEventQuerySet):
+    pass
+
+
+class MinutesRevision(models.Model):
+    """An approved version of the minutes: never edited, corrections add a new number."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveSmallIntegerField("版")
+    reason = models.CharField("理由", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("日時")
+
+    objects = MinutesRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "number"]
+        verbose_name = verbose_name_plural = "議事録の版"
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="minutes_revision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} 第{self.number}版"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise MeetingError("承認済みの議事録は変更できません。訂正は新しい版として記録します。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise MeetingError("承認済みの議事録は削除できません。")
+
+    @classmethod
+    def snapshot(
+        cls,
+        meeting: Meeting,
+        *,
+        by: AbstractBaseUser,
+        now: datetime,
+        reason: str,
+        drafts: dict[int, tuple[str, str]],
+    ) -> MinutesRevision:
+        number = (meeting.revisions.aggregate(m=models.Max("number"))["m"] or 0) + 1
+        revision = cls.objects.create(
+            meeting=meeting, number=number, reason=reason, created_by=by, created_at=now
+        )
+        MinutesEntry.objects.bulk_create(
+            MinutesEntry(revision=revision, item_id=pk, discussion=d, decisions=dec)
+            for pk, (d, dec) in drafts.items()
+        )
+        return revision
+
+
+class MinutesEntry(models.Model):
+    revision = models.ForeignKey(MinutesRevision, on_delete=models.PROTECT, related_name="entries")
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="+")
+    discussion = models.TextField("協議内容", blank=True)
+    decisions = models.TextField("決定事項", blank=True)
+
+    objects = MinutesRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revision", "item__order", "id"]
+        verbose_name = verbose_name_plural = "議事録の記載"
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "item"], name="minutes_entry_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision} #{self.item_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise MeetingError("承認済みの議事録は変更できません。")
+        super().save(*args, **kwargs)
+
+
+class ActionItemQuerySet(models.QuerySet["ActionItem"]):
+    def open(self) -> ActionItemQuerySet:
+        return self.filter(done_at__isnull=True)
+
+    def due(self, now: datetime) -> ActionItemQuerySet:
+        return self.filter(remind_at__lte=now)
+
+
+def due_at_for(day: date) -> datetime:
+    """A 宿題 is due at the end of its business day in Tokyo (the next one if closed)."""
+    calendar = business_calendar()
+    return calendar.end_of_day(calendar.business_day_on_or_after(day))
+
+
+class ActionItem(models.Model):
+    """宿題: tracked and reminded like a sheet until its owner marks it done."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="actions")
+    text = models.CharField("内容", max_length=300)
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="担当者",
+        on_delete=models.PROTECT,
+        related_name="action_items",
+    )
+    owner_agency = models.ForeignKey(
+        Agency, verbose_name="担当機関", on_delete=models.PROTECT, related_name="action_items"
+    )
+    due_date = models.DateField("期日")
+    due_at = models.DateTimeField("期限")
+    done_at = models.DateTimeField("完了日時", null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    remind_at = models.DateTimeField(null=True, blank=True, editable=False)
+    remind_step = models.PositiveSmallIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = verbose_name_plural = "宿題"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True) | Q(remind_at__isnull=True),
+                name="action_done_has_nothing_to_remind",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["remind_at"],
+                name="action_remind_at",
+                condition=Q(remind_at__isnull=False),
+            ),
+            models.Index(fields=["owner_user", "done_at"], name="action_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return self.done_at is None and self.due_at <= (now or timezone.now())
+
+    @classmethod
+    def assign(
+        cls,
+        *,
+        item: AgendaItem,
+        text: str,
+        owner: Membership,
+        due_date: date,
+        by: AbstractBaseUser,
+        now: datetime | None = None,
+    ) -> ActionItem:
+        now = now or timezone.now()
+        if item.meeting.minutes_approved:
+            raise MeetingError("承認済みの議事録には宿題を追加できません。")
+        if not owner.is_active:
+            raise MeetingError("担当者の所属が無効です。")
+        due = due_at_for(due_date)
+        return cls.objects.create(
+            item=item,
+            text=text,
+            owner_user=owner.user,
+            owner_agency=owner.agency,
+            due_date=due_date,
+            due_at=due,
+            remind_at=due,
+            remind_step=1,
+            created_by=by,
+            created_at=now,
+        )
+
+    def mark_done(self, *, by: AbstractBaseUser, now: datetime | None = None) -> None:
+        now = now or timezone.now()
+        with transaction.atomic():
+            changed = ActionItem.objects.filter(pk=self.pk, done_at__isnull=True).update(
+                done_at=now, done_by=by, remind_at=None, remind_step=0
+            )
+            if not changed:
+                raise MeetingError("この宿題はすでに完了しています。")
+            self.item.meeting._log(
+                MeetingEvent.Kind.ACTION_DONE, by, f"宿題の完了: {self.text}", now
+            )
+        self.refresh_from_db()
+
+
+class PacketPrint(models.Model):
+    """Audit: who printed which meeting's packet, when, from where."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="prints")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    masked = models.BooleanField("伏せ字あり")
+    at = models.DateTimeField("日時", default=timezone.now)
+    ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = verbose_name_plural = "資料の印刷記録"
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.user} {self.at:%Y-%m-%d %H:%M}"

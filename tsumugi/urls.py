@@ -12,5 +12,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("areas.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("cases/", include("cases.urls")),
+    path("sheets/", include("sheets.urls")),
+    path("insight/", include("cases.insight_urls")),
+    path("notifications/", include("sheets.notification_urls")),
     path("django-admin/", admin.site.urls),
 ]

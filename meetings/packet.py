@@ -1,0 +1,138 @@
+"""The A4 meeting packet: cover, agenda with time boxes, one section per case or sheet item,
+open 宿題 carried from earlier meetings, the district's overdue sheets and its figures.
+
+Everything a template shows about a case goes through `Masker`, so a case whose legal basis
+does not cover the attending agencies never reaches the PDF with names in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from areas.models import Field
+from cases.models import Case
+from sheets.models import Sheet, Status
+from tsumugi.lib import pdf
+from tsumugi.lib.dates import wareki
+
+from .agenda import overdue_sheets
+from .masking import CaseView, Masker
+from .models import AgendaItem, Meeting, MinutesEntry
+
+
+@dataclass
+class ItemSection:
+    item: AgendaItem
+    number: int
+    starts: str
+    title: str
+    case_view: CaseView | None = None
+    request: str = ""
+    chain: list[Sheet] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    discussion: str = ""
+    decisions: str = ""
+
+
+def district_figures(meeting: Meeting) -> dict[str, list[tuple[str, int]]]:
+    """Open cases by issue field and open-or-ended sheets by status, for one district."""
+    district = meeting.district
+    if district is None:
+        return {}
+    by_field = {
+        row["tags__field"]: row["n"]
+        for row in Case.objects.open()
+        .filter(district=district)
+        .values("tags__field")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    }
+    by_status = {
+        row["status"]: row["n"]
+        for row in Sheet.objects.filter(case__district=district)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    return {
+        "fields": [(f.name, by_field.get(f.pk, 0)) for f in Field.objects.all()],
+        "statuses": [(label, by_status.get(value, 0)) for value, label in Status.choices],
+    }
+
+
+def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
+    items = meeting.items.select_related(
+        "case__agency",
+        "sheet__sender_agency",
+        "sheet__receiver_agency",
+        "presenter__user",
+        "presenter__agency",
+    ).prefetch_related("needed_agencies", "case__people", "case__tags")
+    minutes = minutes_by_item(meeting)
+    start = meeting.starts_at()
+    sections = []
+    for number, item in enumerate(items, start=1):
+        section = ItemSection(item, number, f"{start:%H:%M}", item.title)
+        start += timedelta(minutes=item.minutes)
+        discussion, decisions = minutes.get(item.pk, (item.discussion, item.decisions))
+        section.discussion = masker.text(item.case, discussion)
+        section.decisions = masker.text(item.case, decisions)
+        if item.case is not None:
+            section.case_view = masker.view(item.case)
+            section.tags = [t.name for t in item.case.tags.all()]
+            section.chain = list(
+                item.case.sheets.select_related("sender_agency", "receiver_agency").order_by(
+                    "sent_at", "id"
+                )
+            )
+        if item.sheet is not None:
+            section.request = masker.text(item.case, item.sheet.request)
+        sections.append(section)
+    return sections
+
+
+def minutes_by_item(meeting: Meeting) -> dict[int, tuple[str, str]]:
+    revision = meeting.latest_revision()
+    if revision is None:
+        return {}
+    return {
+        e.item_id: (e.discussion, e.decisions)
+        for e in MinutesEntry.objects.filter(revision=revision)
+    }
+
+
+def packet_context(meeting: Meeting, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    masker = Masker(meeting)
+    sections = item_sections(meeting, masker)
+    return {
+        "meeting": meeting,
+        "date_wareki": wareki(meeting.date),
+        "printed_wareki": wareki(timezone.localdate(now)),
+        "attendances": meeting.attendances.select_related("membership__user", "membership__agency"),
+        "sections": sections,
+        "total_minutes": sum(s.item.minutes for s in sections),
+        "carried": meeting.carried_actions(),
+        "overdue": list(overdue_sheets(meeting, now).select_related("case")),
+        "figures": district_figures(meeting),
+        "masked_any": any(s.case_view and s.case_view.masked for s in sections),
+        "now": now,
+        "font_regular": pdf.static_url("fonts/BIZUDPGothic-Regular.ttf"),
+        "font_bold": pdf.static_url("fonts/BIZUDPGothic-Bold.ttf"),
+    }
+
+
+def packet_html(meeting: Meeting, now: datetime | None = None) -> str:
+    return render_to_string("meetings/pdf/packet.html", packet_context(meeting, now))
+
+
+def render_packet(
+    meeting: Meeting, now: datetime | None = None, fetcher: pdf.StaticOnlyFetcher | None = None
+) -> bytes:
+    return pdf.render_pdf(packet_html(meeting, now), fetcher=fetcher)

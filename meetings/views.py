@@ -1,0 +1,437 @@
+"""Meeting pages: HTTP only. Every view fetches through `Meeting.objects.visible_to`, so a
+guessed id is a 404; changes go through model methods that raise MeetingError."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import agenda
+from .forms import (
+    ActionItemForm,
+    AttendanceForm,
+    CorrectionForm,
+    ItemAddForm,
+    ItemForm,
+    MeetingForm,
+    MinutesForm,
+    ReasonForm,
+)
+from .masking import Masker
+from .models import (
+    ActionItem,
+    Attendance,
+    Meeting,
+    MeetingError,
+    MeetingEvent,
+    PacketPrint,
+    bodies_managed_by,
+)
+from .packet import item_sections, minutes_by_item, render_packet
+
+View = Callable[..., HttpResponse]
+
+
+def _visible(request: HttpRequest, pk: int) -> Meeting:
+    meetings = Meeting.objects.visible_to(request.user).select_related("body__area", "chair__user")
+    return get_object_or_404(meetings, pk=pk)
+
+
+def managed(view: View) -> View:
+    """Fetch the meeting (404 if not visible) and require the right to change it (403)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        meeting = _visible(request, pk)
+        if not meeting.can_manage(request.user):
+            raise PermissionDenied(
+                "この会議を変更できるのは、コーディネーターと司会・記録の方です。"
+            )
+        try:
+            return view(request, meeting, *args, **kwargs)
+        except MeetingError as error:
+            messages.error(request, str(error))
+            return redirect("meetings:detail", meeting.pk)
+
+    return login_required(wrapper)
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    meetings = Meeting.objects.visible_to(request.user).select_related("body__area")
+    actions = (
+        ActionItem.objects.open()
+        .filter(owner_user=request.user)
+        .select_related("item__meeting__body", "owner_agency")
+    )
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "meetings": meetings[:200],
+            "actions": actions,
+            "now": timezone.now(),
+            "can_create": bodies_managed_by(request.user).exists(),
+        },
+    )
+
+
+@login_required
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    bodies = bodies_managed_by(request.user)
+    if not bodies.exists():
+        raise PermissionDenied("会議を作れるのはコーディネーターです。")
+    form = MeetingForm(request.POST or None, bodies=bodies)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            meeting = form.save(commit=False)
+            meeting.created_by = request.user
+            meeting.save()
+            if meeting.chair:
+                Attendance.objects.create(
+                    meeting=meeting, membership=meeting.chair, role=Attendance.Role.CHAIR
+                )
+            MeetingEvent.objects.create(
+                meeting=meeting,
+                kind=MeetingEvent.Kind.CREATED,
+                actor=request.user,
+                at=timezone.now(),
+                text=str(meeting),
+            )
+        messages.success(request, "会議を作りました。議題を追加してください。")
+        return redirect("meetings:detail", meeting.pk)
+    return render(request, "meetings/form.html", {"form": form, "title": "会議を作る"})
+
+
+@managed
+def meeting_edit(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    form = MeetingForm(
+        request.POST or None, instance=meeting, bodies=bodies_managed_by(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            changed = ", ".join(form.fields[f].label or f for f in form.changed_data)
+            meeting.record_agenda_change(request.user, f"日時・場所などを変更: {changed}")
+            form.save()
+        messages.success(request, "会議の情報を保存しました。")
+        return redirect("meetings:detail", meeting.pk)
+    return render(
+        request, "meetings/form.html", {"form": form, "title": "会議の情報", "meeting": meeting}
+    )
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _visible(request, pk)
+    can_manage = meeting.can_manage(request.user)
+    masker = Masker(meeting)
+    editable = can_manage and not meeting.agenda_frozen and not meeting.minutes_approved
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "sections": item_sections(meeting, masker),
+            "attendances": meeting.attendances.select_related(
+                "membership__user", "membership__agency"
+            ),
+            "needed": meeting.needed_members(),
+            "carried": meeting.carried_actions(),
+            "events": meeting.events.select_related("actor"),
+            "suggestions": agenda.suggestions(meeting) if editable else [],
+            "can_manage": can_manage,
+            "editable": editable,
+            "add_form": ItemAddForm(meeting=meeting, user=request.user),
+            "attendance_form": AttendanceForm(meeting=meeting),
+            "reason_form": ReasonForm(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@managed
+def suggestion_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    item = agenda.add_suggestion(meeting, request.POST.get("key", ""), by=request.user)
+    if item is None:
+        messages.error(
+            request, "この提案は今はありません（すでに追加済みか、状況が変わりました）。"
+        )
+    else:
+        messages.success(request, f"「{item.title}」を議題に追加しました。")
+    return redirect("meetings:detail", meeting.pk)
+
+
+@managed
+def item_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    form = ItemAddForm(request.POST or None, meeting=meeting, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        item = meeting.add_item(
+            by=request.user,
+            kind=data["kind"],
+            support=data["support"],
+            minutes=data["minutes"],
+            **form.target,
+        )
+        messages.success(request, f"「{item.title}」を議題に追加しました。")
+        return redirect("meetings:detail", meeting.pk)
+    return render(
+        request, "meetings/form.html", {"form": form, "title": "議題を追加", "meeting": meeting}
+    )
+
+
+@managed
+def item_edit(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(meeting.items, pk=item_pk)
+    form = ItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            changed = ", ".join(form.fields[f].label or f for f in form.changed_data)
+            meeting.record_agenda_change(request.user, f"議題「{item.title}」を変更: {changed}")
+            form.save()
+        messages.success(request, "議題を保存しました。")
+        return redirect("meetings:detail", meeting.pk)
+    return render(
+        request,
+        "meetings/form.html",
+        {"form": form, "title": f"議題: {item.title}", "meeting": meeting},
+    )
+
+
+@require_POST
+@managed
+def item_delete(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(meeting.items, pk=item_pk)
+    if item.actions.exists():
+        raise MeetingError("宿題がある議題は削除できません。")
+    with transaction.atomic():
+        meeting.record_agenda_change(request.user, f"議題を削除: {item.title}")
+        item.delete()
+    messages.success(request, "議題を削除しました。")
+    return redirect("meetings:detail", meeting.pk)
+
+
+@require_POST
+@managed
+def attendance_sync(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """Invite the roster members the items need (and presenters as 報告)."""
+    presenters = set(meeting.items.exclude(presenter=None).values_list("presenter_id", flat=True))
+    have = set(meeting.attendances.values_list("membership_id", flat=True))
+    new = [m for m in meeting.needed_members() if m.pk not in have]
+    with transaction.atomic():
+        if new:
+            meeting.record_agenda_change(request.user, f"出席者を追加: {len(new)}名")
+        Attendance.objects.bulk_create(
+            Attendance(
+                meeting=meeting,
+                membership=m,
+                role=(
+                    Attendance.Role.CHAIR
+                    if m.pk == meeting.chair_id
+                    else Attendance.Role.REPORTER
+                    if m.pk in presenters
+                    else Attendance.Role.PARTICIPANT
+                ),
+            )
+            for m in new
+        )
+    messages.success(request, f"議題に必要な機関の構成員 {len(new)}名を出席者に加えました。")
+    return redirect("meetings:detail", meeting.pk)
+
+
+@require_POST
+@managed
+def attendance_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    existing = meeting.attendances.filter(membership_id=request.POST.get("membership")).first()
+    form = AttendanceForm(request.POST, instance=existing, meeting=meeting)
+    if not form.is_valid():
+        messages.error(
+            request, "出席者: " + " ".join(e for errs in form.errors.values() for e in errs)
+        )
+        return redirect("meetings:detail", meeting.pk)
+    with transaction.atomic():
+        att = form.save(commit=False)
+        meeting.record_agenda_change(request.user, f"出席者・役割を変更: {att}")
+        att.save()
+    messages.success(request, f"{att} を出席者にしました。")
+    return redirect("meetings:detail", meeting.pk)
+
+
+@require_POST
+@managed
+def attendance_remove(request: HttpRequest, meeting: Meeting, att_pk: int) -> HttpResponse:
+    att = get_object_or_404(meeting.attendances.select_related("membership__user"), pk=att_pk)
+    with transaction.atomic():
+        meeting.record_agenda_change(request.user, f"出席者から外す: {att}")
+        att.delete()
+    messages.success(request, f"{att} を出席者から外しました。")
+    return redirect("meetings:detail", meeting.pk)
+
+
+@require_POST
+@managed
+def distribute(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    count = meeting.distribute(by=request.user)
+    messages.success(
+        request, f"議題を配布しました（{count}名に通知）。議題は変更できなくなりました。"
+    )
+    return redirect("meetings:detail", meeting.pk)
+
+
+@require_POST
+@managed
+def reopen(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        raise MeetingError("議題を変更する理由を書いてください（出席者に伝わります）。")
+    meeting.reopen_agenda(by=request.user, reason=form.cleaned_data["reason"])
+    messages.info(
+        request,
+        "議題を変更できるようにしました。変更は記録されます。終わったら再配布してください。",
+    )
+    return redirect("meetings:detail", meeting.pk)
+
+
+@login_required
+def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    return _minutes_page(request, _visible(request, pk))
+
+
+def _minutes_page(
+    request: HttpRequest, meeting: Meeting, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The minutes page; `bound` carries a form that failed validation, keyed by its prefix,
+    so its errors show next to the item they belong to."""
+    bound = bound or {}
+    can_manage = meeting.can_manage(request.user)
+    writable = can_manage and not meeting.minutes_approved
+    sections = item_sections(meeting, Masker(meeting))
+    for section in sections:
+        pk = section.item.pk
+        section.actions = list(  # type: ignore[attr-defined]
+            section.item.actions.select_related("owner_user", "owner_agency")
+        )
+        if writable:
+            section.form = bound.get(f"m{pk}") or MinutesForm(  # type: ignore[attr-defined]
+                instance=section.item, prefix=f"m{pk}"
+            )
+            section.action_form = bound.get(f"a{pk}") or ActionItemForm(  # type: ignore[attr-defined]
+                meeting=meeting, prefix=f"a{pk}"
+            )
+    return render(
+        request,
+        "meetings/minutes.html",
+        {
+            "meeting": meeting,
+            "sections": sections,
+            "can_manage": can_manage,
+            "writable": writable,
+            "revisions": meeting.revisions.select_related("created_by"),
+            "now": timezone.now(),
+            "has_errors": bool(bound),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@managed
+def minutes_save(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(meeting.items, pk=item_pk)
+    if meeting.minutes_approved:
+        raise MeetingError(
+            "承認済みの議事録は書き換えられません。「訂正」から新しい版を記録してください。"
+        )
+    form = MinutesForm(request.POST, instance=item, prefix=f"m{item.pk}")
+    if not form.is_valid():
+        return _minutes_page(request, meeting, {f"m{item.pk}": form})
+    form.save()
+    messages.success(request, f"「{item.title}」の議事録を保存しました。")
+    return redirect("meetings:minutes", meeting.pk)
+
+
+@require_POST
+@managed
+def action_add(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(meeting.items, pk=item_pk)
+    form = ActionItemForm(request.POST, meeting=meeting, prefix=f"a{item.pk}")
+    if not form.is_valid():
+        return _minutes_page(request, meeting, {f"a{item.pk}": form})
+    data = form.cleaned_data
+    ActionItem.assign(
+        item=item,
+        text=data["text"],
+        owner=data["owner"],
+        due_date=data["due_date"],
+        by=request.user,
+    )
+    messages.success(request, "宿題を追加しました。期限が近づくと担当者に通知されます。")
+    return redirect("meetings:minutes", meeting.pk)
+
+
+@require_POST
+@login_required
+def action_done(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+    meeting = _visible(request, pk)
+    action = get_object_or_404(ActionItem.objects.filter(item__meeting=meeting), pk=action_pk)
+    if action.owner_user_id != request.user.pk and not meeting.can_manage(request.user):
+        raise PermissionDenied("宿題を完了にできるのは担当者とコーディネーターです。")
+    try:
+        action.mark_done(by=request.user)
+        messages.success(request, f"宿題「{action.text}」を完了にしました。")
+    except MeetingError as error:
+        messages.error(request, str(error))
+    if request.POST.get("back") == "list":
+        return redirect("meetings:list")
+    return redirect("meetings:minutes", meeting.pk)
+
+
+@require_POST
+@managed
+def approve(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    meeting.approve_minutes(by=request.user)
+    messages.success(request, "議事録を承認しました。これ以降の訂正は新しい版として記録されます。")
+    return redirect("meetings:minutes", meeting.pk)
+
+
+@managed
+def correct(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    form = CorrectionForm(request.POST or None, meeting=meeting, current=minutes_by_item(meeting))
+    if request.method == "POST" and form.is_valid():
+        revision = meeting.correct_minutes(
+            by=request.user, reason=form.cleaned_data["reason"], drafts=form.drafts()
+        )
+        messages.success(request, f"訂正を第{revision.number}版として記録しました。")
+        return redirect("meetings:minutes", meeting.pk)
+    return render(
+        request, "meetings/form.html", {"form": form, "title": "議事録の訂正", "meeting": meeting}
+    )
+
+
+@login_required
+def packet(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _visible(request, pk)
+    pdf = render_packet(meeting)
+    PacketPrint.objects.create(
+        meeting=meeting,
+        user=request.user,
+        masked=not meeting.body.is_confidential,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="meeting-{meeting.pk}-{meeting.date:%Y%m%d}.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
