@@ -1,0 +1,127 @@
+"""The notification centre: list, unread badge, mark read, link to the sheet; mine only."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
+
+from sheets.models import Notification
+from sheets.reminders import send_due_reminders
+from tests.conftest import World
+from tests.sheets.reminder_support import make_due_sheet
+
+SENT = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+DUE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wed 10:00 JST
+
+
+def remind(world: World, count: int = 1) -> None:
+    for _ in range(count):
+        make_due_sheet(world, DUE, now=SENT)
+    send_due_reminders(DUE)
+
+
+def test_the_badge_shows_my_unread_count_and_the_list_shows_my_notices(
+    client: Client, world: World
+) -> None:
+    remind(world)
+    client.force_login(world.bob)
+    page = client.get(reverse("notifications:list"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="unread-badge">1<' in html
+    assert "督促（段階1）" in html
+    assert "受理期限" in html
+
+
+def test_people_without_notices_see_no_badge(client: Client, world: World) -> None:
+    remind(world)
+    client.force_login(world.charlie)
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert "unread-badge" not in html
+    assert "通知はありません。" in html
+
+
+def test_opening_a_notice_marks_it_read_and_goes_to_the_sheet(client: Client, world: World) -> None:
+    remind(world)
+    notice = Notification.objects.get(user=world.bob)
+    client.force_login(world.bob)
+    response = client.post(reverse("notifications:read", args=[notice.pk]), {"open": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == notice.url
+    assert notice.url == reverse("sheets:detail", args=[notice.reminder.subject_id])  # type: ignore[union-attr]
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert "unread-badge" not in html
+
+
+def test_mark_all_read(client: Client, world: World) -> None:
+    remind(world, 3)
+    client.force_login(world.bob)
+    response = client.post(reverse("notifications:read_all"), follow=True)
+    assert "3件の通知を既読にしました。" in response.content.decode()
+    assert Notification.objects.filter(user=world.bob, read_at__isnull=True).count() == 0
+    assert Notification.objects.filter(user=world.bob_boss, read_at__isnull=True).count() == 3
+
+
+def test_charlie_gets_404_for_someone_elses_notice(client: Client, world: World) -> None:
+    remind(world)
+    notice = Notification.objects.get(user=world.bob)
+    client.force_login(world.charlie)
+    assert client.post(reverse("notifications:read", args=[notice.pk])).status_code == 404
+    notice.refresh_from_db()
+    assert notice.read_at is None
+
+
+def test_marking_read_needs_post_and_a_login(client: Client, world: World) -> None:
+    remind(world)
+    notice = Notification.objects.get(user=world.bob)
+    assert client.post(reverse("notifications:read", args=[notice.pk])).status_code == 302
+    client.force_login(world.bob)
+    assert client.get(reverse("notifications:read", args=[notice.pk])).status_code == 405
+    assert client.get(reverse("notifications:read_all")).status_code == 405
+    notice.refresh_from_db()
+    assert notice.read_at is None
+
+
+def test_a_foreign_link_is_never_followed(client: Client, world: World) -> None:
+    notice = Notification.objects.create(
+        user=world.bob, title="x", url="https://evil.example/", created_at=DUE
+    )
+    client.force_login(world.bob)
+    response = client.post(reverse("notifications:read", args=[notice.pk]), {"open": "1"})
+    assert response["Location"] == reverse("notifications:list")
+
+
+def test_the_list_is_paginated(client: Client, world: World) -> None:
+    Notification.objects.bulk_create(
+        Notification(user=world.bob, title=f"お知らせ{i:02d}", created_at=DUE) for i in range(35)
+    )
+    client.force_login(world.bob)
+    first = client.get(reverse("notifications:list")).content.decode()
+    second = client.get(reverse("notifications:list") + "?page=2").content.decode()
+    assert len(set(re.findall(r"お知らせ\d\d", first))) == 30
+    assert len(set(re.findall(r"お知らせ\d\d", second))) == 5
+    assert "1 / 2" in first
+    assert client.get(reverse("notifications:list") + "?page=zzz").status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 40])
+def test_the_list_costs_the_same_queries_whatever_the_size(
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries, count: int
+) -> None:
+    Notification.objects.bulk_create(
+        Notification(user=world.bob, title=f"お知らせ{i}", url="/sheets/1/", created_at=DUE)
+        for i in range(count)
+    )
+    client.force_login(world.bob)
+    # 1 session, 2 user, 3 paginator count, 4 memberships (scope), 5 inbox count,
+    # 6 unread count (badge), 7 the page of notifications, 8-10 savepoint, session update
+    # (idle timeout), release.
+    with django_assert_num_queries(10):
+        assert client.get(reverse("notifications:list")).status_code == 200
