@@ -11,16 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from areas.models import Area
 from areas.scope import Scope
-from tsumugi.lib.dates import BusinessCalendar, fiscal_year, local_date
+from tsumugi.lib.dates import TOKYO, BusinessCalendar, fiscal_year, local_date
 
-from .models import Case
+from .models import Basis, Case, Channel, Person
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from sheets.models import Sheet
 
 NOTHING = Q(pk__in=[])
 
@@ -28,7 +34,7 @@ NOTHING = Q(pk__in=[])
 # --- who may count what ------------------------------------------------------------------------
 
 
-def insight_case_filter(scope: Scope) -> Q | None:
+def insight_case_filter(scope: Scope, prefix: str = "") -> Q | None:
     """Cases a viewer may count: the city for the coordination office (None: no filter at all,
     so the planner keeps its plain index scans), their districts for a coordinator, the cases
     received by their agencies for a supervisor."""
@@ -36,9 +42,9 @@ def insight_case_filter(scope: Scope) -> Q | None:
         return None
     q = NOTHING
     if scope.supervisor_agency_ids:
-        q |= Q(agency_id__in=sorted(scope.supervisor_agency_ids))
+        q |= Q(**{f"{prefix}agency_id__in": sorted(scope.supervisor_agency_ids)})
     if scope.coordinator_district_ids:
-        q |= Q(district_id__in=sorted(scope.coordinator_district_ids))
+        q |= Q(**{f"{prefix}district_id__in": sorted(scope.coordinator_district_ids)})
     return q
 
 
@@ -91,8 +97,6 @@ class Period:
 
 
 def _local_midnight(day: date) -> datetime:
-    from tsumugi.lib.dates import TOKYO
-
     return datetime(day.year, day.month, day.day, tzinfo=TOKYO)
 
 
@@ -171,3 +175,328 @@ def district_figures(district: Area, now: datetime | None = None) -> dict[str, A
         "open_sheets": sum(counts.get(s, {}).get("count", 0) for s in Sheet.OPEN_STATUSES),
         "overdue_sheets": sum(r["overdue"] for r in counts.values()),
     }
+
+
+def district_months(district: Area, period: Period) -> list[tuple[date, int]]:
+    """Cases received in the district per month of the period (one GROUP BY query)."""
+    rows = (
+        Case.objects.order_by()
+        .filter(
+            district=district,
+            received_at__gte=period.start_at,
+            received_at__lt=period.end_before,
+        )
+        .annotate(month=TruncMonth("received_at", tzinfo=TOKYO))
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    counts = {local_month(r["month"]): r["n"] for r in rows}
+    return [(m, counts.get(m, 0)) for m in period.months()]
+
+
+# --- filters shared by the figures page, its CSV and the indicators ----------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    district_id: int | None = None
+    agency_id: int | None = None
+
+
+def filtered_cases(scope: Scope, filters: Filters) -> QuerySet[Case]:
+    qs = scoped(Case.objects.order_by(), insight_case_filter(scope)).filter(
+        received_at__gte=filters.period.start_at, received_at__lt=filters.period.end_before
+    )
+    if filters.district_id:
+        qs = qs.filter(district_id=filters.district_id)
+    if filters.agency_id:
+        qs = qs.filter(agency_id=filters.agency_id)
+    return qs
+
+
+def _case_tags(scope: Scope, filters: Filters) -> QuerySet[Any]:
+    """Rows of the case↔tag table for the cases `filtered_cases` would give (joined, not IN)."""
+    through = Case.tags.through.objects.order_by()
+    qs = scoped(through, insight_case_filter(scope, prefix="case__")).filter(
+        case__received_at__gte=filters.period.start_at,
+        case__received_at__lt=filters.period.end_before,
+    )
+    if filters.district_id:
+        qs = qs.filter(case__district_id=filters.district_id)
+    if filters.agency_id:
+        qs = qs.filter(case__agency_id=filters.agency_id)
+    return qs
+
+
+def filtered_sheets(scope: Scope, filters: Filters | None) -> QuerySet[Sheet]:
+    from sheets.models import Sheet
+
+    qs = scoped(Sheet.objects.order_by(), insight_sheet_filter(scope))
+    if filters is None:
+        return qs
+    qs = qs.filter(sent_at__gte=filters.period.start_at, sent_at__lt=filters.period.end_before)
+    return narrow_sheets(qs, filters)
+
+
+def narrow_sheets(qs: QuerySet[Sheet], filters: Filters) -> QuerySet[Sheet]:
+    if filters.district_id:
+        qs = qs.filter(case__district_id=filters.district_id)
+    if filters.agency_id:
+        qs = qs.filter(
+            Q(sender_agency_id=filters.agency_id) | Q(receiver_agency_id=filters.agency_id)
+        )
+    return qs
+
+
+def local_month(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        return (value.astimezone(TOKYO) if value.tzinfo else value).date().replace(day=1)
+    return value.replace(day=1)
+
+
+def local_day(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        return (value.astimezone(TOKYO) if value.tzinfo else value).date()
+    return value
+
+
+@dataclass
+class Table:
+    """A cross table of counts: rows × columns, with totals; what templates and CSV both read."""
+
+    title: str
+    row_header: str
+    columns: list[str]
+    rows: list[tuple[str, list[int]]]
+
+    @property
+    def column_totals(self) -> list[int]:
+        return [sum(r[1][i] for r in self.rows) for i in range(len(self.columns))]
+
+    @property
+    def total(self) -> int:
+        return sum(self.column_totals)
+
+    def rows_with_totals(self) -> list[tuple[str, list[int], int]]:
+        return [(label, cells, sum(cells)) for label, cells in self.rows]
+
+
+def cross_table(
+    title: str,
+    row_header: str,
+    rows: list[dict[str, Any]],
+    row_key: str,
+    row_label: str,
+    col_keys: list[Any],
+    col_labels: list[str],
+    col_key: str,
+    value: str = "n",
+) -> Table:
+    labels: dict[Any, str] = {}
+    cells: dict[Any, list[int]] = {}
+    index = {k: i for i, k in enumerate(col_keys)}
+    for r in rows:
+        key = r[row_key]
+        labels.setdefault(key, r[row_label])
+        line = cells.setdefault(key, [0] * len(col_keys))
+        if r[col_key] in index:
+            line[index[r[col_key]]] += r[value]
+    return Table(title, row_header, col_labels, [(labels[k], cells[k]) for k in cells])
+
+
+# --- 1. consultation figures -------------------------------------------------------------------
+
+
+def consultation_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
+    """Five GROUP BY queries, whatever the amount of data."""
+    cases = filtered_cases(scope, filters)
+    months = filters.period.months()
+    month_labels = [f"{m.year}年{m.month}月" for m in months]
+    # 1. cases by district × month, with the multi-field ones
+    by_dm = [
+        {**r, "month": local_month(r["month"])}
+        for r in cases.values("district_id", "district__name", "district__order")
+        .annotate(month=TruncMonth("received_at", tzinfo=TOKYO))
+        .annotate(n=Count("pk"), multi=Count("pk", filter=Q(field_count__gte=2)))
+        .order_by("district__order", "district_id")
+    ]
+    # 2. cases by channel
+    by_channel = {r["channel"]: r["n"] for r in cases.values("channel").annotate(n=Count("pk"))}
+    # 3. cases by receiving counter
+    by_agency = list(
+        cases.values("agency__name").annotate(n=Count("pk")).order_by("-n", "agency__name")
+    )
+    tags = _case_tags(scope, filters)
+    # 4. cases by issue field × district × month (a case counts once per field)
+    by_field = [
+        {**r, "month": local_month(r["month"])}
+        for r in tags.values(
+            "issuetag__field_id",
+            "issuetag__field__name",
+            "issuetag__field__order",
+            "case__district_id",
+            "case__district__name",
+            "case__district__order",
+        )
+        .annotate(month=TruncMonth("case__received_at", tzinfo=TOKYO))
+        .annotate(n=Count("case_id", distinct=True))
+        .order_by("issuetag__field__order", "issuetag__field_id")
+    ]
+    # 5. cases by issue tag
+    by_tag = list(
+        tags.values("issuetag__name", "issuetag__field__name")
+        .annotate(n=Count("case_id"))
+        .order_by("-n", "issuetag__name")
+    )
+    total = sum(r["n"] for r in by_dm)
+    multi = sum(r["multi"] for r in by_dm)
+    district_keys = sorted(
+        {
+            (r["case__district__order"], r["case__district_id"], r["case__district__name"])
+            for r in by_field
+        }
+        | {(r["district__order"], r["district_id"], r["district__name"]) for r in by_dm}
+    )
+    month_totals = [sum(r["n"] for r in by_dm if r["month"] == m) for m in months]
+    return {
+        "total": total,
+        "multi_field": multi,
+        "multi_field_share": round(100 * multi / total, 1) if total else 0.0,
+        "months": months,
+        "month_labels": month_labels,
+        "month_totals": month_totals,
+        "by_district_month": cross_table(
+            "地区×月の相談件数",
+            "地区",
+            by_dm,
+            "district_id",
+            "district__name",
+            months,
+            month_labels,
+            "month",
+        ),
+        "multi_by_district_month": cross_table(
+            "地区×月の複数分野の相談件数",
+            "地区",
+            by_dm,
+            "district_id",
+            "district__name",
+            months,
+            month_labels,
+            "month",
+            value="multi",
+        ),
+        "by_field_month": cross_table(
+            "分野×月の相談件数",
+            "分野",
+            by_field,
+            "issuetag__field_id",
+            "issuetag__field__name",
+            months,
+            month_labels,
+            "month",
+        ),
+        "by_field_district": cross_table(
+            "分野×地区の相談件数",
+            "分野",
+            by_field,
+            "issuetag__field_id",
+            "issuetag__field__name",
+            [k[1] for k in district_keys],
+            [k[2] for k in district_keys],
+            "case__district_id",
+        ),
+        "by_tag": [
+            {"label": r["issuetag__name"], "field": r["issuetag__field__name"], "n": r["n"]}
+            for r in by_tag
+        ],
+        "by_channel": [
+            {"label": label, "n": by_channel.get(value, 0)} for value, label in Channel.choices
+        ],
+        "by_agency": [{"label": r["agency__name"], "n": r["n"]} for r in by_agency],
+    }
+
+
+# --- names in drill-down lists -----------------------------------------------------------------
+
+
+def visible_names(user: Any, case_ids: list[int]) -> dict[int, str]:
+    """The main person's name of each listed case the viewer may see in person; one query.
+
+    The same rule as `Case.shows_personal_details_to`, written once as a filter so a list of
+    200 cases costs one query instead of 200.
+    """
+    from areas.scope import scope_of
+    from sheets.models import Sheet
+
+    scope = scope_of(user)
+    if not case_ids or not scope.agency_ids:
+        return {}
+    agencies = sorted(scope.agency_ids)
+    via_sheet = Sheet.objects.filter(case_id=OuterRef("case_id"), is_anonymised=False).filter(
+        Q(sender_agency_id__in=agencies) | Q(receiver_agency_id__in=agencies)
+    )
+    allowed = Q(case__agency_id__in=agencies) | Exists(via_sheet)
+    if scope.city_wide:
+        allowed |= ~Q(case__basis=Basis.NONE)
+    elif scope.coordinator_district_ids:
+        allowed |= Q(case__district_id__in=sorted(scope.coordinator_district_ids)) & ~Q(
+            case__basis=Basis.NONE
+        )
+    names: dict[int, str] = {}
+    for case_id, name in (
+        Person.objects.filter(case_id__in=case_ids)
+        .filter(allowed)
+        .order_by("case_id", "-is_primary", "id")
+        .values_list("case_id", "name")
+    ):
+        names.setdefault(case_id, name)
+    return names
+
+
+# --- CSV rows (no personal data: counts and the names of districts, fields and agencies) ------
+
+
+def table_rows(table: Table) -> list[list[object]]:
+    rows: list[list[object]] = [[table.title], [table.row_header, *table.columns, "合計"]]
+    rows += [[label, *cells, total] for label, cells, total in table.rows_with_totals()]
+    rows.append(["合計", *table.column_totals, table.total])
+    rows.append([])
+    return rows
+
+
+def figures_csv_rows(
+    figures: dict[str, Any], health: dict[str, Any], filters: Filters
+) -> list[list[object]]:
+    period = filters.period
+    rows: list[list[object]] = [
+        ["相談の集計", f"{period.start:%Y-%m-%d}〜{period.end:%Y-%m-%d}"],
+        ["相談件数", figures["total"]],
+        ["うち複数分野", figures["multi_field"]],
+        ["複数分野の割合（%）", figures["multi_field_share"]],
+        [],
+    ]
+    for key in (
+        "by_district_month",
+        "multi_by_district_month",
+        "by_field_month",
+        "by_field_district",
+    ):
+        rows += table_rows(figures[key])
+    for title, key in (
+        ("課題タグ", "by_tag"),
+        ("受付方法", "by_channel"),
+        ("受付機関", "by_agency"),
+    ):
+        rows += [[f"{title}別の相談件数"], [title, "件数"]]
+        rows += [[r["label"], r["n"]] for r in figures[key]]
+        rows.append([])
+    rows += table_rows(health["by_agency"]) + table_rows(health["by_district"])
+    rows += [["受理・終結までの開庁日数", "件数", "中央値", "90パーセンタイル"]]
+    for label, key in (("送付から受理まで", "ack"), ("送付から終結まで", "close")):
+        d = health[key]
+        rows.append([label, d["count"], d["median"], d["p90"]])
+    rows.append([])
+    rows += table_rows(health["overdue"])
+    return rows

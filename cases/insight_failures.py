@@ -1,0 +1,364 @@
+"""The five ways a hand-off fails (DESIGN.md), counted per agency and per district.
+
+Each mode is one definition (`Mode`) used both by the counts and by the drill-down list, so the
+number on the page and the rows behind it can never disagree. All counts describe *now*: what is
+wrong with the open sheets and open cases today.
+
+Quiet periods are business days of the office calendar: "no activity for N business days" means
+`calendar.business_days_between(last local day, today) >= N`, turned once into a cut-off time
+(`quiet_since_cutoff`) so the database compares one indexed column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import In, LessThan
+
+from areas.models import Area
+from areas.scope import Scope
+from meetings.models import ActionItem
+from tsumugi.lib.dates import BusinessCalendar, local_date
+
+from .insight import insight_case_filter, insight_sheet_filter, quiet_since_cutoff, scoped
+from .models import Case
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from sheets.models import Sheet
+
+# What a sender writes when it means "nothing": shorter than three characters, or one of these.
+TRIVIAL_CONTINUING = (
+    "なし",
+    "無し",
+    "特になし",
+    "特に無し",
+    "とくになし",
+    "なし。",
+    "特になし。",
+    "未定",
+    "不明",
+    "同上",
+    "送付のみ",
+    "お任せ",
+    "おまかせ",
+    "お願いします",
+    "よろしくお願いします",
+)
+MIN_CONTINUING_CHARS = 3
+
+
+@dataclass(frozen=True)
+class Mode:
+    code: str
+    name: str
+    seed: str
+    definition: str
+    subject: str  # "sheet" or "case" or "action_item"
+    attributed_to: str  # whose number it is on the per-agency table
+
+
+def modes() -> list[Mode]:
+    idle = settings.SILENT_SHEET_BUSINESS_DAYS
+    holding = settings.HOLDING_FLAG_BUSINESS_DAYS
+    return [
+        Mode(
+            "marunage",
+            "丸投げ",
+            "押しつける",
+            "対応中のシート（受理待ち・対応中）のうち、送付元の「当方の継続対応」が空に等しい"
+            f"（{MIN_CONTINUING_CHARS}文字未満、または「なし」「特になし」「送付のみ」など）もの、"
+            f"または、送付してから相談を受け付けた機関の記録が{idle}開庁日以上ないもの。",
+            "sheet",
+            "送付元機関",
+        ),
+        Mode(
+            "holding",
+            "抱え込み",
+            "抱え込む",
+            f"2つ以上の分野にまたがる対応中の相談で、受付から{holding}開庁日以上たっても"
+            "つむぎあいシートを1枚も出していないもの。",
+            "case",
+            "受付機関",
+        ),
+        Mode(
+            "no_response",
+            "無応答",
+            "レスポンスが無い",
+            "受理期限を過ぎても受理されていない（受理待ちのままの）シート。",
+            "sheet",
+            "送付先機関",
+        ),
+        Mode(
+            "fading",
+            "自然消滅",
+            "自然消滅",
+            "受理済みで対応中のシートのうち、経過報告期限を過ぎたもの、"
+            f"または{idle}開庁日以上なんの記録もないもの。",
+            "sheet",
+            "送付先機関",
+        ),
+        Mode(
+            "vague",
+            "あいまい",
+            "あいまい",
+            "受理済みで対応中なのに担当者か役割分担が書かれていないシートと、"
+            "会議の宿題のうち、担当者か期限が決まっていないもの。",
+            "sheet",
+            "送付先機関",
+        ),
+    ]
+
+
+def mode_by_code(code: str) -> Mode | None:
+    return next((m for m in modes() if m.code == code), None)
+
+
+@dataclass(frozen=True)
+class Clock:
+    now: datetime
+    idle_cutoff: datetime  # last activity before this: quiet for SILENT_SHEET_BUSINESS_DAYS
+    holding_cutoff: datetime  # received before this: HOLDING_FLAG_BUSINESS_DAYS ago
+
+    @classmethod
+    def at(cls, calendar: BusinessCalendar, now: datetime) -> Clock:
+        today = local_date(now)
+        return cls(
+            now=now,
+            idle_cutoff=quiet_since_cutoff(calendar, today, settings.SILENT_SHEET_BUSINESS_DAYS),
+            holding_cutoff=quiet_since_cutoff(calendar, today, settings.HOLDING_FLAG_BUSINESS_DAYS),
+        )
+
+
+def sheet_condition(code: str, clock: Clock) -> Q:
+    """The condition of a sheet-based mode, on open sheets."""
+    from sheets.models import Status
+
+    if code == "marunage":
+        trimmed = Trim("sender_continuing")
+        return (
+            Q(In(trimmed, list(TRIVIAL_CONTINUING)))
+            | Q(LessThan(Length(trimmed), MIN_CONTINUING_CHARS))
+            | Q(case__last_activity_at__lt=clock.idle_cutoff, sent_at__lt=clock.idle_cutoff)
+        )
+    if code == "no_response":
+        return Q(status=Status.SENT, ack_due_at__lte=clock.now)
+    if code == "fading":
+        return Q(status=Status.ACKNOWLEDGED) & (
+            Q(follow_up_due_at__lte=clock.now) | Q(last_event_at__lt=clock.idle_cutoff)
+        )
+    if code == "vague":
+        return Q(status=Status.ACKNOWLEDGED) & (
+            Q(assignee__isnull=True) | Q(LessThan(Length(Trim("roles")), 1))
+        )
+    raise ValueError(code)
+
+
+SHEET_MODES = ("marunage", "no_response", "fading", "vague")
+
+
+def holding_cases(scope: Scope, clock: Clock) -> QuerySet[Case]:
+    from sheets.models import Sheet
+
+    return (
+        scoped(Case.objects.order_by(), insight_case_filter(scope))
+        .filter(
+            status=Case.Status.OPEN,
+            field_count__gte=2,
+            received_at__lt=clock.holding_cutoff,
+        )
+        .filter(~Exists(Sheet.objects.filter(case_id=OuterRef("pk"))))
+    )
+
+
+def open_sheets(scope: Scope) -> QuerySet[Sheet]:
+    from sheets.models import Sheet
+
+    return scoped(Sheet.objects.order_by(), insight_sheet_filter(scope)).filter(
+        status__in=Sheet.OPEN_STATUSES
+    )
+
+
+@dataclass
+class FailureCounts:
+    modes: list[Mode]
+    agencies: list[tuple[str, dict[str, int]]]
+    districts: list[tuple[str, dict[str, int]]]
+    totals: dict[str, int]
+
+    @property
+    def mode_totals(self) -> list[tuple[Mode, int]]:
+        return [(m, self.totals.get(m.code, 0)) for m in self.modes]
+
+    def _table(self, rows: list[tuple[str, dict[str, int]]]) -> list[tuple[str, list[int]]]:
+        return [(name, [counts.get(m.code, 0) for m in self.modes]) for name, counts in rows]
+
+    @property
+    def agency_table(self) -> list[tuple[str, list[int]]]:
+        return self._table(self.agencies)
+
+    @property
+    def district_table(self) -> list[tuple[str, list[int]]]:
+        return self._table(self.districts)
+
+
+def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
+    """Three GROUP BY queries (open sheets; held cases; vague action items)."""
+    # 1. open sheets by sender × receiver × district, one conditional count per mode
+    sheet_rows = list(
+        open_sheets(scope)
+        .values(
+            "sender_agency__name",
+            "receiver_agency__name",
+            "case__district__name",
+            "case__district__order",
+        )
+        .annotate(
+            **{code: Count("pk", filter=sheet_condition(code, clock)) for code in SHEET_MODES}
+        )
+    )
+    # 2. held multi-field cases by receiving counter × district
+    case_rows = list(
+        holding_cases(scope, clock)
+        .values("agency__name", "district__name", "district__order")
+        .annotate(n=Count("pk"))
+    )
+    # 3. meeting action items without an owner or a due date, by body's district
+    item_rows = vague_action_item_counts(scope)
+    agencies: dict[str, dict[str, int]] = {}
+    districts: dict[tuple[int, str], dict[str, int]] = {}
+    empty = {m.code: 0 for m in modes()}
+
+    def add(table: dict[Any, dict[str, int]], key: Any, code: str, n: int) -> None:
+        if n:
+            table.setdefault(key, dict(empty))[code] += n
+
+    for r in sheet_rows:
+        district = (r["case__district__order"], r["case__district__name"])
+        add(agencies, r["sender_agency__name"], "marunage", r["marunage"])
+        add(districts, district, "marunage", r["marunage"])
+        for code in ("no_response", "fading", "vague"):
+            add(agencies, r["receiver_agency__name"], code, r[code])
+            add(districts, district, code, r[code])
+    for r in case_rows:
+        add(agencies, r["agency__name"], "holding", r["n"])
+        add(districts, (r["district__order"], r["district__name"]), "holding", r["n"])
+    for r in item_rows:
+        if r["agency"]:
+            add(agencies, r["agency"], "vague", r["n"])
+        if r["district"]:
+            add(districts, (r["district_order"], r["district"]), "vague", r["n"])
+    totals = {code: sum(r[code] for r in sheet_rows) for code in SHEET_MODES} | {
+        "holding": sum(r["n"] for r in case_rows)
+    }
+    totals["vague"] += sum(r["n"] for r in item_rows)
+    return FailureCounts(
+        modes=modes(),
+        agencies=sorted(agencies.items()),
+        districts=[(name, counts) for (_, name), counts in sorted(districts.items())],
+        totals=totals,
+    )
+
+
+def insight_action_item_filter(scope: Scope) -> Q | None:
+    """Action items a viewer may count: all for the city office, those of their districts'
+    bodies for a coordinator, those owned by their agencies for a supervisor."""
+    if scope.city_wide:
+        return None
+    q = Q(pk__in=[])
+    if scope.supervisor_agency_ids:
+        q |= Q(owner_agency_id__in=sorted(scope.supervisor_agency_ids))
+    if scope.coordinator_district_ids:
+        q |= Q(item__meeting__body__area_id__in=sorted(scope.coordinator_district_ids))
+    return q
+
+
+def vague_action_items(scope: Scope) -> QuerySet[ActionItem]:
+    # Today's model requires both an owner and a due date, so this stays at zero unless the
+    # rule is loosened (or rows come from an import); the metric watches that it stays so.
+    return scoped(ActionItem.objects.open().order_by(), insight_action_item_filter(scope)).filter(
+        Q(owner_user__isnull=True) | Q(owner_agency__isnull=True) | Q(due_date__isnull=True)
+    )
+
+
+def vague_action_item_counts(scope: Scope) -> list[dict[str, Any]]:
+    """Open meeting action items without an owner or a due date, by agency and district."""
+    rows = (
+        vague_action_items(scope)
+        .values(
+            agency=F("owner_agency__name"),
+            area=F("item__meeting__body__area__name"),
+            layer=F("item__meeting__body__area__layer"),
+            area_order=F("item__meeting__body__area__order"),
+        )
+        .annotate(n=Count("pk"))
+    )
+    return [
+        {
+            "agency": r["agency"],
+            "district": r["area"] if r["layer"] == Area.Layer.DISTRICT else None,
+            "district_order": r["area_order"],
+            "n": r["n"],
+        }
+        for r in rows
+    ]
+
+
+DRILL_DOWN_LIMIT = 200
+
+
+@dataclass
+class DrillDown:
+    mode: Mode
+    sheets: list[Sheet]
+    cases: list[Case]
+    action_items: list[ActionItem]
+    names: dict[int, str]
+    limit: int = DRILL_DOWN_LIMIT
+
+    @property
+    def sheet_rows(self) -> list[tuple[Sheet, str]]:
+        return [(s, self.names.get(s.case_id, "")) for s in self.sheets]
+
+    @property
+    def case_rows(self) -> list[tuple[Case, str]]:
+        return [(c, self.names.get(c.pk, "")) for c in self.cases]
+
+
+def drill_down(user: Any, scope: Scope, clock: Clock, mode: Mode) -> DrillDown:
+    """The rows behind one mode's number: two or three queries, whatever the data size
+    (the rows, the names the viewer may see, and for あいまい the action items)."""
+    from .insight import visible_names
+
+    sheets: list[Sheet] = []
+    cases: list[Case] = []
+    items: list[ActionItem] = []
+    if mode.code == "holding":
+        cases = list(
+            holding_cases(scope, clock)
+            .select_related("agency", "district")
+            .order_by("received_at", "pk")[:DRILL_DOWN_LIMIT]
+        )
+        case_ids = [c.pk for c in cases]
+    else:
+        sheets = list(
+            open_sheets(scope)
+            .filter(sheet_condition(mode.code, clock))
+            .select_related("case", "case__district", "sender_agency", "receiver_agency")
+            .defer("request", "shared_info", "case__summary")
+            .order_by("next_due_at", "sent_at", "pk")[:DRILL_DOWN_LIMIT]
+        )
+        case_ids = sorted({s.case_id for s in sheets})
+    if mode.code == "vague":
+        items = list(
+            vague_action_items(scope)
+            .select_related("item__meeting__body", "owner_agency")
+            .order_by("due_date", "pk")[:DRILL_DOWN_LIMIT]
+        )
+    return DrillDown(mode, sheets, cases, items, visible_names(user, case_ids))

@@ -1,0 +1,253 @@
+"""Hand-off health and the 重層的支援体制整備事業 indicators (GROUP BY queries over sheets)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+
+from areas.models import Area
+from areas.scope import Scope
+from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
+
+from .insight import (
+    Filters,
+    Period,
+    Table,
+    cross_table,
+    filtered_cases,
+    filtered_sheets,
+    insight_sheet_filter,
+    local_day,
+    narrow_sheets,
+    scoped,
+)
+
+# --- 2. hand-off health ------------------------------------------------------------------------
+
+
+def _business_ordinals(calendar: BusinessCalendar, days: set[date]) -> dict[date, int]:
+    """Business-day ordinal of each day: business days between a and b = ord[b] - ord[a].
+
+    One pass over the calendar between the earliest and the latest day, so converting thousands
+    of (sent, acknowledged) date pairs costs one calendar walk, not one per pair.
+    """
+    if not days:
+        return {}
+    first, last = min(days), max(days)
+    ordinals, count, day = {}, 0, first
+    while day <= last:
+        if day != first and calendar.is_business_day(day):
+            count += 1
+        ordinals[day] = count
+        day += timedelta(days=1)
+    return ordinals
+
+
+def weighted_percentile(values: list[tuple[int, int]], p: float) -> int | None:
+    """Nearest-rank percentile of (value, how many) pairs."""
+    total = sum(n for _, n in values)
+    if not total:
+        return None
+    rank = max(1, math.ceil(p * total - 1e-9))
+    seen = 0
+    for value, n in sorted(values):
+        seen += n
+        if seen >= rank:
+            return value
+    return sorted(values)[-1][0]
+
+
+def _durations(calendar: BusinessCalendar, pairs: list[dict[str, Any]]) -> dict[str, int | None]:
+    rows = [(local_day(r["start"]), local_day(r["end"]), r["n"]) for r in pairs]
+    ordinals = _business_ordinals(calendar, {d for s, e, _ in rows for d in (s, e)})
+    values = [(max(ordinals[e] - ordinals[s], 0), n) for s, e, n in rows]
+    return {
+        "count": sum(n for _, n in values),
+        "median": weighted_percentile(values, 0.5),
+        "p90": weighted_percentile(values, 0.9),
+    }
+
+
+def ladder_cutoffs(calendar: BusinessCalendar, now: datetime) -> list[tuple[int, datetime]]:
+    """For each step of the escalation ladder, the latest due time that has reached it.
+
+    Step 1 at the due time, step 2 and 3 a number of business days after it (DESIGN.md); a due
+    time is the end of a business day, so the step of a sheet follows from its due time alone.
+    """
+    from django.conf import settings
+
+    steps = [
+        (1, 0),
+        (2, settings.ESCALATE_SUPERVISORS_AFTER_DAYS),
+        (3, settings.ESCALATE_COORDINATORS_AFTER_DAYS),
+    ]
+    cutoffs = []
+    for step, days in steps:
+        day = local_date(now)
+        while not (
+            calendar.is_business_day(day)
+            and calendar.shift_business_days(calendar.end_of_day(day), days) <= now
+        ):
+            day -= timedelta(days=1)
+        cutoffs.append((step, calendar.end_of_day(day)))
+    return cutoffs
+
+
+def handoff_health(
+    scope: Scope, filters: Filters, calendar: BusinessCalendar, now: datetime
+) -> dict[str, Any]:
+    """Four GROUP BY queries over sheets.
+
+    Percentiles: SQL groups the sheets by (local sent date, local acknowledged/closed date);
+    Python turns each distinct pair into business days with the office calendar and takes the
+    weighted percentile. Distinct pairs are bounded by days × days (in practice a few thousand a
+    year), never by the number of sheets.
+    """
+    from sheets.models import Sheet, Status
+
+    sheets = filtered_sheets(scope, filters)
+    # 1. sheets by receiving agency × district × status
+    rows = list(
+        sheets.values(
+            "receiver_agency_id",
+            "receiver_agency__name",
+            "case__district_id",
+            "case__district__name",
+            "case__district__order",
+            "status",
+        ).annotate(n=Count("pk"))
+    )
+    statuses = [value for value, _ in Status.choices]
+    status_labels = [label for _, label in Status.choices]
+    by_agency = cross_table(
+        "受け手の機関ごとのシート",
+        "送付先機関",
+        sorted(rows, key=lambda r: r["receiver_agency__name"]),
+        "receiver_agency_id",
+        "receiver_agency__name",
+        statuses,
+        status_labels,
+        "status",
+    )
+    by_district = cross_table(
+        "地区ごとのシート",
+        "地区",
+        sorted(rows, key=lambda r: (r["case__district__order"], r["case__district_id"])),
+        "case__district_id",
+        "case__district__name",
+        statuses,
+        status_labels,
+        "status",
+    )
+    # 2. (sent day, acknowledged day) pairs   3. (sent day, closed day) pairs
+    ack_pairs = list(
+        sheets.filter(acknowledged_at__isnull=False)
+        .values(
+            start=TruncDate("sent_at", tzinfo=TOKYO), end=TruncDate("acknowledged_at", tzinfo=TOKYO)
+        )
+        .annotate(n=Count("pk"))
+    )
+    close_pairs = list(
+        sheets.filter(status=Status.CLOSED)
+        .values(start=TruncDate("sent_at", tzinfo=TOKYO), end=TruncDate("ended_at", tzinfo=TOKYO))
+        .annotate(n=Count("pk"))
+    )
+    # 4. open sheets overdue now, by receiving agency and ladder step (whatever the period)
+    cutoffs = ladder_cutoffs(calendar, now)
+    overdue_qs = narrow_sheets(
+        scoped(Sheet.objects.order_by(), insight_sheet_filter(scope)), filters
+    ).filter(status__in=Sheet.OPEN_STATUSES, next_due_at__lte=now)
+    overdue_rows = list(
+        overdue_qs.values("receiver_agency_id", "receiver_agency__name")
+        .annotate(
+            **{f"s{step}": Count("pk", filter=Q(next_due_at__lte=cut)) for step, cut in cutoffs}
+        )
+        .order_by("receiver_agency__name")
+    )
+    # A sheet on step 3 has passed steps 1 and 2 too: show each sheet once, at its highest step.
+    overdue = [
+        (r["receiver_agency__name"], [r["s1"] - r["s2"], r["s2"] - r["s3"], r["s3"]])
+        for r in overdue_rows
+    ]
+    return {
+        "by_agency": by_agency,
+        "by_district": by_district,
+        "ack": _durations(calendar, ack_pairs),
+        "close": _durations(calendar, close_pairs),
+        "overdue": Table(
+            "期限切れ（督促の段階別）",
+            "送付先機関",
+            ["段階1 期限切れ", "段階2 責任者へ", "段階3 調整役へ"],
+            overdue,
+        ),
+    }
+
+
+# --- 5. indicators of the 重層的支援体制整備事業 -------------------------------------------------
+
+
+INDICATOR_LABELS = [
+    ("cases", "相談受付件数"),
+    ("multi_field", "うち複数分野にわたる相談"),
+    ("multi_agency", "多機関協働の事例数"),
+    ("sheets", "関係機関間の情報連携（シート送付数）"),
+    ("redirected", "うち転送（つなぎ直し）"),
+    ("acknowledged", "うち受理されたもの"),
+]
+
+
+def indicators(scope: Scope, year: int) -> Table:
+    """Three GROUP BY queries: the figures a municipality reports for one fiscal year.
+
+    多機関協働の事例数 counts the cases received in the year that involve two or more fields, or
+    whose sheets went to two or more distinct agencies.
+    """
+    from sheets.models import Sheet
+
+    filters = Filters(Period.fiscal(year))
+    cases = filtered_cases(scope, filters)
+    # the cases of the year whose sheets reached ≥ 2 distinct receiving agencies (a subquery)
+    multi_agency_ids = (
+        Sheet.objects.order_by()
+        .filter(
+            case__received_at__gte=filters.period.start_at,
+            case__received_at__lt=filters.period.end_before,
+        )
+        .values("case_id")
+        .annotate(k=Count("receiver_agency_id", distinct=True))
+        .filter(k__gte=2)
+        .values("case_id")
+    )
+    # 1. the districts, so every district has a column even with nothing to count
+    districts = list(Area.objects.districts().values_list("id", "name"))
+    # 2. cases by district
+    case_rows = {
+        r["district_id"]: r
+        for r in cases.values("district_id").annotate(
+            cases=Count("pk"),
+            multi_field=Count("pk", filter=Q(field_count__gte=2)),
+            multi_agency=Count("pk", filter=Q(field_count__gte=2) | Q(pk__in=multi_agency_ids)),
+        )
+    }
+    # 3. sheets sent in the year by district of their case
+    sheet_rows = {
+        r["case__district_id"]: r
+        for r in filtered_sheets(scope, filters)
+        .values("case__district_id")
+        .annotate(
+            sheets=Count("pk"),
+            redirected=Count("pk", filter=Q(parent__isnull=False)),
+            acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+        )
+    }
+    rows = []
+    for key, label in INDICATOR_LABELS:
+        source = sheet_rows if key in {"sheets", "redirected", "acknowledged"} else case_rows
+        rows.append((label, [source.get(pk, {}).get(key, 0) for pk, _ in districts]))
+    return Table(
+        f"{year}年度（令和{year - 2018}年度）の指標", "指標", [name for _, name in districts], rows
+    )

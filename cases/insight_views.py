@@ -1,0 +1,234 @@
+"""Insight pages: figures, failure modes, 地区カルテ, indicators, and their CSV downloads.
+
+Only supervisors, coordinators and the coordination office reach these pages; anyone else gets
+a 404, as for a guessed URL. Every figure is computed by `cases.insight*` within the viewer's
+scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from areas.calendar import business_calendar
+from areas.models import Area, Body, RosterEntry
+from areas.scope import Scope, scope_of
+from meetings.models import ActionItem, Meeting
+from sheets.models import Sheet
+
+from . import insight_svg as svg
+from .csvexport import csv_response
+from .insight import (
+    Period,
+    consultation_figures,
+    district_figures,
+    district_months,
+    figures_csv_rows,
+    table_rows,
+)
+from .insight_failures import Clock, drill_down, failure_counts, mode_by_code
+from .insight_forms import FiguresFilterForm, YearForm
+from .insight_health import handoff_health, indicators
+
+View = Callable[..., HttpResponse]
+KARTE_SHEET_LIMIT = 100
+
+
+def insight_required(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not scope_of(request.user).sees_insight:
+            raise Http404("分析を見る権限がありません。")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def covered_districts(scope: Scope) -> list[Area]:
+    return list(Area.objects.districts().filter(pk__in=sorted(scope.coordinator_district_ids)))
+
+
+@insight_required
+def figures(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    form = FiguresFilterForm(request.GET or None)
+    filters = form.filters()
+    figs = consultation_figures(scope, filters)
+    health = handoff_health(scope, filters, business_calendar(), timezone.now())
+    return render(
+        request,
+        "insight/figures.html",
+        {
+            "form": form,
+            "filters": filters,
+            "figures": figs,
+            "health": health,
+            "charts": figures_charts(figs),
+            "karte_districts": covered_districts(scope),
+            "csv_query": request.GET.urlencode(),
+        },
+    )
+
+
+def figures_charts(figs: dict[str, Any]) -> dict[str, Any]:
+    by_district = figs["by_district_month"].rows_with_totals()
+    by_field = figs["by_field_district"].rows_with_totals()
+    return {
+        "months": svg.column_chart(
+            chart_id="chart-months",
+            title="月ごとの相談件数",
+            desc="月ごとの相談件数の棒グラフ。数値は下の表「地区×月の相談件数」と同じです。",
+            labels=[f"{m.month}月" for m in figs["months"]],
+            values=figs["month_totals"],
+        ),
+        "fields": svg.bar_chart(
+            chart_id="chart-fields",
+            title="分野ごとの相談件数",
+            desc="分野ごとの相談件数の横棒グラフ。1件の相談が複数の分野に数えられます。",
+            labels=[r[0] for r in by_field],
+            values=[r[2] for r in by_field],
+        ),
+        "districts": svg.bar_chart(
+            chart_id="chart-districts",
+            title="地区ごとの相談件数",
+            desc="地区ごとの相談件数の横棒グラフ。",
+            labels=[r[0] for r in by_district],
+            values=[r[2] for r in by_district],
+        ),
+    }
+
+
+@insight_required
+def figures_csv(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    filters = FiguresFilterForm(request.GET or None).filters()
+    figs = consultation_figures(scope, filters)
+    health = handoff_health(scope, filters, business_calendar(), timezone.now())
+    period = filters.period
+    name = f"相談の集計_{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+    return csv_response(name, figures_csv_rows(figs, health, filters))
+
+
+@insight_required
+def failures(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    clock = Clock.at(business_calendar(), timezone.now())
+    mode = mode_by_code(request.GET.get("mode", ""))
+    detail = drill_down(request.user, scope, clock, mode) if mode else None
+    counts = failure_counts(scope, clock)
+    tables = [
+        ("機関ごとのつまずき", counts.agency_table, "機関"),
+        ("地区ごとのつまずき", counts.district_table, "地区"),
+    ]
+    return render(
+        request,
+        "insight/failures.html",
+        {
+            "counts": counts,
+            "tables": tables,
+            "detail": detail,
+            "clock": clock,
+            "karte_districts": covered_districts(scope),
+        },
+    )
+
+
+@insight_required
+def karte(request: HttpRequest, key: str) -> HttpResponse:
+    lookup = {"pk": int(key)} if key.isdigit() else {"code": key}
+    district = get_object_or_404(Area.objects.districts(), **lookup)
+    scope = scope_of(request.user)
+    if not scope.covers_district(district.pk):
+        raise Http404("この地区のカルテは見られません。")
+    now = timezone.now()
+    year = Period.fiscal(YearForm(request.GET or None).year_or_default())
+    return render(
+        request,
+        "insight/karte.html",
+        {
+            "district": district,
+            "now": now,
+            "period": year,
+            "year_form": YearForm(request.GET or None),
+            "karte_districts": covered_districts(scope),
+            **karte_context(request, district, year, now),
+        },
+    )
+
+
+def karte_context(request: HttpRequest, district: Area, year: Period, now: Any) -> dict[str, Any]:
+    figs = district_figures(district, now)
+    months = district_months(district, year)
+    open_sheets = list(
+        Sheet.objects.filter(case__district=district, status__in=Sheet.OPEN_STATUSES)
+        .select_related("case", "sender_agency", "receiver_agency", "assignee")
+        .defer("request", "shared_info", "sender_continuing", "case__summary")
+        .order_by("next_due_at", "pk")[:KARTE_SHEET_LIMIT]
+    )
+    visible_meetings = Meeting.objects.visible_to(request.user).filter(body__area=district)
+    roster = RosterEntry.objects.select_related("membership__user", "membership__agency")
+    return {
+        "figures": figs,
+        "month_chart": svg.column_chart(
+            chart_id="chart-karte-months",
+            title=f"{district.name}の月ごとの相談件数",
+            desc="受付月ごとの相談件数。数値は下の表と同じです。",
+            labels=[f"{m.month}月" for m, _ in months],
+            values=[n for _, n in months],
+        ),
+        "field_chart": svg.bar_chart(
+            chart_id="chart-karte-fields",
+            title=f"{district.name}の対応中の相談（分野別）",
+            desc="対応中の相談を分野ごとに数えた横棒グラフ。数値は右の表と同じです。",
+            labels=[r["field"] for r in figs["cases_by_field"]],
+            values=[r["count"] for r in figs["cases_by_field"]],
+        ),
+        "months": months,
+        "overdue_sheets": [s for s in open_sheets if s.is_overdue(now)],
+        "open_sheets": [s for s in open_sheets if not s.is_overdue(now)],
+        "sheet_limit": KARTE_SHEET_LIMIT,
+        "agencies": list(district.agencies.active().order_by("kind", "name")),
+        "bodies": list(
+            Body.objects.filter(area=district).prefetch_related(Prefetch("roster", roster))
+        ),
+        "meetings": list(visible_meetings.select_related("body").order_by("-date")[:5]),
+        "action_items": list(
+            ActionItem.objects.open()
+            .filter(item__meeting__in=visible_meetings)
+            .select_related("owner_agency", "owner_user", "item__meeting__body")
+            .order_by("due_at", "pk")[:50]
+        ),
+    }
+
+
+@insight_required
+def indicators_page(request: HttpRequest) -> HttpResponse:
+    form = YearForm(request.GET or None)
+    year = form.year_or_default()
+    table = indicators(scope_of(request.user), year)
+    return render(
+        request,
+        "insight/indicators.html",
+        {
+            "form": form,
+            "year": year,
+            "table": table,
+            "csv_query": request.GET.urlencode(),
+            "karte_districts": covered_districts(scope_of(request.user)),
+        },
+    )
+
+
+@insight_required
+def indicators_csv(request: HttpRequest) -> HttpResponse:
+    year = YearForm(request.GET or None).year_or_default()
+    table = indicators(scope_of(request.user), year)
+    return csv_response(f"重層的支援体制整備事業_指標_{year}年度.csv", table_rows(table))
