@@ -17,5 +17,6 @@ urlpatterns = [
     path("sheets/", include("sheets.urls")),
     path("insight/", include("cases.insight_urls")),
     path("notifications/", include("sheets.notification_urls")),
+    path("notifications/", include("sheets.notification_urls")),
     path("django-admin/", admin.site.urls),
 ]
