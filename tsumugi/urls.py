@@ -17,6 +17,5 @@ urlpatterns = [
     path("sheets/", include("sheets.urls")),
     path("insight/", include("cases.insight_urls")),
     path("notifications/", include("sheets.notification_urls")),
-    path("notifications/", include("sheets.notification_urls")),
     path("django-admin/", admin.site.urls),
 ]
