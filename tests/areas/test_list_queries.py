@@ -30,10 +30,12 @@ def grow(world: World, n: int) -> None:
     )
 
 
-# Every signed-in page starts with: 1 the session, 2 the user, 3 the user's memberships
-# (scope_of, for the admin check and the navigation), and ends with the idle-timeout
-# middleware saving the session's last-seen time: 4 SAVEPOINT, 5 UPDATE session, 6 RELEASE.
-SESSION_AND_SCOPE = 6
+# Every signed-in page of an admin starts with: 1 the session, 2 the user, 3 the user's
+# memberships (scope_of, for the admin check and the navigation), 4 the navigation's unread
+# notification COUNT (the inbox COUNT is skipped: an admin alone has no agency work), and ends
+# with the idle-timeout middleware saving the session's last-seen time: 5 SAVEPOINT,
+# 6 UPDATE session, 7 RELEASE.
+PAGE_CHROME = 7
 
 
 @pytest.mark.parametrize("extra", [0, 60])
@@ -42,8 +44,8 @@ def test_agency_list_query_count(
 ) -> None:
     grow(world, extra)
     client.force_login(world.admin)
-    # 7 agencies with their active member counts, 8 prefetch fields, 9 prefetch districts.
-    with django_assert_num_queries(SESSION_AND_SCOPE + 3):
+    # 8 agencies with their active member counts, 9 prefetch fields, 10 prefetch districts.
+    with django_assert_num_queries(PAGE_CHROME + 3):
         response = client.get("/roster/agencies/")
     assert response.status_code == 200
     assert len(response.context["agencies"]) == 4 + extra
@@ -55,9 +57,9 @@ def test_membership_list_query_count(
 ) -> None:
     grow(world, extra)
     client.force_login(world.admin)
-    # 7 COUNT for the paginator, 8 agencies for the filter menu,
-    # 9 one page of memberships joined with user and agency.
-    with django_assert_num_queries(SESSION_AND_SCOPE + 3):
+    # 8 COUNT for the paginator, 9 agencies for the filter menu,
+    # 10 one page of memberships joined with user and agency.
+    with django_assert_num_queries(PAGE_CHROME + 3):
         response = client.get("/roster/memberships/")
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 6 + extra
@@ -74,10 +76,10 @@ def test_body_list_and_roster_query_count(
     for membership in Membership.objects.all():
         RosterEntry.objects.create(body=body, membership=membership)
     client.force_login(world.admin)
-    # 7 bodies with area and member count.
-    with django_assert_num_queries(SESSION_AND_SCOPE + 1):
+    # 8 bodies with area and member count.
+    with django_assert_num_queries(PAGE_CHROME + 1):
         assert client.get("/roster/bodies/").status_code == 200
-    # 7 the body, 8 the roster entries with membership, user and agency,
-    # 9 the memberships offered in the add form (none left: all sit on the body).
-    with django_assert_num_queries(SESSION_AND_SCOPE + 3):
+    # 8 the body, 9 the roster entries with membership, user and agency,
+    # 10 the memberships offered in the add form (none left: all sit on the body).
+    with django_assert_num_queries(PAGE_CHROME + 3):
         assert client.get(f"/roster/bodies/{body.pk}/").status_code == 200
