@@ -279,6 +279,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A sweep that loses its broker mid-run is simply run again: the database decides what is due.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_IGNORE_RESULT = True
+# Reminder engine (sheets/reminders.py): rows claimed per transaction, and how long an unsent
+# reminder mail waits (broker down, worker killed) before the sweep hands it over again.
+REMINDER_BATCH_SIZE = env_int("TSUMUGI_REMINDER_BATCH_SIZE", 200, minimum=1)
+REMINDER_EMAIL_RETRY_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_RETRY_SECONDS", 60, minimum=1)
+REMINDER_EMAIL_LEASE_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_LEASE_SECONDS", 300, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "send-due-reminders": {
