@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from areas.models import Agency, Area, Body, Field, RosterEntry
 from areas.scope import scope_of
-from tsumugi.lib.dates import fiscal_year, local_date, wareki_fiscal_year
+from tsumugi.lib.dates import TOKYO, BusinessCalendar, fiscal_year, local_date, wareki_fiscal_year
 from tsumugi.lib.text import search_key
 
 if TYPE_CHECKING:
@@ -79,6 +80,64 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
     def open(self) -> CaseQuerySet:
         return self.filter(status=Case.Status.OPEN)
+
+    def listed_for(self, user: AnyUser) -> CaseQuerySet:
+        """The case list: my agencies' cases and, for coordinators, their districts' cases."""
+        scope = scope_of(user)
+        return self.visible_to(user).filter(
+            Q(agency_id__in=scope.agency_ids) | Q(district_id__in=scope.coordinator_district_ids)
+        )
+
+    def with_holding_flag(self, cutoff: datetime) -> CaseQuerySet:
+        """Annotate `is_holding` (抱え込み): open, issues in two or more fields, received before
+        `cutoff` (see holding_cutoff) and never a sheet issued."""
+        from sheets.models import Sheet
+
+        return self.annotate(
+            is_holding=models.ExpressionWrapper(
+                Q(status=Case.Status.OPEN, field_count__gte=2, received_at__lt=cutoff)
+                & ~Exists(Sheet.objects.filter(case=OuterRef("pk"))),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def holding(self, cutoff: datetime) -> CaseQuerySet:
+        from sheets.models import Sheet
+
+        return self.filter(
+            status=Case.Status.OPEN, field_count__gte=2, received_at__lt=cutoff
+        ).exclude(Exists(Sheet.objects.filter(case=OuterRef("pk"))))
+
+    def with_personal_visibility(self, user: AnyUser) -> CaseQuerySet:
+        """Annotate `shows_people`: the SQL twin of Case.shows_personal_details_to(user)."""
+        from sheets.models import Sheet
+
+        scope = scope_of(user)
+        named_sheet = Sheet.objects.filter(case=OuterRef("pk"), is_anonymised=False).filter(
+            Q(sender_agency_id__in=scope.agency_ids) | Q(receiver_agency_id__in=scope.agency_ids)
+        )
+        return self.annotate(
+            shows_people=models.ExpressionWrapper(
+                Q(agency_id__in=scope.agency_ids)
+                | (~Q(basis=Basis.NONE) & Q(district_id__in=scope.coordinator_district_ids))
+                | Exists(named_sheet),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+def holding_cutoff(now: datetime, calendar: BusinessCalendar, business_days: int) -> datetime:
+    """Cases received before this moment have waited at least `business_days` business days
+    (counted as in BusinessCalendar.business_days_between: the day of receipt does not count)."""
+    day = local_date(now)
+    counted = 0
+    while counted < business_days:
+        if calendar.is_business_day(day):
+            counted += 1
+        day -= timedelta(days=1)
+    # `day` is the latest receipt day with enough business days since; anything received
+    # before the following midnight in Tokyo qualifies.
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=TOKYO)
 
 
 class CaseCounter(models.Model):
@@ -232,6 +291,67 @@ class Case(models.Model):
                 text=note,
             )
         self.refresh_from_db()
+
+    def covered_agency_ids(self) -> frozenset[int] | None:
+        """The agencies `covers()` allows, in one query; None means every agency (緊急)."""
+        if self.basis == Basis.EMERGENCY:
+            return None
+        ids: set[int] = {self.agency_id}
+        if self.basis == Basis.CONSENT:
+            ids |= set(self.consent_agencies.values_list("pk", flat=True))
+        elif self.basis == Basis.SUPPORT_MEETING:
+            ids |= set(
+                RosterEntry.objects.filter(body__kind=Body.Kind.SUPPORT).values_list(
+                    "membership__agency_id", flat=True
+                )
+            )
+        return frozenset(ids)
+
+    def edit(
+        self,
+        *,
+        by: AbstractBaseUser,
+        expected_version: int,
+        values: dict[str, Any],
+        tags: Iterable[IssueTag],
+        consent_agencies: Iterable[Agency],
+        now: datetime | None = None,
+    ) -> list[str]:
+        """Save an edit made on a form loaded at `expected_version`; refuse it if someone else
+        saved in between (no lost update). Returns the labels of the fields that changed."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=self.pk)
+            if locked.version != expected_version:
+                raise CaseError(
+                    "この相談は、あなたが画面を開いた後に他の人が更新しました。"
+                    "入力内容は残してあります。最新の内容を確認してから、もう一度保存してください。"
+                )
+            if locked.status != Case.Status.OPEN:
+                raise CaseError("終結した相談は修正できません。")
+            changed = [
+                str(Case._meta.get_field(name).verbose_name)
+                for name, value in values.items()
+                if getattr(locked, name) != value
+            ]
+            new_tags = sorted(t.pk for t in tags)
+            if sorted(locked.tags.values_list("pk", flat=True)) != new_tags:
+                changed.append("課題")
+            new_agencies = sorted(a.pk for a in consent_agencies)
+            if sorted(locked.consent_agencies.values_list("pk", flat=True)) != new_agencies:
+                changed.append("同意を得た共有先")
+            Case.objects.filter(pk=self.pk).update(
+                **values, version=F("version") + 1, last_activity_at=now
+            )
+            locked.tags.set(new_tags)
+            locked.consent_agencies.set(new_agencies)
+            locked.refresh_field_count()
+            Event.objects.create(
+                case=self, kind=Event.Kind.CASE_EDITED, actor=by, agency=locked.agency, at=now,
+                text="修正した項目: " + ("、".join(changed) or "なし"),
+            )
+        self.refresh_from_db()
+        return changed
 
     def touch(self, now: datetime) -> None:
         Case.objects.filter(pk=self.pk).update(last_activity_at=now)

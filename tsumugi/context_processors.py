@@ -6,7 +6,12 @@ from areas.scope import scope_of
 def navigation(request: HttpRequest) -> dict[str, object]:
     if not request.user.is_authenticated:
         return {}
-    return {"scope": scope_of(request.user), "nav_unread_count": unread_count(request.user.pk)}
+    scope = scope_of(request.user)
+    return {
+        "scope": scope,
+        "nav_inbox_count": inbox_count(scope.agency_ids),
+        "nav_unread_count": unread_count(request.user.pk),
+    }
 
 
 def unread_count(user_id: int) -> int:
@@ -14,3 +19,13 @@ def unread_count(user_id: int) -> int:
     from sheets.models import Notification
 
     return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+
+
+def inbox_count(agency_ids: frozenset[int]) -> int:
+    """Open sheets to any of my agencies, in one COUNT over the inbox index: a sheet is open
+    exactly when it has a pending deadline (see the sheet constraints)."""
+    if not agency_ids:
+        return 0
+    from sheets.models import Sheet
+
+    return Sheet.objects.inbox_of(agency_ids).filter(next_due_at__isnull=False).count()

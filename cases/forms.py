@@ -1,0 +1,404 @@
+"""Forms for consultations: intake, edit, close, list filters and search.
+
+People type dates the way they write them on paper: 2026-11-27, 2026/11/27 10:30,
+令和8年11月27日, R8.11.27, with full-width digits. All of those are understood; anything else is
+refused with a message that shows the accepted forms. Every text box is capped at
+settings.TEXT_FIELD_MAX_CHARS so a pasted document is refused, not stored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils import timezone
+
+from areas.models import Agency, Area
+from tsumugi.lib.dates import TOKYO
+
+from .models import Basis, Case, Channel, IssueTag
+
+DATE_HELP = "例: 2026-11-27 10:30、令和8年11月27日、R8.11.27（全角数字も可）"
+DATE_ERROR = (
+    "日付を読み取れませんでした。2026-11-27、2026/11/27 10:30、令和8年11月27日、"
+    "R8.11.27 のいずれかの形で入力してください。"
+)
+ERAS = {
+    "令和": 2018,
+    "r": 2018,
+    "平成": 1988,
+    "h": 1988,
+    "昭和": 1925,
+    "s": 1925,
+    "大正": 1911,
+    "t": 1911,
+}
+ERA_STARTS = {
+    2018: date(2019, 5, 1),
+    1988: date(1989, 1, 8),
+    1925: date(1926, 12, 25),
+    1911: date(1912, 7, 30),
+}
+_ERA_RE = "|".join(sorted((re.escape(k) for k in ERAS), key=len, reverse=True))
+_WAREKI = re.compile(
+    rf"^(?P<era>{_ERA_RE})\s*(?P<y>\d{{1,2}}|元)\s*[年./-]\s*(?P<m>\d{{1,2}})\s*[月./-]\s*"
+    rf"(?P<d>\d{{1,2}})\s*日?$"
+)
+_SEIREKI = re.compile(r"^(?P<y>\d{4})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})\s*日?$")
+_TIME = re.compile(r"^(?P<rest>.*?)\s*(?P<h>\d{1,2})\s*[:時]\s*(?P<min>\d{1,2})\s*分?$")
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+def parse_japanese_date(text: str) -> date:
+    value = normalise(text)
+    if match := _WAREKI.match(value):
+        offset = ERAS[match["era"]]
+        era_year = 1 if match["y"] == "元" else int(match["y"])
+        if era_year < 1:
+            raise ValidationError(DATE_ERROR, code="invalid")
+        year = offset + era_year
+    elif match := _SEIREKI.match(value):
+        offset, year = 0, int(match["y"])
+    else:
+        raise ValidationError(DATE_ERROR, code="invalid")
+    try:
+        day = date(year, int(match["m"]), int(match["d"]))
+    except ValueError:
+        raise ValidationError("その日付は存在しません。", code="invalid") from None
+    if offset and day < ERA_STARTS[offset]:
+        raise ValidationError("元号と年の組み合わせが正しくありません。", code="invalid")
+    return day
+
+
+def parse_japanese_datetime(text: str) -> datetime:
+    value = normalise(text)
+    hour, minute = 0, 0
+    if (match := _TIME.match(value)) and match["rest"]:
+        value, hour, minute = match["rest"], int(match["h"]), int(match["min"])
+    day = parse_japanese_date(value)
+    if hour > 23 or minute > 59:
+        raise ValidationError("時刻は 0:00〜23:59 で入力してください。", code="invalid")
+    return datetime.combine(day, time(hour, minute), tzinfo=TOKYO)
+
+
+class JapaneseDateTimeField(forms.CharField):
+    """A text box (not a date picker) so 和暦 and full-width digits can be typed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("help_text", DATE_HELP)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+        return value
+
+    def to_python(self, value: Any) -> datetime | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        return parse_japanese_datetime(text)
+
+    def validate(self, value: Any) -> None:
+        if value is None and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+    def run_validators(self, value: Any) -> None:
+        return None
+
+    def clean(self, value: Any) -> datetime | None:
+        if isinstance(value, str) and len(value) > 40:
+            raise ValidationError(DATE_ERROR, code="invalid")
+        result = self.to_python(value)
+        self.validate(result)
+        if result is not None and result > timezone.now() + timedelta(minutes=5):
+            raise ValidationError("未来の日時は入力できません。", code="future")
+        if result is not None and result.year < 2000:
+            raise ValidationError("2000年より前の日付は入力できません。", code="too_old")
+        return result
+
+
+def parse_birth_year(text: str) -> int | None:
+    value = normalise(text).removesuffix("年").removesuffix("生まれ").removesuffix("生").strip()
+    if not value:
+        return None
+    if value.isdigit() and len(value) == 4:
+        year = int(value)
+    elif match := re.match(rf"^({_ERA_RE})\s*(\d{{1,2}}|元)$", value):
+        year = ERAS[match[1]] + (1 if match[2] == "元" else int(match[2]))
+    else:
+        raise ValidationError(
+            "生まれ年は 1944 や 昭和19、S19 のように入力してください。", code="invalid"
+        )
+    if not 1900 <= year <= timezone.now().year:
+        raise ValidationError(
+            f"生まれ年は 1900〜{timezone.now().year} の範囲で入力してください。", code="range"
+        )
+    return year
+
+
+class BirthYearField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 12)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> int | None:
+        text = super().clean(value)
+        return parse_birth_year(text) if text else None
+
+
+def capped_text(
+    label: str, *, required: bool = True, rows: int = 3, help_text: str = ""
+) -> forms.CharField:
+    limit = settings.TEXT_FIELD_MAX_CHARS
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=limit,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={
+            "max_length": f"長すぎます（{limit:,}文字まで。いまは%(show_value)s文字）。"
+            "長い記録は要点にまとめてください。"
+        },
+    )
+
+
+def grouped_tags() -> list[tuple[str, list[tuple[int, str]]]]:
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for tag in IssueTag.objects.filter(is_active=True).select_related("field"):
+        groups.setdefault(tag.field.name, []).append((tag.pk, tag.name))
+    return list(groups.items())
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label="氏名", max_length=60, required=False)
+    kana = forms.CharField(label="ふりがな", max_length=60, required=False)
+    birth_year = BirthYearField(label="生まれ年", required=False, help_text="1944、昭和19 など")
+    relation = forms.CharField(label="続柄・立場", max_length=30, required=False)
+    is_primary = forms.BooleanField(label="中心となる人", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        others = [data.get(k) for k in ("kana", "birth_year", "relation")]
+        if not data.get("name") and any(others):
+            self.add_error(
+                "name", "氏名を入力してください（わからなければ「不明」と書いてください）。"
+            )
+        return data
+
+
+class BasePersonFormSet(forms.BaseFormSet):
+    def people(self) -> list[dict[str, Any]]:
+        rows = [f.cleaned_data for f in self.forms if f.cleaned_data.get("name")]
+        if rows and not any(r["is_primary"] for r in rows):
+            rows[0] = {**rows[0], "is_primary": True}
+        return rows
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        primaries = [f for f in self.forms if f.cleaned_data.get("is_primary")]
+        if len(primaries) > 1:
+            raise ValidationError("「中心となる人」は一人だけ選んでください。")
+
+
+PersonFormSet = formset_factory(
+    PersonForm, formset=BasePersonFormSet, extra=3, max_num=12, validate_max=True, absolute_max=12
+)
+
+
+class CaseFieldsMixin(forms.Form):
+    """Fields shared by the intake and edit forms."""
+
+    def setup_common(self) -> None:
+        self.fields["district"].queryset = Area.objects.districts()
+        self.fields["tags"].queryset = IssueTag.objects.filter(is_active=True)
+        self.fields["tags"].choices = grouped_tags()
+        self.fields["consent_agencies"].queryset = Agency.objects.active()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        basis = data.get("basis")
+        if basis == Basis.CONSENT and not data.get("consent_agencies"):
+            self.add_error(
+                "consent_agencies", "本人同意の場合は、同意を得た共有先の機関を選んでください。"
+            )
+        if basis and basis != Basis.CONSENT:
+            data["consent_agencies"] = Agency.objects.none()
+            data["consent_scope"] = ""
+        return data
+
+
+def _case_fields() -> dict[str, forms.Field]:
+    return {
+        "received_at": JapaneseDateTimeField(label="受付日時"),
+        "channel": forms.ChoiceField(label="受付方法", choices=Channel.choices),
+        "district": forms.ModelChoiceField(
+            label="地区", queryset=Area.objects.none(), empty_label="選んでください"
+        ),
+        "tags": forms.ModelMultipleChoiceField(
+            label="課題",
+            queryset=IssueTag.objects.none(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        "summary": capped_text("相談の概要", rows=4),
+        "basis": forms.ChoiceField(
+            label="情報共有の根拠",
+            choices=Basis.choices,
+            widget=forms.RadioSelect,
+        ),
+        "consent_agencies": forms.ModelMultipleChoiceField(
+            label="同意を得た共有先",
+            queryset=Agency.objects.none(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        "consent_scope": capped_text("同意の範囲（共有してよい情報）", required=False, rows=2),
+    }
+
+
+BASIS_HELP = HTML(
+    '<p class="form-text" id="basis-help">同意がない場合、またはシートの送付先が同意の範囲外の'
+    "場合は、氏名・ふりがな・生まれ年を伏せた<strong>匿名シート</strong>になります。"
+    "支援会議（社会福祉法第106条の6）の構成機関には同意なしで共有できます。</p>"
+)
+
+
+class ConsultationForm(CaseFieldsMixin):
+    agency = forms.ModelChoiceField(label="受付機関", queryset=Agency.objects.none())
+
+    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(_case_fields())
+        self.order_fields(["received_at", "agency", "channel", "district", "tags", "summary"])
+        self.setup_common()
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])
+        if len(agencies) == 1:
+            self.fields["agency"].widget = forms.HiddenInput()
+            self.fields["agency"].initial = agencies[0].pk
+        self.fields["received_at"].initial = timezone.now()
+        self.fields["channel"].initial = Channel.WINDOW
+        self.fields["basis"].initial = Basis.CONSENT
+        districts = {d for a in agencies for d in a.districts.all()}
+        if len(districts) == 1:
+            self.fields["district"].initial = districts.pop().pk
+        first = "summary" if self.fields["district"].initial else "district"
+        self.fields[first].widget.attrs["autofocus"] = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                "受付",
+                Div(
+                    Div("received_at", css_class="col-md-3"),
+                    Div("channel", css_class="col-md-3"),
+                    Div("agency", css_class="col-md-3"),
+                    Div("district", css_class="col-md-3"),
+                    css_class="row",
+                ),
+            ),
+            "summary",
+            Field("tags", template="cases/_tag_groups.html"),
+        )
+        self.basis_helper = FormHelper()
+        self.basis_helper.form_tag = False
+        self.basis_helper.disable_csrf = True
+        self.basis_helper.layout = Layout(
+            Fieldset(
+                "情報共有の根拠",
+                Field("basis", aria_describedby="basis-help"),
+                BASIS_HELP,
+                Field("consent_agencies", wrapper_class="consent-agencies"),
+                "consent_scope",
+            ),
+            Submit("submit", "受け付ける", css_class="btn-primary btn-lg"),
+        )
+
+
+class CaseEditForm(CaseFieldsMixin):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(_case_fields())
+        self.setup_common()
+        if not self.is_bound:
+            self.initial = {
+                "version": case.version,
+                "received_at": case.received_at,
+                "channel": case.channel,
+                "district": case.district_id,
+                "tags": [t.pk for t in case.tags.all()],
+                "summary": case.summary,
+                "basis": case.basis,
+                "consent_agencies": [a.pk for a in case.consent_agencies.all()],
+                "consent_scope": case.consent_scope,
+            }
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "version",
+            Div(
+                Div("received_at", css_class="col-md-4"),
+                Div("channel", css_class="col-md-4"),
+                Div("district", css_class="col-md-4"),
+                css_class="row",
+            ),
+            "summary",
+            Field("tags", template="cases/_tag_groups.html"),
+            Fieldset("情報共有の根拠", "basis", BASIS_HELP, "consent_agencies", "consent_scope"),
+            Submit("submit", "保存する", css_class="btn-primary"),
+        )
+
+    def model_values(self) -> dict[str, Any]:
+        keys = ("received_at", "channel", "district", "summary", "basis", "consent_scope")
+        return {k: self.cleaned_data[k] for k in keys}
+
+
+class CloseCaseForm(forms.Form):
+    note = capped_text("終結の理由", rows=3)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "note", Submit("submit", "相談を終結する", css_class="btn-danger")
+        )
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="状態", required=False, choices=[("", "すべて"), *Case.Status.choices]
+    )
+    district = forms.ModelChoiceField(
+        label="地区", required=False, queryset=Area.objects.districts(), empty_label="すべて"
+    )
+    tag = forms.ModelChoiceField(
+        label="課題", required=False, queryset=IssueTag.objects.all(), empty_label="すべて"
+    )
+    holding = forms.BooleanField(label="抱え込みの疑いのみ", required=False)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="相談番号・氏名・ふりがな",
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
+    )

@@ -1,0 +1,292 @@
+"""Consultation pages: list, intake, detail with chain and timeline, edit, close, search, and the
+"who saw this case" log. Every fetch goes through Case.objects.visible_to (guessed id → 404);
+every page that shows a case's contents writes one Access row in the same transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from areas.calendar import business_calendar
+from areas.models import Agency
+from areas.scope import scope_of
+from sheets.models import Sheet
+from tsumugi.lib.text import search_key
+
+from .audit import record_access, record_accesses
+from .forms import (
+    CaseEditForm,
+    CaseFilterForm,
+    CloseCaseForm,
+    ConsultationForm,
+    PersonFormSet,
+    SearchForm,
+    normalise,
+)
+from .http import posted, refuse_oversized_post
+from .intake import PersonData, open_case
+from .models import Access, Case, CaseError, Person, holding_cutoff
+
+CASES_PER_PAGE = 25
+CASE_NUMBER = re.compile(r"^\d{4}-?\d{0,5}$")
+
+
+def my_agencies(request: HttpRequest) -> list[Agency]:
+    ids = scope_of(request.user).agency_ids
+    return list(Agency.objects.active().filter(pk__in=ids).prefetch_related("districts"))
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    cutoff = holding_cutoff(
+        timezone.now(), business_calendar(), settings.HOLDING_FLAG_BUSINESS_DAYS
+    )
+    cases = (
+        Case.objects.listed_for(request.user)
+        .with_holding_flag(cutoff)
+        .select_related("agency", "district")
+        .prefetch_related("tags")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["district"]:
+            cases = cases.filter(district=data["district"])
+        if data["tag"]:
+            cases = cases.filter(tags=data["tag"])
+        if data["holding"]:
+            cases = cases.filter(is_holding=True)
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "holding_days": settings.HOLDING_FLAG_BUSINESS_DAYS}
+    return render(request, "cases/case_list.html", context)
+
+
+@login_required
+@refuse_oversized_post
+def case_new(request: HttpRequest) -> HttpResponse:
+    agencies = my_agencies(request)
+    if not agencies:
+        raise Http404("相談を受け付ける機関に所属していません。")
+    form = ConsultationForm(posted(request), agencies=agencies)
+    people = PersonFormSet(posted(request), prefix="people")
+    if request.method == "POST" and form.is_valid() and people.is_valid():
+        data = form.cleaned_data
+        case = open_case(
+            agency=data["agency"],
+            by=request.user,
+            district=data["district"],
+            channel=data["channel"],
+            summary=data["summary"],
+            basis=data["basis"],
+            tags=data["tags"],
+            people=[PersonData(**row) for row in people.people()],
+            consent_agencies=data["consent_agencies"],
+            consent_scope=data["consent_scope"],
+            received_at=data["received_at"],
+        )
+        messages.success(request, f"相談 {case.number} を受け付けました。")
+        return redirect("cases:detail", pk=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/case_new.html", {"form": form, "people": people}, status=status)
+
+
+@dataclass
+class ChainNode:
+    sheet: Sheet
+    children: list[ChainNode]
+
+
+def referral_chain(sheets: list[Sheet]) -> list[ChainNode]:
+    nodes = {s.pk: ChainNode(s, []) for s in sheets}
+    roots: list[ChainNode] = []
+    for sheet in sheets:
+        parent = nodes.get(sheet.parent_id) if sheet.parent_id else None
+        (parent.children if parent else roots).append(nodes[sheet.pk])
+    return roots
+
+
+def masked_people(case: Case) -> list[str]:
+    year = timezone.localdate().year
+    labels = []
+    for i, person in enumerate(case.people.all()):
+        letter = chr(ord("A") + i) if i < 26 else f"#{i + 1}"
+        details = "・".join(x for x in (person.age_band(year), person.relation) if x)
+        labels.append(f"{letter}さん（{details}）")
+    return labels
+
+
+def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    scope = scope_of(request.user)
+    shows_people = case.shows_personal_details_to(request.user)
+    sheets = list(
+        case.sheets.select_related(
+            "sender_agency", "receiver_agency", "assignee", "outcome"
+        ).order_by("sent_at", "id")
+    )
+    my_sheet_ids = {
+        s.pk
+        for s in sheets
+        if s.sender_agency_id in scope.agency_ids or s.receiver_agency_id in scope.agency_ids
+    }
+    events = list(case.events.select_related("actor", "agency", "sheet"))
+    for event in events:
+        # Free text on the case itself may name people; an anonymised reader sees only the
+        # lines of the sheets they are party to.
+        event.hidden = not shows_people and event.sheet_id not in my_sheet_ids
+    is_owner = case.agency_id in scope.agency_ids
+    return {
+        "case": case,
+        "shows_people": shows_people,
+        "people": case.people.all() if shows_people else None,
+        "masked": None if shows_people else masked_people(case),
+        "tags": case.tags.all(),
+        "consent_agencies": case.consent_agencies.all() if shows_people else (),
+        "chain": referral_chain(sheets),
+        "sheets": sheets,
+        "events": events,
+        "can_edit": is_owner and case.status == Case.Status.OPEN,
+        "can_issue": case.status == Case.Status.OPEN and bool(scope.agency_ids),
+        "can_see_accesses": sees_accesses(request),
+        "close_form": CloseCaseForm(),
+    }
+
+
+def sees_accesses(request: HttpRequest) -> bool:
+    scope = scope_of(request.user)
+    return bool(scope.supervisor_agency_ids or scope.coordinator_district_ids)
+
+
+def visible_case(request: HttpRequest, pk: int) -> Case:
+    queryset = Case.objects.visible_to(request.user).select_related(
+        "agency", "district", "received_by", "closed_by"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+@login_required
+@transaction.atomic
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case(request, pk)
+    context = case_context(request, case)
+    record_access(request, case, "相談の詳細")
+    return render(request, "cases/case_detail.html", context)
+
+
+@login_required
+@refuse_oversized_post
+@transaction.atomic
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case(request, pk)
+    if case.agency_id not in scope_of(request.user).agency_ids:
+        raise PermissionDenied("相談内容を修正できるのは受付機関の職員だけです。")
+    form = CaseEditForm(posted(request), case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                changed = case.edit(
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    values=form.model_values(),
+                    tags=form.cleaned_data["tags"],
+                    consent_agencies=form.cleaned_data["consent_agencies"],
+                )
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"相談 {case.number} を保存しました（{'、'.join(changed) or '変更なし'}）。",
+            )
+            return redirect("cases:detail", pk=case.pk)
+    record_access(request, case, "相談の修正")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/case_edit.html", {"case": case, "form": form}, status=status)
+
+
+@login_required
+@refuse_oversized_post
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case(request, pk)
+    if request.method != "POST":
+        return redirect("cases:detail", pk=case.pk)
+    form = CloseCaseForm(request.POST)
+    if case.agency_id not in scope_of(request.user).agency_ids:
+        messages.error(request, "相談を終結できるのは受付機関の職員だけです。")
+    elif not form.is_valid():
+        messages.error(request, "終結の理由: " + " ".join(form.errors.get("note", [])))
+    else:
+        try:
+            case.close(by=request.user, note=form.cleaned_data["note"])
+        except CaseError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"相談 {case.number} を終結しました。")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@transaction.atomic
+def case_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results: list[Case] = []
+    query = ""
+    if form.is_valid() and (query := form.cleaned_data["q"].strip()):
+        results = search_cases(request, query)
+        record_accesses(request, [c for c in results if c.shows_people], "検索結果")
+    return render(
+        request, "cases/case_search.html", {"form": form, "results": results, "query": query}
+    )
+
+
+SEARCH_LIMIT = 50
+
+
+def search_cases(request: HttpRequest, query: str) -> list[Case]:
+    visible = Case.objects.visible_to(request.user).with_personal_visibility(request.user)
+    text = normalise(query)
+    match = Q(pk__in=[])
+    if CASE_NUMBER.match(text):
+        match |= Q(
+            number__startswith=text if "-" in text or len(text) <= 4 else f"{text[:4]}-{text[4:]}"
+        )
+    key = search_key(query)
+    if key:
+        # Names are matched only where the reader may see names: otherwise a hit would leak
+        # that a person is in an anonymised case.
+        named = Person.objects.filter(case=OuterRef("pk"), search_key__contains=key)
+        match |= Q(shows_people=True) & Exists(named)
+    people = Prefetch(
+        "people",
+        queryset=Person.objects.filter(search_key__contains=key) if key else Person.objects.none(),
+        to_attr="matched",
+    )
+    return list(
+        visible.filter(match)
+        .select_related("agency", "district")
+        .prefetch_related("tags", people)
+        .order_by("-received_at", "-id")[:SEARCH_LIMIT]
+    )
+
+
+@login_required
+def case_accesses(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case(request, pk)
+    if not sees_accesses(request):
+        raise PermissionDenied("閲覧記録は責任者とコーディネーターだけが見られます。")
+    accesses = Access.objects.filter(case=case).select_related("user", "agency")
+    page = Paginator(accesses, 50).get_page(request.GET.get("page"))
+    return render(request, "cases/case_accesses.html", {"case": case, "page": page})

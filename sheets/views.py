@@ -1,0 +1,290 @@
+"""Sheet pages: issue from a case, inbox, outbox, detail, and one POST view per move.
+
+Every fetch goes through Sheet.objects.visible_to (guessed id → 404, also by POST). Moves are
+model methods that lock the row and check the state they start from: when two people act at
+once the loser's SheetError becomes a message, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from areas.scope import scope_of
+from cases.audit import record_access
+from cases.http import posted, refuse_oversized_post
+from cases.models import Basis, Case
+from cases.views import my_agencies, visible_case
+
+from .forms import (
+    AcknowledgeForm,
+    BoxFilterForm,
+    CloseSheetForm,
+    OutboxFilterForm,
+    ProgressForm,
+    RedirectForm,
+    SheetIssueForm,
+    WithdrawForm,
+)
+from .models import Sheet, SheetError, SheetQuerySet, Status
+
+SHEETS_PER_PAGE = 25
+LIST_RELATED = ("case", "case__district", "sender_agency", "receiver_agency", "assignee")
+
+
+OTHERS_ANONYMOUS = "それ以外の機関へは匿名シートになります（一覧に「匿名で送付」と表示）。"
+
+
+def anonymisation_note(case: Case, covered: frozenset[int] | None) -> str:
+    if covered is None:
+        return "緊急（生命・身体の保護）のため、どの機関へも氏名などを含めて送ります。"
+    if case.basis == Basis.NONE:
+        return (
+            "この相談には共有の同意がありません。"
+            "どの送付先へも、氏名・ふりがな・生まれ年を伏せた匿名シートになります。"
+        )
+    if case.basis == Basis.CONSENT:
+        return "本人が同意した共有先へは氏名などを含めて送ります。" + OTHERS_ANONYMOUS
+    return "支援会議の構成機関へは氏名などを含めて送ります。" + OTHERS_ANONYMOUS
+
+
+@login_required
+@refuse_oversized_post
+@transaction.atomic
+def sheet_new(request: HttpRequest, case_pk: int) -> HttpResponse:
+    case = visible_case(request, case_pk)
+    agencies = my_agencies(request)
+    if not agencies:
+        raise Http404("シートを出せる機関に所属していません。")
+    if case.status != Case.Status.OPEN:
+        messages.error(request, "終結した相談からはシートを出せません。")
+        return redirect("cases:detail", pk=case.pk)
+    covered = case.covered_agency_ids()
+    form = SheetIssueForm(posted(request), case=case, agencies=agencies, covered=covered)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sheets = issue_sheets(request, case, form.cleaned_data)
+        except SheetError as error:
+            form.add_error(None, str(error))
+        else:
+            numbers = "、".join(s.number for s in sheets)
+            messages.success(request, f"つむぎあいシート {numbers} を送りました。")
+            return redirect("cases:detail", pk=case.pk)
+    record_access(request, case, "シートの作成")
+    context = {"case": case, "form": form, "note": anonymisation_note(case, covered)}
+    return render(request, "sheets/sheet_new.html", context, status=400 if form.is_bound else 200)
+
+
+def issue_sheets(request: HttpRequest, case: Case, data: dict[str, Any]) -> list[Sheet]:
+    with transaction.atomic():  # one sheet per receiver, all or none
+        return [
+            Sheet.issue(
+                case=case,
+                by=request.user,
+                sender_agency=data["sender_agency"],
+                receiver_agency=receiver,
+                request=data["request"],
+                sender_continuing=data["sender_continuing"],
+                shared_info=data["shared_info"],
+                urgency=data["urgency"],
+            )
+            for receiver in data["receivers"]
+        ]
+
+
+def filtered(sheets: SheetQuerySet, form: BoxFilterForm) -> SheetQuerySet:
+    data = (
+        form.cleaned_data if form.is_valid() else {"status": "", "district": None, "overdue": False}
+    )
+    status = data["status"]
+    if status == "open" or (status == "" and not isinstance(form, OutboxFilterForm)):
+        # Open ⇔ a pending deadline (sheet constraints), so this walks the inbox index.
+        sheets = sheets.filter(next_due_at__isnull=False).order_by("next_due_at", "id")
+    else:
+        if status in Status.values:
+            sheets = sheets.filter(status=status)
+        sheets = sheets.order_by(F("next_due_at").asc(nulls_last=True), "-sent_at", "-id")
+    if data["district"]:
+        sheets = sheets.filter(case__district=data["district"])
+    if data["overdue"]:
+        sheets = sheets.filter(next_due_at__lte=timezone.now())
+    return sheets
+
+
+def box(request: HttpRequest, which: str) -> HttpResponse:
+    scope = scope_of(request.user)
+    visible = Sheet.objects.visible_to(request.user)
+    if which == "inbox":
+        form: BoxFilterForm = BoxFilterForm(request.GET or None)
+        sheets = visible.inbox_of(scope.agency_ids)
+    else:
+        form = OutboxFilterForm(request.GET or None)
+        sheets = visible.outbox_of(scope.agency_ids)
+    sheets = filtered(sheets.select_related(*LIST_RELATED), form)
+    page = Paginator(sheets, SHEETS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "which": which, "now": timezone.now()}
+    return render(request, f"sheets/{which}.html", context)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    return box(request, "inbox")
+
+
+@login_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    return box(request, "outbox")
+
+
+def visible_sheet(request: HttpRequest, pk: int) -> Sheet:
+    queryset = Sheet.objects.visible_to(request.user).select_related(
+        "case",
+        "case__agency",
+        "case__district",
+        "sender_agency",
+        "receiver_agency",
+        "liaison",
+        "assignee",
+        "acknowledged_by",
+        "outcome",
+        "parent",
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def render_sheet(
+    request: HttpRequest, sheet: Sheet, bound: dict[str, Form] | None = None, status: int = 200
+) -> HttpResponse:
+    scope = scope_of(request.user)
+    is_receiver = sheet.receiver_agency_id in scope.agency_ids
+    is_sender = sheet.sender_agency_id in scope.agency_ids
+    forms: dict[str, Form] = {}
+    if is_receiver and sheet.status == Status.SENT:
+        forms["acknowledge"] = AcknowledgeForm(sheet=sheet)
+    if is_receiver and sheet.status == Status.ACKNOWLEDGED:
+        forms["progress"] = ProgressForm()
+        forms["close"] = CloseSheetForm()
+    if is_receiver and sheet.is_open:
+        forms["redirect"] = RedirectForm(sheet=sheet)
+    if is_sender and sheet.is_open:
+        forms["withdraw"] = WithdrawForm()
+    forms.update(bound or {})
+    case = sheet.case
+    shows_people = case.shows_personal_details_to(request.user)
+    context = {
+        "sheet": sheet,
+        "case": case,
+        "shows_people": shows_people,
+        "people": case.people.all() if shows_people else (),
+        "tags": case.tags.all(),
+        "events": sheet.events.select_related("actor", "agency"),
+        "children": sheet.children.select_related("receiver_agency"),
+        "forms": forms,
+        "is_receiver": is_receiver,
+        "is_sender": is_sender,
+        "now": timezone.now(),
+    }
+    with transaction.atomic():
+        record_access(
+            request, case, "シートの詳細", (sheet.receiver_agency_id, sheet.sender_agency_id)
+        )
+        return render(request, "sheets/sheet_detail.html", context, status=status)
+
+
+@login_required
+def sheet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_sheet(request, visible_sheet(request, pk))
+
+
+Move = Callable[[HttpRequest, Sheet, dict[str, Any]], object]
+
+
+def act(
+    request: HttpRequest, pk: int, key: str, form_class: Callable[..., Form], move: Move, done: str
+) -> HttpResponse:
+    """The shape of every move: scoped fetch (404), form, one model method, message, redirect."""
+    sheet = visible_sheet(request, pk)
+    if request.method != "POST":
+        return redirect("sheets:detail", pk=sheet.pk)
+    form = form_class(request.POST, sheet=sheet)
+    if not form.is_valid():
+        messages.error(request, "入力内容を確認してください。まだ何も変わっていません。")
+        return render_sheet(request, sheet, {key: form}, status=400)
+    try:
+        move(request, sheet, form.cleaned_data)
+    except SheetError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done.format(sheet=sheet))
+    return redirect("sheets:detail", pk=sheet.pk)
+
+
+@login_required
+@refuse_oversized_post
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
+        sheet.acknowledge(by=request.user, assignee=data["assignee"], roles=data["roles"])
+
+    return act(
+        request, pk, "acknowledge", AcknowledgeForm, move, "シート {sheet.number} を受理しました。"
+    )
+
+
+@login_required
+@refuse_oversized_post
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
+        sheet.report_progress(by=request.user, text=data["text"])
+
+    return act(
+        request, pk, "progress", ProgressForm, move, "経過を報告しました。次の期限が延びました。"
+    )
+
+
+@login_required
+@refuse_oversized_post
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
+        sheet.close(by=request.user, outcome=data["outcome"], note=data["note"])
+
+    return act(request, pk, "close", CloseSheetForm, move, "シート {sheet.number} を終結しました。")
+
+
+@login_required
+@refuse_oversized_post
+def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
+        child = sheet.redirect(by=request.user, to=data["to"], reason=data["reason"])
+        messages.info(
+            request, f"新しいシート {child.number} を{child.receiver_agency.name}へ送りました。"
+        )
+
+    return act(
+        request,
+        pk,
+        "redirect",
+        RedirectForm,
+        move,
+        "シート {sheet.number} を転送しました。送付元にも伝わります。",
+    )
+
+
+@login_required
+@refuse_oversized_post
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
+        sheet.withdraw(by=request.user, reason=data["reason"])
+
+    return act(
+        request, pk, "withdraw", WithdrawForm, move, "シート {sheet.number} を取り下げました。"
+    )
