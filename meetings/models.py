@@ -492,6 +492,7 @@ class MeetingEvent(models.Model):
         MINUTES_APPROVED = "minutes_approved", "議事録の承認"
         MINUTES_CORRECTED = "minutes_corrected", "議事録の訂正"
         ACTION_DONE = "action_done", "宿題の完了"
+        REMINDER = "reminder", "宿題の督促"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
