@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Length, Trim
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, TextField, Value
+from django.db.models.functions import Length, Replace, Trim
 from django.db.models.lookups import In, LessThan
 
 from areas.models import Area
@@ -136,12 +136,22 @@ class Clock:
         )
 
 
+def squeezed(field: str) -> Func:
+    """The text with surrounding blanks removed, as SQL. TRIM only strips ASCII spaces, so line
+    breaks, tabs and the full-width space (U+3000, common in Japanese input) become spaces first.
+    """
+    text: Func = Replace(F(field), Value("\r"), Value(" "), output_field=TextField())
+    for blank in ("\n", "\t", "\u3000"):
+        text = Replace(text, Value(blank), Value(" "), output_field=TextField())
+    return Trim(text, output_field=TextField())
+
+
 def sheet_condition(code: str, clock: Clock) -> Q:
     """The condition of a sheet-based mode, on open sheets."""
     from sheets.models import Status
 
     if code == "marunage":
-        trimmed = Trim("sender_continuing")
+        trimmed = squeezed("sender_continuing")
         return (
             Q(In(trimmed, list(TRIVIAL_CONTINUING)))
             | Q(LessThan(Length(trimmed), MIN_CONTINUING_CHARS))
@@ -155,7 +165,7 @@ def sheet_condition(code: str, clock: Clock) -> Q:
         )
     if code == "vague":
         return Q(status=Status.ACKNOWLEDGED) & (
-            Q(assignee__isnull=True) | Q(LessThan(Length(Trim("roles")), 1))
+            Q(assignee__isnull=True) | Q(LessThan(Length(squeezed("roles")), 1))
         )
     raise ValueError(code)
 

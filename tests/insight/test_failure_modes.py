@@ -1,0 +1,246 @@
+"""Each failure mode counted on hand-made data, with the boundary day across a holiday.
+
+The calendar around the tests: 2026-11-20 is a Friday, 11-23 (Mon) is 勤労感謝の日, so the
+business days after 11-20 are 11-24 (1), 11-25 (2), 11-26 (3), 11-27 (4), 11-30 (5).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from areas.calendar import business_calendar
+from areas.scope import scope_of
+from cases.insight_failures import Clock, drill_down, failure_counts, mode_by_code
+from cases.models import Case
+from meetings.models import ActionItem
+from sheets.models import Sheet
+from tests.conftest import World, make_case, make_sheet, outcome
+from tsumugi.lib.dates import TOKYO
+
+
+def jst(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=TOKYO)
+
+
+FRIDAY = jst(11, 20)
+
+
+def counts_at(world: World, now: datetime) -> dict[str, int]:
+    clock = Clock.at(business_calendar(), now)
+    return failure_counts(scope_of(world.coordinator), clock).totals
+
+
+def by_agency(world: World, now: datetime) -> dict[str, dict[str, int]]:
+    clock = Clock.at(business_calendar(), now)
+    return dict(failure_counts(scope_of(world.coordinator), clock).agencies)
+
+
+def by_district(world: World, now: datetime) -> dict[str, dict[str, int]]:
+    clock = Clock.at(business_calendar(), now)
+    return dict(failure_counts(scope_of(world.coordinator), clock).districts)
+
+
+# --- 抱え込み -----------------------------------------------------------------------------------
+
+
+def test_holding_counts_a_multi_field_case_without_sheet_from_the_fifth_business_day(
+    world: World, settings: SettingsWrapper
+) -> None:
+    settings.HOLDING_FLAG_BUSINESS_DAYS = 5
+    make_case(world, tags=("8050", "hikikomori"), now=FRIDAY)  # 高齢 + 障がい: held
+    make_case(world, tags=("8050", "kaigo"), now=FRIDAY)  # two tags, one field: not multi
+    with_sheet = make_case(world, tags=("8050", "konkyu"), now=FRIDAY)
+    make_sheet(world, with_sheet, now=FRIDAY)
+    closed = make_case(world, tags=("hikikomori", "konkyu"), now=FRIDAY)
+    closed.close(by=world.alice, note="本人が転居", now=FRIDAY)
+
+    # 11-27 is only the 4th business day because of the holiday on 11-23
+    assert counts_at(world, jst(11, 27, 17, 0))["holding"] == 0
+    assert counts_at(world, jst(11, 30, 8, 30))["holding"] == 1
+    assert by_agency(world, jst(11, 30))["朽木支所"]["holding"] == 1
+    assert by_district(world, jst(11, 30))["朽木"]["holding"] == 1
+
+
+# --- 無応答 ------------------------------------------------------------------------------------
+
+
+def test_no_response_counts_a_sent_sheet_from_its_acknowledgement_due_time(world: World) -> None:
+    sheet = make_sheet(world, now=FRIDAY)  # due: end of the 2nd business day = 11-25 17:15
+    assert sheet.ack_due_at == jst(11, 25, 17, 15)
+
+    # without the holiday it would already be due on 11-24 17:15
+    assert counts_at(world, jst(11, 24, 17, 15))["no_response"] == 0
+    assert counts_at(world, jst(11, 25, 17, 14))["no_response"] == 0
+    assert counts_at(world, jst(11, 25, 17, 15))["no_response"] == 1
+    assert by_agency(world, jst(11, 26))["地域包括支援センター"]["no_response"] == 1
+
+    sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 介護申請", now=jst(11, 26))
+    assert counts_at(world, jst(11, 26, 12))["no_response"] == 0
+
+
+# --- 自然消滅 ----------------------------------------------------------------------------------
+
+
+def test_fading_counts_an_acknowledged_sheet_quiet_for_n_business_days(
+    world: World, settings: SettingsWrapper
+) -> None:
+    settings.SILENT_SHEET_BUSINESS_DAYS = 3
+    sheet = make_sheet(world, now=FRIDAY)
+    sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 介護申請", now=FRIDAY)
+
+    # 11-25 is the 2nd business day after 11-20 (the holiday does not count): not yet
+    assert counts_at(world, jst(11, 25, 23, 59))["fading"] == 0
+    assert counts_at(world, jst(11, 26, 0, 0))["fading"] == 1
+    assert by_district(world, jst(11, 26))["朽木"]["fading"] == 1
+
+    sheet.report_progress(by=world.bob, text="申請を済ませました", now=jst(11, 26, 9))
+    assert counts_at(world, jst(11, 26, 10))["fading"] == 0
+
+
+def test_fading_counts_an_acknowledged_sheet_past_its_follow_up_due(
+    world: World, settings: SettingsWrapper
+) -> None:
+    settings.SILENT_SHEET_BUSINESS_DAYS = 100
+    sheet = make_sheet(world, now=FRIDAY)
+    sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 介護申請", now=FRIDAY)
+    due = sheet.follow_up_due_at
+    assert due is not None
+    assert counts_at(world, due.replace(minute=14))["fading"] == 0
+    assert counts_at(world, due)["fading"] == 1
+
+
+# --- 丸投げ ------------------------------------------------------------------------------------
+
+
+def issue(world: World, continuing: str) -> Sheet:
+    return Sheet.issue(
+        case=make_case(world, now=FRIDAY),
+        by=world.alice,
+        sender_agency=world.a,
+        receiver_agency=world.b,
+        request="介護保険の申請をお願いします。",
+        sender_continuing=continuing,
+        now=FRIDAY,
+    )
+
+
+def test_dumping_counts_sheets_whose_sender_keeps_doing_nothing(world: World) -> None:
+    issue(world, "なし")
+    issue(world, "\u3000特になし\n")
+    issue(world, "様子")  # under three characters
+    issue(world, "月1回の訪問を続けます")
+    totals = counts_at(world, jst(11, 24))
+    assert totals["marunage"] == 3
+    # the sender is the one who dumped: it shows on the sender's row
+    assert by_agency(world, jst(11, 24))["朽木支所"]["marunage"] == 3
+    assert by_agency(world, jst(11, 24)).get("地域包括支援センター", {}).get("marunage", 0) == 0
+
+
+def test_dumping_counts_an_open_sheet_whose_case_went_quiet_for_n_business_days(
+    world: World, settings: SettingsWrapper
+) -> None:
+    settings.SILENT_SHEET_BUSINESS_DAYS = 3
+    sheet = make_sheet(world, now=FRIDAY)  # sending touches the case (alice is its counter)
+    # the receiver's moves are not the owning counter's activity
+    sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 介護申請", now=jst(11, 24))
+    assert Case.objects.get(pk=sheet.case_id).last_activity_at == FRIDAY
+
+    assert counts_at(world, jst(11, 25, 17))["marunage"] == 0
+    assert counts_at(world, jst(11, 26, 9))["marunage"] == 1
+
+    sheet.case.touch(jst(11, 26, 10))
+    assert counts_at(world, jst(11, 26, 11))["marunage"] == 0
+
+
+def test_ended_sheets_are_no_failure(world: World, settings: SettingsWrapper) -> None:
+    settings.SILENT_SHEET_BUSINESS_DAYS = 3
+    sheet = issue(world, "なし")
+    sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括", now=FRIDAY)
+    sheet.close(by=world.bob, outcome=outcome(), note="支援開始", now=FRIDAY)
+    assert counts_at(world, jst(12, 10)) == {
+        "marunage": 0,
+        "holding": 0,
+        "no_response": 0,
+        "fading": 0,
+        "vague": 0,
+    }
+
+
+# --- あいまい ----------------------------------------------------------------------------------
+
+
+def test_vague_counts_acknowledged_sheets_without_roles(world: World) -> None:
+    clear = make_sheet(world, now=FRIDAY)
+    clear.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 介護申請", now=FRIDAY)
+    vague = make_sheet(world, now=FRIDAY)
+    vague.acknowledge(by=world.bob, assignee=world.bob, roles="包括", now=FRIDAY)
+    # acknowledge() refuses blank roles today; rows imported or edited before that rule still count
+    Sheet.objects.filter(pk=vague.pk).update(roles="  \n")
+    assert counts_at(world, jst(11, 24))["vague"] == 1
+    assert by_agency(world, jst(11, 24))["地域包括支援センター"]["vague"] == 1
+
+
+def test_vague_does_not_count_action_items_with_an_owner_and_a_due_date(world: World) -> None:
+    from areas.models import Body
+    from meetings.models import AgendaItem, Meeting
+
+    body = Body.objects.create(
+        code="kutsuki-kaigi", name="朽木くらし連携会議", kind=Body.Kind.DISTRICT, area=world.kutsuki
+    )
+    meeting = Meeting.objects.create(
+        body=body,
+        date=FRIDAY.date(),
+        start_time=FRIDAY.timetz().replace(tzinfo=None),
+        place="朽木支所",
+        created_by=world.coordinator,
+    )
+    item = AgendaItem.objects.create(meeting=meeting, kind=AgendaItem.Kind.THEME, theme="見守り")
+    ActionItem.objects.create(
+        item=item,
+        text="民生委員と訪問日程を調整",
+        owner_user=world.alice,
+        owner_agency=world.a,
+        due_date=FRIDAY.date(),
+        due_at=jst(11, 20, 17, 15),
+        created_by=world.coordinator,
+    )
+    assert counts_at(world, jst(11, 24))["vague"] == 0
+
+
+# --- drill-down --------------------------------------------------------------------------------
+
+
+def test_drill_down_lists_the_rows_behind_the_number_with_names_only_where_visible(
+    world: World,
+) -> None:
+    from cases.models import Basis
+
+    named = make_sheet(world, make_case(world, now=FRIDAY), now=FRIDAY)
+    anonymous = make_sheet(world, make_case(world, basis=Basis.NONE, now=FRIDAY), now=FRIDAY)
+    clock = Clock.at(business_calendar(), jst(11, 26))
+    mode = mode_by_code("no_response")
+    assert mode is not None
+
+    # the city office sees every name except where the resident gave no basis at all
+    detail = drill_down(world.coordinator, scope_of(world.coordinator), clock, mode)
+    rows = {s.pk: name for s, name in detail.sheet_rows}
+    assert rows == {named.pk: "山田 花子", anonymous.pk: ""}
+
+    # bob's supervisor: the consented case went to B with names, the other one anonymised
+    detail = drill_down(world.bob_boss, scope_of(world.bob_boss), clock, mode)
+    rows = {s.pk: name for s, name in detail.sheet_rows}
+    assert rows == {named.pk: "山田 花子", anonymous.pk: ""}
+
+
+@pytest.mark.parametrize("code", ["marunage", "holding", "no_response", "fading", "vague"])
+def test_drill_down_pages_open_for_every_mode(client, world: World, code: str) -> None:
+    from django.urls import reverse
+
+    make_sheet(world, now=FRIDAY)
+    client.force_login(world.coordinator)
+    response = client.get(reverse("insight:failures"), {"mode": code})
+    assert response.status_code == 200
+    assert "の一覧" in response.content.decode()
