@@ -62,9 +62,7 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-tsumugi-0123456789abcdef"
 
 ALLOWED_HOSTS = [h for h in env_str("TSUMUGI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in env_str("TSUMUGI_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("TSUMUGI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SITE_URL = env_str("TSUMUGI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -305,4 +303,4 @@ LOGGING = {
 
 # --- demo data ------------------------------------------------------------------------------
 # `manage.py seed_demo` runs these loaders in order; each app appends its own (see the command).
-TSUMUGI_DEMO_LOADERS = ["areas.demo.load_city"]
+TSUMUGI_DEMO_LOADERS = ["areas.demo.load_city", "cases.demo.load"]
