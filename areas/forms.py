@@ -7,7 +7,8 @@ constraint's Japanese message instead of raising IntegrityError.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
@@ -49,8 +50,9 @@ def japanese_blank_choices(form: forms.BaseForm) -> None:
             if field.empty_label is not None:
                 field.empty_label = BLANK_LABEL
         elif isinstance(field, forms.ChoiceField):
+            choices = cast(Iterable[tuple[Any, Any]], field.choices)
             field.choices = [
-                (value, BLANK_LABEL if value == "" else label) for value, label in field.choices
+                (value, BLANK_LABEL if value == "" else label) for value, label in choices
             ]
 
 
