@@ -283,7 +283,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 # Reminder engine (sheets/reminders.py): rows claimed per transaction, and how long an unsent
 # reminder mail waits (broker down, worker killed) before the sweep hands it over again.
-REMINDER_BATCH_SIZE = env_int("TSUMUGI_REMINDER_BATCH_SIZE", 200, minimum=1)
+REMINDER_BATCH_SIZE = env_int("TSUMUGI_REMINDER_BATCH_SIZE", 500, minimum=1)
 REMINDER_EMAIL_RETRY_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_RETRY_SECONDS", 60, minimum=1)
 REMINDER_EMAIL_LEASE_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_LEASE_SECONDS", 300, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

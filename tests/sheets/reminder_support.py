@@ -62,6 +62,22 @@ def make_due_sheet(world: World, due: datetime, **kwargs: object) -> Sheet:
     return sheet
 
 
+def clone_due_sheets(world: World, count: int, due: datetime, sent: datetime) -> list[int]:
+    """`count` sheets waiting for acknowledgement, all due at `due`, in one bulk insert."""
+    base = make_sheet(world, now=sent)
+    fields = {
+        f.attname: getattr(base, f.attname)
+        for f in Sheet._meta.concrete_fields
+        if f.attname not in {"id", "number"}
+    }
+    fields.update(ack_due_at=due, next_due_at=due, remind_at=due, remind_step=1)
+    Sheet.objects.filter(pk=base.pk).update(ack_due_at=due, next_due_at=due, remind_at=due)
+    clones = Sheet.objects.bulk_create(
+        Sheet(number=f"{base.number}-{i:05d}", **fields) for i in range(count - 1)
+    )
+    return [base.pk] + [s.pk for s in clones]
+
+
 @pytest.fixture
 def eager_celery() -> Iterator[None]:
     """Run the mail task in-process (the sweep hands it over in on_commit)."""
