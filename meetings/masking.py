@@ -98,4 +98,7 @@ def scrub(text: str, people: list[Person], labels: list[str]) -> str:
             pairs.append((f"{person.birth_year}年", "生年非表示"))
     for source, label in sorted(set(pairs), key=lambda p: -len(p[0])):
         text = text.replace(source, label)
+    for label in set(labels):
+        for honorific in ("さん", "様", "氏"):
+            text = text.replace(label + honorific, label)
     return text

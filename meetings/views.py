@@ -356,7 +356,12 @@ def minutes_save(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpRe
     form = MinutesForm(request.POST, instance=item, prefix=f"m{item.pk}")
     if not form.is_valid():
         return _minutes_page(request, meeting, {f"m{item.pk}": form})
-    form.save()
+    # Minutes of a masked case are stored masked, so no later reader or print can leak them.
+    masker = Masker(meeting)
+    item = form.save(commit=False)
+    item.discussion = masker.text(item.case, item.discussion)
+    item.decisions = masker.text(item.case, item.decisions)
+    item.save()
     messages.success(request, f"「{item.title}」の議事録を保存しました。")
     return redirect("meetings:minutes", meeting.pk)
 
@@ -409,8 +414,14 @@ def approve(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 def correct(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     form = CorrectionForm(request.POST or None, meeting=meeting, current=minutes_by_item(meeting))
     if request.method == "POST" and form.is_valid():
+        masker = Masker(meeting)
+        cases = {i.pk: i.case for i in meeting.items.select_related("case")}
+        drafts = {
+            pk: (masker.text(cases[pk], d), masker.text(cases[pk], dec))
+            for pk, (d, dec) in form.drafts().items()
+        }
         revision = meeting.correct_minutes(
-            by=request.user, reason=form.cleaned_data["reason"], drafts=form.drafts()
+            by=request.user, reason=form.cleaned_data["reason"], drafts=drafts
         )
         messages.success(request, f"訂正を第{revision.number}版として記録しました。")
         return redirect("meetings:minutes", meeting.pk)
