@@ -1,0 +1,119 @@
+"""The figures page and the 地区カルテ take the same, small number of queries with 1 or 60 cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from areas.models import Body, RosterEntry
+from meetings.models import ActionItem, AgendaItem, Meeting
+from sheets.models import Sheet
+from tests.conftest import World, make_case, make_sheet, outcome
+from tsumugi.lib.dates import TOKYO
+
+START = datetime(2026, 4, 6, 10, 0, tzinfo=TOKYO)
+
+# Every request of a signed-in user: the session, the user, and (idle timeout) the session
+# write at the end, inside a savepoint; the nav bar's two badges.
+SESSION_AND_NAV = 2 + 3 + 2
+# scope_of(): the memberships, then the districts a city-wide coordinator covers
+SCOPE = 2
+
+
+def build(world: World, cases: int) -> None:
+    body = Body.objects.create(
+        code="kutsuki-kaigi", name="朽木くらし連携会議", kind=Body.Kind.DISTRICT, area=world.kutsuki
+    )
+    for membership in world.a.memberships.all():
+        RosterEntry.objects.create(body=body, membership=membership, title="委員")
+    meeting = Meeting.objects.create(
+        body=body,
+        date=date(2026, 5, 1),
+        start_time=time(14),
+        place="朽木支所",
+        created_by=world.coordinator,
+    )
+    item = AgendaItem.objects.create(meeting=meeting, kind=AgendaItem.Kind.THEME, theme="見守り")
+    for i in range(cases):
+        now = START + timedelta(days=5 * i)
+        district = world.kutsuki if i % 3 else world.imazu
+        tags = ("8050", "hikikomori") if i % 2 else ("konkyu",)
+        case = make_case(world, tags=tags, district=district, now=now)
+        sheet = make_sheet(world, case, now=now)
+        if i % 4 == 1:
+            sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括", now=now)
+        if i % 4 == 2:
+            sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括", now=now)
+            sheet.close(by=world.bob, outcome=outcome(), note="支援開始", now=now)
+        if i % 5 == 0:
+            ActionItem.objects.create(
+                item=item,
+                text=f"宿題{i}",
+                owner_user=world.alice,
+                owner_agency=world.a,
+                due_date=now.date(),
+                due_at=now,
+                created_by=world.coordinator,
+            )
+
+
+@pytest.fixture(autouse=True)
+def december() -> Iterator[None]:
+    with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=TOKYO), tick=False):
+        yield
+
+
+@pytest.fixture(params=[1, 60], ids=["small", "large"])
+def data(request: pytest.FixtureRequest, world: World) -> int:
+    build(world, request.param)
+    return request.param
+
+
+def test_figures_page_query_count(
+    client: Client, world: World, data: int, django_assert_num_queries
+) -> None:
+    client.force_login(world.coordinator)
+    # SESSION_AND_NAV + SCOPE, then:
+    # 1 cases by district × month   2 by channel   3 by receiving counter
+    # 4 by field × district × month (case↔tag rows)   5 by tag
+    # 6 the calendar's closures
+    # 7 sheets by receiver × district × status   8 (sent, acknowledged) day pairs
+    # 9 (sent, closed) day pairs   10 overdue by receiver and ladder step
+    # 11 the districts the viewer covers (links to their カルテ)
+    # 12 the filter form's districts   13 the filter form's agencies
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 13):
+        response = client.get(reverse("insight:figures"), {"year": 2026})
+    assert response.status_code == 200
+    assert Sheet.objects.count() == data
+
+
+def test_karte_query_count(
+    client: Client, world: World, data: int, django_assert_num_queries
+) -> None:
+    client.force_login(world.coordinator)
+    # SESSION_AND_NAV + SCOPE, then:
+    # 1 the district   2 open cases and multi-field ones   3 open cases by field
+    # 4 sheets by status   5 cases by month   6 open sheets (overdue first)
+    # 7 the district's agencies   8 its bodies   9 their rosters (prefetch)
+    # 10 recent meetings the viewer may see   11 open action items of those meetings
+    # 12 the districts the viewer covers (links)
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 12):
+        response = client.get(reverse("insight:karte", args=["kutsuki"]), {"year": 2026})
+    assert response.status_code == 200
+
+
+def test_failures_page_query_count(
+    client: Client, world: World, data: int, django_assert_num_queries
+) -> None:
+    client.force_login(world.coordinator)
+    # SESSION_AND_NAV + SCOPE, then: 1 closures   2 open sheets by mode   3 held cases
+    # 4 vague action items   5 the districts the viewer covers
+    # drill-down: 6 the sheets behind 無応答   7 the names the viewer may see
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 7):
+        response = client.get(reverse("insight:failures"), {"mode": "no_response"})
+    assert response.status_code == 200
