@@ -82,11 +82,18 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.filter(status=Case.Status.OPEN)
 
     def listed_for(self, user: AnyUser) -> CaseQuerySet:
-        """The case list: my agencies' cases and, for coordinators, their districts' cases."""
+        """The case list: my agencies' cases and, for coordinators, their districts' cases.
+
+        Both clauses are clauses of visible_to, so this is a subset of it by construction
+        (tests check it); it leaves out visible_to's EXISTS over sheets, which would turn the
+        list's COUNT into a scan of every case."""
         scope = scope_of(user)
-        return self.visible_to(user).filter(
-            Q(agency_id__in=scope.agency_ids) | Q(district_id__in=scope.coordinator_district_ids)
-        )
+        if not scope.agency_ids:
+            return self.none()
+        mine = Q(agency_id__in=scope.agency_ids)
+        if scope.coordinator_district_ids:
+            mine |= Q(district_id__in=scope.coordinator_district_ids)
+        return self.filter(mine)
 
     def with_holding_flag(self, cutoff: datetime) -> CaseQuerySet:
         """Annotate `is_holding` (抱え込み): open, issues in two or more fields, received before
@@ -170,11 +177,16 @@ class Case(models.Model):
     received_at = models.DateTimeField("受付日時")
     channel = models.CharField("受付方法", max_length=20, choices=Channel.choices)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="受付者", on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="受付者",
+        on_delete=models.PROTECT,
         related_name="received_cases",
     )
     district = models.ForeignKey(
-        Area, verbose_name="地区", on_delete=models.PROTECT, related_name="cases",
+        Area,
+        verbose_name="地区",
+        on_delete=models.PROTECT,
+        related_name="cases",
         limit_choices_to={"layer": Area.Layer.DISTRICT},
     )
     tags = models.ManyToManyField(IssueTag, verbose_name="課題", related_name="cases", blank=True)
@@ -184,13 +196,15 @@ class Case(models.Model):
         Agency, verbose_name="同意を得た共有先", blank=True, related_name="consented_cases"
     )
     consent_scope = models.TextField("同意の範囲（共有してよい情報）", blank=True)
-    status = models.CharField(
-        "状態", max_length=10, choices=Status.choices, default=Status.OPEN
-    )
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.OPEN)
     closed_at = models.DateTimeField("終結日時", null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="終結者", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="終結者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     close_note = models.TextField("終結の理由", blank=True)
     # Number of distinct fields among the tags, kept on the row so the 抱え込み flag and the
@@ -257,9 +271,14 @@ class Case(models.Model):
             return True
         if self.basis != Basis.NONE and scope.covers_district(self.district_id):
             return True
-        return Sheet.objects.filter(case=self, is_anonymised=False).filter(
-            Q(sender_agency_id__in=scope.agency_ids) | Q(receiver_agency_id__in=scope.agency_ids)
-        ).exists()
+        return (
+            Sheet.objects.filter(case=self, is_anonymised=False)
+            .filter(
+                Q(sender_agency_id__in=scope.agency_ids)
+                | Q(receiver_agency_id__in=scope.agency_ids)
+            )
+            .exists()
+        )
 
     def open_sheet_count(self) -> int:
         from sheets.models import Sheet
@@ -283,11 +302,19 @@ class Case(models.Model):
             if not note.strip():
                 raise CaseError("終結の理由を書いてください。")
             Case.objects.filter(pk=self.pk).update(
-                status=Case.Status.CLOSED, closed_at=now, closed_by=by, close_note=note,
-                last_activity_at=now, version=F("version") + 1,
+                status=Case.Status.CLOSED,
+                closed_at=now,
+                closed_by=by,
+                close_note=note,
+                last_activity_at=now,
+                version=F("version") + 1,
             )
             Event.objects.create(
-                case=self, kind=Event.Kind.CASE_CLOSED, actor=by, agency=self.agency, at=now,
+                case=self,
+                kind=Event.Kind.CASE_CLOSED,
+                actor=by,
+                agency=self.agency,
+                at=now,
                 text=note,
             )
         self.refresh_from_db()
@@ -347,7 +374,11 @@ class Case(models.Model):
             locked.consent_agencies.set(new_agencies)
             locked.refresh_field_count()
             Event.objects.create(
-                case=self, kind=Event.Kind.CASE_EDITED, actor=by, agency=locked.agency, at=now,
+                case=self,
+                kind=Event.Kind.CASE_EDITED,
+                actor=by,
+                agency=locked.agency,
+                at=now,
                 text="修正した項目: " + ("、".join(changed) or "なし"),
             )
         self.refresh_from_db()
@@ -364,7 +395,9 @@ class Person(models.Model):
     name = models.CharField("氏名", max_length=60)
     kana = models.CharField("ふりがな", max_length=60, blank=True)
     birth_year = models.PositiveSmallIntegerField("生まれ年（西暦）", null=True, blank=True)
-    relation = models.CharField("続柄・立場", max_length=30, blank=True, help_text="本人、母、長男など")
+    relation = models.CharField(
+        "続柄・立場", max_length=30, blank=True, help_text="本人、母、長男など"
+    )
     is_primary = models.BooleanField("相談の中心となる人", default=False)
     search_key = models.CharField(max_length=130, editable=False, db_index=True)
 
@@ -416,11 +449,19 @@ class Event(models.Model):
     )
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="実施者", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     agency = models.ForeignKey(
-        Agency, verbose_name="機関", null=True, blank=True, on_delete=models.PROTECT,
+        Agency,
+        verbose_name="機関",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     at = models.DateTimeField("日時")

@@ -63,7 +63,7 @@ def test_charlie_gets_404_for_every_case_and_sheet_url(
 def test_charlie_sees_nothing_in_lists_search_and_dashboard(
     client: Client, world: World, shared: tuple[Case, Sheet]
 ) -> None:
-    case, sheet = shared
+    _, sheet = shared
     client.force_login(world.charlie)
     for url in [
         reverse("cases:list"),

@@ -1,0 +1,100 @@
+"""Exact query counts for the inbox and the outbox, the same with 10 and 1,000 sheets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
+
+from areas.scope import scope_of
+from cases.models import Case
+from sheets.models import Sheet, Status
+from tests.conftest import World, make_case
+
+SENT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+def bulk_sheets(world: World, case: Case, count: int) -> None:
+    """`count` sheets from A to B (half of them overdue), written in one INSERT."""
+    rows = []
+    for i in range(count):
+        due = SENT + timedelta(days=i % 60)
+        rows.append(
+            Sheet(
+                number=f"{case.number}-{i:04d}",
+                case=case,
+                sender_agency=world.a,
+                liaison=world.alice,
+                receiver_agency=world.b,
+                status=Status.SENT,
+                request="依頼",
+                sender_continuing="継続",
+                basis=case.basis,
+                sent_at=SENT,
+                ack_due_at=due,
+                next_due_at=due,
+                remind_at=due,
+                remind_step=1 + i % 3,
+                last_event_at=SENT,
+            )
+        )
+    Sheet.objects.bulk_create(rows)
+
+
+# Queries of a signed-in page, before the view's own:
+#   1 session row, 2 user row,
+# and after it, when the response goes out:
+#   SAVEPOINT, UPDATE django_session (the idle-timeout stamp), RELEASE SAVEPOINT.
+# Inbox, in order:
+#   3 memberships of the user (scope_of, cached for the request),
+#   4 COUNT of the inbox for the paginator (receiver IN my agencies AND next_due_at NOT NULL),
+#   5 navigation: COUNT of open sheets in my inbox (nav_inbox_count),
+#   6 navigation: COUNT of unread notifications,
+#   7 districts for the filter's <select>,
+#   8 the page of 25 sheets with case, district, sender, receiver and assignee joined,
+#   9-11 SAVEPOINT / UPDATE session / RELEASE.
+INBOX_QUERIES = 11
+# Outbox: the same shape (COUNT and page over sender IN my agencies).
+OUTBOX_QUERIES = 11
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_inbox_query_count_does_not_grow(
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries, count: int
+) -> None:
+    bulk_sheets(world, make_case(world), count)
+    client.force_login(world.bob)
+    with django_assert_num_queries(INBOX_QUERIES):
+        response = client.get(reverse("sheets:inbox"))
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="inbox-row"') == min(count, 25)
+    with django_assert_num_queries(INBOX_QUERIES):
+        client.get(reverse("sheets:inbox"), {"page": 2, "overdue": "on", "status": "all"})
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_outbox_query_count_does_not_grow(
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries, count: int
+) -> None:
+    bulk_sheets(world, make_case(world), count)
+    client.force_login(world.alice)
+    with django_assert_num_queries(OUTBOX_QUERIES):
+        response = client.get(reverse("sheets:outbox"))
+    assert response.content.decode().count('data-testid="outbox-row"') == min(count, 25)
+
+
+def test_boxes_stay_inside_the_visible_to_choke_point(client: Client, world: World) -> None:
+    """The boxes filter by my agencies directly; that must never show more than visible_to."""
+    case = make_case(world)
+    bulk_sheets(world, case, 5)
+    for user in (world.alice, world.bob, world.bob_boss, world.charlie, world.coordinator):
+        visible = set(Sheet.objects.visible_to(user).values_list("pk", flat=True))
+        ids = scope_of(user).agency_ids
+        assert set(Sheet.objects.inbox_of(ids).values_list("pk", flat=True)) <= visible
+        assert set(Sheet.objects.outbox_of(ids).values_list("pk", flat=True)) <= visible
+        assert set(Case.objects.listed_for(user).values_list("pk", flat=True)) <= set(
+            Case.objects.visible_to(user).values_list("pk", flat=True)
+        )
