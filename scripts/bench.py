@@ -1,0 +1,437 @@
+"""Benchmark tsumugi on a city's worth of data: pages, the reminder sweep, insight.
+
+    .venv/bin/python scripts/bench.py [--reuse] [--repeat 30] [--only inbox,sweep,...]
+
+Fills (or, with --reuse, reuses) the dedicated PostgreSQL database of scripts/bench_data.py
+(DATABASE_URL, default postgres://postgres@127.0.0.1:5432/tsumugi_bench), then measures through
+Django's test Client with `force_login`, the clock frozen at bench_data.NOW (time_machine):
+median and p95 milliseconds over --repeat requests after 3 warm-ups, and the query count of one
+more request (CaptureQueriesContext). Prints `name: value` lines on stdout; progress on stderr.
+
+Groups (all by default): pages (inbox, outbox, case list, case page, search), insight (figures
+for the city and one district, 地区カルテ, failure modes, indicators, CSV), sweep (nothing-due query
+with EXPLAIN, then one full sweep over 100,000 due sheets).
+
+Targets (issues 3, 4, 6): inbox ≤ 30 ms median with a constant query count, case page ≤ 40 ms,
+sweep ≤ 30 s for 100,000 due sheets, nothing-due query ≤ 50 ms, insight pages ≤ 500 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_data
+from bench_data import NOW, SLOT_COORDINATOR, SLOT_COUNTER, user_id
+
+TARGETS_MS = {
+    "inbox_p1": 30,
+    "inbox_p100": 30,
+    "case_page": 40,
+    "due_query_nothing_due": 50,
+    "insight_figures_city": 500,
+    "insight_figures_district": 500,
+    "insight_karte": 500,
+    "insight_csv": 500,
+    "insight_failures": 500,
+    "insight_indicators": 500,
+    "insight_indicators_csv": 500,
+}
+SWEEP_TARGET_S = 30.0
+EXPLAIN_SLOW = False
+
+results: dict[str, Any] = {}
+missed: list[str] = []
+
+
+def out(name: str, value: Any) -> None:
+    results[name] = value
+    print(f"{name}: {value}", flush=True)
+
+
+def note(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def url_or_none(name: str, *args: Any) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def measure_page(
+    label: str,
+    user_pk: int,
+    url_name: str,
+    args: tuple[Any, ...] = (),
+    query: str = "",
+    repeat: int = 30,
+    check: Callable[[Any], str | None] | None = None,
+) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    path = url_or_none(url_name, *args)
+    if path is None:
+        out(f"{label}", f"n/a ({url_name} not routed yet)")
+        return
+    url = path + (f"?{query}" if query else "")
+    user = get_user_model().objects.get(pk=user_pk)
+    client = Client()
+    client.force_login(user)
+    for _ in range(3):
+        response = client.get(url)
+    if response.status_code != 200:
+        out(f"{label}", f"HTTP {response.status_code} for {url} as {user.username}")
+        return
+    problem = check(response) if check else None
+    if problem:
+        out(f"{label}_check", f"FAILED: {problem}")
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - t0) * 1000)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    median, p95 = statistics.median(times), percentile(times, 0.95)
+    out(f"{label}_median_ms", f"{median:.1f}")
+    out(f"{label}_p95_ms", f"{p95:.1f}")
+    out(f"{label}_queries", len(ctx.captured_queries))
+    out(f"{label}_bytes", len(response.content))
+    results[f"{label}:sql"] = [q["sql"] for q in ctx.captured_queries]
+    target = TARGETS_MS.get(label)
+    if target is not None and median > target:
+        missed.append(f"{label}: median {median:.1f} ms > {target} ms")
+    slowest = slow_queries(ctx.captured_queries)
+    if slowest:
+        note(f"{label}: slowest queries: {slowest}")
+    if EXPLAIN_SLOW and target is not None and median > target:
+        explain_slowest(label, ctx.captured_queries)
+
+
+def explain_slowest(label: str, captured: list[dict[str, str]], top: int = 2) -> None:
+    selects = [q for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
+    for q in sorted(selects, key=lambda q: float(q.get("time") or 0), reverse=True)[:top]:
+        print(f"{label}_slow_sql: {q['sql']}")
+        for line in explain(q["sql"]):
+            print(f"{label}_slow_plan: {line}")
+
+
+def slow_queries(captured: list[dict[str, str]], top: int = 3) -> str:
+    timed = sorted(captured, key=lambda q: float(q.get("time") or 0), reverse=True)[:top]
+    return " | ".join(f"{float(q['time']) * 1000:.1f} ms {q['sql'][:160]}" for q in timed)
+
+
+def contains(text: str) -> Callable[[Any], str | None]:
+    def check(response: Any) -> str | None:
+        return None if text in response.content.decode() else f"{text!r} not in the page"
+
+    return check
+
+
+def bench_pages(facts: dict[str, Any], repeat: int) -> None:
+    from cases.models import Case
+    from sheets.models import Sheet
+
+    inbox_user = user_id(bench_data.BIG, 3)
+    owner = user_id(bench_data.CHAIN_AGENCY, SLOT_COUNTER)
+    chain = Case.objects.get(pk=facts["chain_case"])
+    open_big = Sheet.objects.filter(
+        receiver_agency_id=bench_data.BIG, next_due_at__isnull=False
+    ).count()
+    out("data_inbox_open_sheets", open_big)
+    out("data_inbox_all_sheets", Sheet.objects.filter(receiver_agency_id=bench_data.BIG).count())
+    measure_page("inbox_p1", inbox_user, "sheets:inbox", repeat=repeat)
+    measure_page("inbox_p100", inbox_user, "sheets:inbox", query="page=100", repeat=repeat)
+    measure_page(
+        "inbox_all_p100", inbox_user, "sheets:inbox", query="status=all&page=100", repeat=repeat
+    )
+    measure_page("outbox_p1", owner, "sheets:outbox", repeat=repeat)
+    measure_page("case_list_p1", owner, "cases:list", repeat=repeat)
+    measure_page(
+        "case_page",
+        owner,
+        "cases:detail",
+        args=(chain.pk,),
+        repeat=repeat,
+        check=contains(chain.number),
+    )
+    measure_page(
+        "search_kana",
+        owner,
+        "cases:search",
+        query="q=すみ+さだはる",
+        repeat=repeat,
+        check=contains(chain.number),
+    )
+    measure_page(
+        "search_kana_halfwidth",
+        owner,
+        "cases:search",
+        query="q=ｽﾐｻﾀﾞﾊﾙ",
+        repeat=repeat,
+        check=contains(chain.number),
+    )
+    measure_page("search_kana_common", owner, "cases:search", query="q=やまだ", repeat=repeat)
+    measure_page(
+        "search_number",
+        owner,
+        "cases:search",
+        query=f"q={chain.number}",
+        repeat=repeat,
+        check=contains(chain.number),
+    )
+    city = user_id(bench_data.OFFICE, SLOT_COORDINATOR)
+    measure_page(
+        "search_kana_citywide",
+        city,
+        "cases:search",
+        query="q=すみ+さだはる",
+        repeat=repeat,
+        check=contains(chain.number),
+    )
+
+
+# --- insight ----------------------------------------------------------------------------------
+
+
+def bench_insight(repeat: int) -> None:
+    city = user_id(bench_data.OFFICE, SLOT_COORDINATOR)
+    branch = 4  # 今津支所: its coordinator covers one district
+    district_user = user_id(branch, SLOT_COORDINATOR)
+    district_code = bench_data.DISTRICTS[branch - 3][0]
+    measure_page("insight_figures_city", city, "insight:figures", repeat=repeat)
+    measure_page("insight_figures_district", district_user, "insight:figures", repeat=repeat)
+    measure_page(
+        "insight_karte", district_user, "insight:karte", args=(district_code,), repeat=repeat
+    )
+    measure_page(
+        "insight_karte_city_coordinator",
+        city,
+        "insight:karte",
+        args=(district_code,),
+        repeat=repeat,
+    )
+    measure_page("insight_csv", city, "insight:figures_csv", repeat=repeat)
+    measure_page("insight_failures", city, "insight:failures", repeat=repeat)
+    measure_page("insight_indicators", city, "insight:indicators", repeat=repeat)
+    measure_page("insight_indicators_csv", city, "insight:indicators_csv", repeat=repeat)
+
+
+# --- the sweep --------------------------------------------------------------------------------
+
+
+def due_queryset(now: Any) -> Any:
+    """The sweep's own claim query (sheets.reminders._sweep_batch) for the sheet kind."""
+    from sheets.reminders import batch_size, kind_named
+
+    kind = kind_named("sheet")
+    return (
+        kind.due(now)
+        .select_related(*kind.related)
+        .order_by("remind_at", "pk")
+        .select_for_update(skip_locked=True, of=("self",))[: batch_size()]
+    )
+
+
+def due_sql() -> str:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        list(due_queryset(NOW))
+        transaction.set_rollback(True)
+    return ctx.captured_queries[-1]["sql"]
+
+
+def explain(sql: str) -> list[str]:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        lines = [r[0] for r in cur.fetchall()]
+        transaction.set_rollback(True)
+    return lines
+
+
+def bench_nothing_due(repeat: int) -> None:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from sheets.models import Sheet
+    from sheets.reminders import sweep
+
+    due_now = Sheet.objects.filter(remind_at__lte=NOW).count()
+    out("nothing_due_rows", due_now)
+    times = []
+    for i in range(repeat + 3):
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            rows = list(due_queryset(NOW))
+            elapsed = (time.perf_counter() - t0) * 1000
+        if i >= 3:
+            times.append(elapsed)
+    assert rows == [], "the base state must have nothing due"
+    median = statistics.median(times)
+    out("due_query_nothing_due_median_ms", f"{median:.2f}")
+    out("due_query_nothing_due_p95_ms", f"{percentile(times, 0.95):.2f}")
+    if median > TARGETS_MS["due_query_nothing_due"]:
+        missed.append(f"due_query_nothing_due: {median:.1f} ms > 50 ms")
+    with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
+        counts = sweep(NOW, enqueue=True)
+        elapsed = (time.perf_counter() - t0) * 1000
+    out("sweep_nothing_due_ms", f"{elapsed:.1f}")
+    out("sweep_nothing_due_queries", len(ctx.captured_queries))
+    out("sweep_nothing_due_sent", counts.sent)
+    sheet_sql = next(
+        q["sql"]
+        for q in ctx.captured_queries
+        if '"sheets_sheet"' in q["sql"] and "remind_at" in q["sql"]
+    )
+    plan = explain(sheet_sql)
+    print("due_query_sql: " + sheet_sql)
+    for line in plan:
+        print("due_query_plan: " + line)
+    scans = [line.strip() for line in plan if "Scan" in line]
+    out("due_query_scan", "; ".join(scans))
+    if not any("Index" in s and "sheet_remind_at" in s for s in scans):
+        missed.append("due query: no index scan on sheet_remind_at")
+
+
+def bench_sweep() -> None:
+    from django.db import connection
+
+    from cases.models import Event
+    from sheets.models import Notification, Reminder, Sheet
+    from sheets.reminders import sweep
+
+    with connection.cursor() as cur:
+        rows = bench_data.make_due(cur)
+    due = Sheet.objects.filter(remind_at__lte=NOW).count()
+    out("sweep_due_rows", due)
+    plan = explain(due_sql())
+    out("due_query_100k_due_plan_top", " / ".join(line.strip() for line in plan[:4]))
+    out("due_query_100k_due_exec", plan[-1].strip())
+    events_before = Event.objects.count()
+    note(f"sweeping {due} due sheets (made {rows})")
+    t0 = time.perf_counter()
+    counts = sweep(NOW, enqueue=True)
+    seconds = time.perf_counter() - t0
+    out("sweep_seconds", f"{seconds:.1f}")
+    out("sweep_rows_per_s", f"{due / seconds:.0f}")
+    out("sweep_steps_sent", counts.sent)
+    out("sweep_steps_per_s", f"{counts.sent / seconds:.0f}")
+    out("sweep_notifications", counts.notifications)
+    out("sweep_deferred", counts.deferred)
+    out("sweep_repeated", counts.repeated)
+    out("sweep_skipped", counts.skipped)
+    out("sweep_reminder_rows", Reminder.objects.count())
+    out("sweep_notification_rows", Notification.objects.count())
+    out("sweep_events_written", Event.objects.count() - events_before)
+    left = Sheet.objects.filter(remind_at__lte=NOW).count()
+    out("sweep_left_due", left)
+    if seconds > SWEEP_TARGET_S:
+        missed.append(f"sweep: {seconds:.1f} s > {SWEEP_TARGET_S:.0f} s")
+    t0 = time.perf_counter()
+    again = sweep(NOW, enqueue=False)
+    out("sweep_again_seconds", f"{time.perf_counter() - t0:.2f}")
+    out("sweep_again_sent", again.sent)
+    with connection.cursor() as cur:
+        bench_data.restore(cur)
+        cur.execute("ANALYZE sheets_sheet")
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reuse", action="store_true", help="reuse a complete earlier fill")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
+    parser.add_argument(
+        "--only",
+        default="pages,insight,sweep",
+        help="comma-separated groups: pages, insight, sweep",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="EXPLAIN (ANALYZE, BUFFERS) the slowest queries of pages over target",
+    )
+    args = parser.parse_args()
+    global EXPLAIN_SLOW
+    EXPLAIN_SLOW = args.explain
+    groups = set(args.only.split(","))
+    # Production-like: no debug cursors or debug templates; mails and tasks stay in memory.
+    os.environ.setdefault("TSUMUGI_DEBUG", "false")
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    t0 = time.perf_counter()
+    facts = bench_data.ensure_data(args.reuse)
+    out(
+        "fill_seconds",
+        f"{facts['fill_seconds']:.1f}" + (" (earlier fill, reused)" if facts["reused"] else ""),
+    )
+    out("prepare_seconds", f"{time.perf_counter() - t0:.1f}")
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    import time_machine
+
+    data_facts()
+    with time_machine.travel(NOW, tick=True):
+        if "pages" in groups:
+            bench_pages(facts, args.repeat)
+        if "insight" in groups:
+            bench_insight(args.repeat)
+        if "sweep" in groups:
+            bench_nothing_due(args.repeat)
+            bench_sweep()
+    out("targets_missed", len(missed))
+    for line in missed:
+        print(f"missed: {line}")
+
+
+def data_facts() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for table in (
+            "areas_agency",
+            "auth_user",
+            "cases_case",
+            "cases_person",
+            "cases_event",
+            "sheets_sheet",
+        ):
+            cur.execute(f'SELECT count(*) FROM "{table}"')
+            out(f"rows_{table}", cur.fetchone()[0])
+        cur.execute("SELECT status, count(*) FROM sheets_sheet GROUP BY 1 ORDER BY 1")
+        out("sheets_by_status", ", ".join(f"{s}={n}" for s, n in cur.fetchall()))
+
+
+if __name__ == "__main__":
+    main()
