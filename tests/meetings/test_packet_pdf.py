@@ -116,7 +116,10 @@ def test_a_support_meeting_shows_names_to_its_members(world: World, bodies: Bodi
     assert "地区の数字" not in text
 
 
-HOSTILE = '<img src="file:///etc/passwd"> <link href="http://127.0.0.1:{port}/x"> <script>alert(1)</script>'
+HOSTILE = (
+    '<img src="file:///etc/passwd"> <link href="http://127.0.0.1:{port}/x"> '
+    "<script>alert(1)</script>"
+)
 
 
 @pytest.fixture
