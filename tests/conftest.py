@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User as AuthUser
 from pytest_django.fixtures import Settings as DjangoSettings
 
 from areas.models import Agency, Area, Field, Membership, Role
@@ -20,7 +20,7 @@ User = get_user_model()
 PASSWORD = "correct-horse-battery-staple"
 
 
-def make_user(username: str, last_name: str = "", first_name: str = "", **extra: object) -> AbstractUser:
+def make_user(username: str, last_name: str = "", first_name: str = "", **extra: object) -> AuthUser:
     user = User.objects.create_user(
         username=username, password=PASSWORD, last_name=last_name, first_name=first_name,
         email=f"{username}@example.jp", **extra,
@@ -28,7 +28,7 @@ def make_user(username: str, last_name: str = "", first_name: str = "", **extra:
     return user
 
 
-def make_member(user: AbstractUser, agency: Agency, role: str = Role.STAFF, position: str = "") -> Membership:
+def make_member(user: AuthUser, agency: Agency, role: str = Role.STAFF, position: str = "") -> Membership:
     return Membership.objects.create(user=user, agency=agency, role=role, position=position)
 
 
@@ -42,12 +42,12 @@ class World:
     a: Agency
     b: Agency
     c: Agency
-    alice: AbstractUser
-    bob: AbstractUser
-    charlie: AbstractUser
-    bob_boss: AbstractUser
-    coordinator: AbstractUser
-    admin: AbstractUser
+    alice: AuthUser
+    bob: AuthUser
+    charlie: AuthUser
+    bob_boss: AuthUser
+    coordinator: AuthUser
+    admin: AuthUser
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def make_tags(world: World) -> dict[str, IssueTag]:
 
 def make_case(
     world: World, *, basis: str = Basis.CONSENT, tags: tuple[str, ...] = ("8050", "hikikomori"),
-    district: Area | None = None, now: datetime | None = None, by: AbstractUser | None = None,
+    district: Area | None = None, now: datetime | None = None, by: AuthUser | None = None,
     agency: Agency | None = None,
 ) -> Case:
     all_tags = make_tags(world)
