@@ -508,7 +508,8 @@ def enqueue_emails(reminder_ids: Iterable[int]) -> int:
 def unsent_reminder_ids(now: datetime, limit: int = 1000) -> list[int]:
     return list(
         Reminder.objects.filter(emailed_at__isnull=True, created_at__lte=now - email_retry_after())
-        .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
+        # Leases are wall-clock time even when the sweep runs as of another `now`.
+        .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=timezone.now()))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
