@@ -34,6 +34,10 @@ def member(user: object, agency: object | None = None) -> Membership:
 
 @pytest.fixture
 def bodies(world: World) -> Bodies:
+    return make_bodies(world)
+
+
+def make_bodies(world: World) -> Bodies:
     kutsuki = Body.objects.create(
         code="kurashi-kutsuki",
         name="朽木くらし連携会議",
