@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -28,6 +29,12 @@ MODELS: list[type[models.Model]] = [
     Agency.fields.through,
     Agency.districts.through,
 ]
+
+
+@pytest.fixture(autouse=True)
+def areas_loader_only(settings: Any) -> None:
+    """These tests are about the city loader; other apps test their own demo loaders."""
+    settings.TSUMUGI_DEMO_LOADERS = ["areas.demo.load_city"]
 
 
 def counts() -> dict[str, int]:
@@ -131,3 +138,16 @@ def test_another_city_loads_from_its_own_file() -> None:
 def test_a_missing_file_is_a_clear_error() -> None:
     with pytest.raises(CommandError, match="データファイルが見つかりません"):
         seed("--file", "/nonexistent/city.json")
+
+
+def recording_loader(path: Path) -> list[str]:
+    return [f"追加のローダー: {path.name} / 区域 {Area.objects.count()}"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_runs_every_configured_loader_in_order(settings: Any) -> None:
+    settings.TSUMUGI_DEMO_LOADERS = [
+        "areas.demo.load_city",
+        "tests.areas.test_seed_demo.recording_loader",
+    ]
+    assert "追加のローダー: takashima.json / 区域 7" in seed()
