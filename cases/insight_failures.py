@@ -226,6 +226,7 @@ def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
         .values(
             "sender_agency__name",
             "receiver_agency__name",
+            "case__district_id",
             "case__district__name",
             "case__district__order",
         )
@@ -236,13 +237,13 @@ def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
     # 2. held multi-field cases by receiving counter × district
     case_rows = list(
         holding_cases(scope, clock)
-        .values("agency__name", "district__name", "district__order")
+        .values("agency__name", "district_id", "district__name", "district__order")
         .annotate(n=Count("pk"))
     )
     # 3. meeting action items without an owner or a due date, by body's district
     item_rows = vague_action_item_counts(scope)
     agencies: dict[str, dict[str, int]] = {}
-    districts: dict[tuple[int, str], dict[str, int]] = {}
+    districts: dict[tuple[int, int, str], dict[str, int]] = {}
     empty = {m.code: 0 for m in modes()}
 
     def add(table: dict[Any, dict[str, int]], key: Any, code: str, n: int) -> None:
@@ -250,7 +251,7 @@ def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
             table.setdefault(key, dict(empty))[code] += n
 
     for r in sheet_rows:
-        district = (r["case__district__order"], r["case__district__name"])
+        district = (r["case__district__order"], r["case__district_id"], r["case__district__name"])
         add(agencies, r["sender_agency__name"], "marunage", r["marunage"])
         add(districts, district, "marunage", r["marunage"])
         for code in ("no_response", "fading", "vague"):
@@ -258,12 +259,17 @@ def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
             add(districts, district, code, r[code])
     for r in case_rows:
         add(agencies, r["agency__name"], "holding", r["n"])
-        add(districts, (r["district__order"], r["district__name"]), "holding", r["n"])
+        add(
+            districts,
+            (r["district__order"], r["district_id"], r["district__name"]),
+            "holding",
+            r["n"],
+        )
     for r in item_rows:
         if r["agency"]:
             add(agencies, r["agency"], "vague", r["n"])
         if r["district"]:
-            add(districts, (r["district_order"], r["district"]), "vague", r["n"])
+            add(districts, (r["district_order"], r["district_id"], r["district"]), "vague", r["n"])
     totals = {code: sum(r[code] for r in sheet_rows) for code in SHEET_MODES} | {
         "holding": sum(r["n"] for r in case_rows)
     }
@@ -271,7 +277,7 @@ def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
     return FailureCounts(
         modes=modes(),
         agencies=sorted(agencies.items()),
-        districts=[(name, counts) for (_, name), counts in sorted(districts.items())],
+        districts=[(name, counts) for (_, _, name), counts in sorted(districts.items())],
         totals=totals,
     )
 
@@ -304,6 +310,7 @@ def vague_action_item_counts(scope: Scope) -> list[dict[str, Any]]:
         .values(
             agency=F("owner_agency__name"),
             area=F("item__meeting__body__area__name"),
+            area_id=F("item__meeting__body__area_id"),
             layer=F("item__meeting__body__area__layer"),
             area_order=F("item__meeting__body__area__order"),
         )
@@ -314,6 +321,7 @@ def vague_action_item_counts(scope: Scope) -> list[dict[str, Any]]:
             "agency": r["agency"],
             "district": r["area"] if r["layer"] == Area.Layer.DISTRICT else None,
             "district_order": r["area_order"],
+            "district_id": r["area_id"],
             "n": r["n"],
         }
         for r in rows

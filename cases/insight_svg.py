@@ -14,15 +14,14 @@ from django.utils.safestring import SafeString, mark_safe
 BAR_COLOURS = ("#2d4a6b", "#c0504d", "#4f8a3c", "#8064a2", "#d98c1f", "#2c8d9b", "#6b6b6b")
 
 
-def _nice_max(value: int) -> int:
-    if value <= 5:
-        return 5
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 5, 10):
-        top = step * magnitude
-        if value <= top:
-            return top
-    return value
+def _nice_step(value: int, ticks: int = 4) -> int:
+    """The smallest 1-2-5 step whose `ticks` multiples reach `value` (axis labels stay round)."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude * ticks >= value:
+                return step * magnitude
+        magnitude *= 10
 
 
 def column_chart(
@@ -39,7 +38,8 @@ def column_chart(
     """Vertical bars, one per label (months of a year, districts …)."""
     left, right, top, bottom = 44, 8, 12, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = _nice_max(max(values, default=0))
+    step = _nice_step(max(values, default=0))
+    peak = step * 4
     slot = plot_w / max(len(values), 1)
     bar_w = max(slot * 0.66, 2)
     grid = format_html_join(
@@ -47,7 +47,7 @@ def column_chart(
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#d0d0d0"/>'
         '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="#333">{}</text>',
         (
-            (left, y, width - right, y, left - 4, y + 4, round(peak * i / 4))
+            (left, y, width - right, y, left - 4, y + 4, step * i)
             for i in range(5)
             for y in [round(top + plot_h - plot_h * i / 4, 1)]
         ),

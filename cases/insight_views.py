@@ -190,6 +190,7 @@ def karte_context(request: HttpRequest, district: Area, year: Period, now: Any) 
             desc="対応中の相談を分野ごとに数えた横棒グラフ。数値は右の表と同じです。",
             labels=[r["field"] for r in figs["cases_by_field"]],
             values=[r["count"] for r in figs["cases_by_field"]],
+            width=440,
         ),
         "months": months,
         "overdue_sheets": [s for s in open_sheets if s.is_overdue(now)],
