@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -183,3 +184,32 @@ def test_pages_may_not_be_framed_or_sniffed(client: Client, db: None) -> None:
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+# --- templates stay within the policy ------------------------------------------------------
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def html_templates() -> list[Path]:
+    # PDF sources are rendered by WeasyPrint, never by a browser, so the CSP does not apply there.
+    return [
+        p for p in TEMPLATES_DIR.rglob("*.html") if "pdf" not in p.relative_to(TEMPLATES_DIR).parts
+    ]
+
+
+def test_no_template_has_what_the_policy_would_block_in_the_browser() -> None:
+    """style="…" attributes, inline handlers and scripts without the nonce are silently dropped
+    by the browser under this CSP: the page would look or work differently than in the tests."""
+    problems = []
+    for template in html_templates():
+        for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), start=1):
+            where = f"{template.relative_to(TEMPLATES_DIR)}:{number}"
+            if re.search(r"\sstyle\s*=", line):
+                problems.append(f"{where}: style attribute (use a class in static/css)")
+            if re.search(r"\son[a-z]+\s*=", line) or "javascript:" in line:
+                problems.append(f"{where}: inline event handler")
+            for tag in re.findall(r"<(?:script|style)\b[^>]*>", line):
+                if "src=" not in tag and "nonce=" not in tag:
+                    problems.append(f"{where}: inline {tag} without nonce")
+    assert problems == []
