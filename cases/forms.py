@@ -47,6 +47,12 @@ ERA_STARTS = {
     1925: date(1926, 12, 25),
     1911: date(1912, 7, 30),
 }
+ERA_ENDS = {
+    2018: date.max,
+    1988: date(2019, 4, 30),
+    1925: date(1989, 1, 7),
+    1911: date(1926, 12, 24),
+}
 _ERA_RE = "|".join(sorted((re.escape(k) for k in ERAS), key=len, reverse=True))
 _WAREKI = re.compile(
     rf"^(?P<era>{_ERA_RE})\s*(?P<y>\d{{1,2}}|元)\s*[年./-]\s*(?P<m>\d{{1,2}})\s*[月./-]\s*"
@@ -76,7 +82,7 @@ def parse_japanese_date(text: str) -> date:
         day = date(year, int(match["m"]), int(match["d"]))
     except ValueError:
         raise ValidationError("その日付は存在しません。", code="invalid") from None
-    if offset and day < ERA_STARTS[offset]:
+    if offset and not ERA_STARTS[offset] <= day <= ERA_ENDS[offset]:
         raise ValidationError("元号と年の組み合わせが正しくありません。", code="invalid")
     return day
 

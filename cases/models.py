@@ -153,6 +153,9 @@ class CaseCounter(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}: {self.last}"
+
 
 def next_case_number(year: int) -> tuple[int, str]:
     with transaction.atomic():

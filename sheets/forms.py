@@ -37,6 +37,7 @@ class SheetIssueForm(forms.Form):
         error_messages={
             "required": "送付先の機関を一つ以上選んでください。",
             "invalid_choice": "選んだ送付先の機関が見つかりません。",
+            "invalid_pk_value": "選んだ送付先の機関が見つかりません。",
         },
     )
     urgency = forms.ChoiceField(
