@@ -141,19 +141,19 @@ def district_figures(district: Area, now: datetime | None = None) -> dict[str, A
         open_cases=Count("pk"), multi_field=Count("pk", filter=Q(field_count__gte=2))
     )
     # 2. open cases by issue field (a case with two tags in one field counts once there)
-    by_field = list(
+    by_field: list[Any] = list(
         Case.tags.through.objects.filter(case__in=open_cases)
         .values("issuetag__field_id", "issuetag__field__name", "issuetag__field__order")
         .annotate(count=Count("case_id", distinct=True))
         .order_by("issuetag__field__order", "issuetag__field_id")
     )
     # 3. sheets of the district's cases by status, with the overdue ones among the open
-    rows = (
+    rows: Any = (
         Sheet.objects.filter(case__district=district)
         .values("status")
         .annotate(count=Count("pk"), overdue=Count("pk", filter=Q(next_due_at__lte=now)))
     )
-    counts = {r["status"]: r for r in rows}
+    counts: dict[str, Any] = {r["status"]: r for r in rows}
     sheets_by_status = [
         {"status": value, "label": label, "count": counts.get(value, {}).get("count", 0)}
         for value, label in Status.choices
@@ -314,7 +314,7 @@ def consultation_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
     months = filters.period.months()
     month_labels = [f"{m.year}年{m.month}月" for m in months]
     # 1. cases by district × month, with the multi-field ones
-    by_dm = [
+    by_dm: list[Any] = [
         {**r, "month": local_month(r["month"])}
         for r in cases.values("district_id", "district__name", "district__order")
         .annotate(month=TruncMonth("received_at", tzinfo=TOKYO))
@@ -324,12 +324,12 @@ def consultation_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
     # 2. cases by channel
     by_channel = {r["channel"]: r["n"] for r in cases.values("channel").annotate(n=Count("pk"))}
     # 3. cases by receiving counter
-    by_agency = list(
+    by_agency: list[Any] = list(
         cases.values("agency__name").annotate(n=Count("pk")).order_by("-n", "agency__name")
     )
     tags = _case_tags(scope, filters)
     # 4. cases by issue field × district × month (a case counts once per field)
-    by_field = [
+    by_field: list[Any] = [
         {**r, "month": local_month(r["month"])}
         for r in tags.values(
             "issuetag__field_id",
@@ -344,7 +344,7 @@ def consultation_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
         .order_by("issuetag__field__order", "issuetag__field_id")
     ]
     # 5. cases by issue tag
-    by_tag = list(
+    by_tag: list[Any] = list(
         tags.values("issuetag__name", "issuetag__field__name")
         .annotate(n=Count("case_id"))
         .order_by("-n", "issuetag__name")
@@ -437,7 +437,7 @@ def visible_names(user: Any, case_ids: list[int]) -> dict[int, str]:
     via_sheet = Sheet.objects.filter(case_id=OuterRef("case_id"), is_anonymised=False).filter(
         Q(sender_agency_id__in=agencies) | Q(receiver_agency_id__in=agencies)
     )
-    allowed = Q(case__agency_id__in=agencies) | Exists(via_sheet)
+    allowed: Q = Q(case__agency_id__in=agencies) | Q(Exists(via_sheet))
     if scope.city_wide:
         allowed |= ~Q(case__basis=Basis.NONE)
     elif scope.coordinator_district_ids:

@@ -221,7 +221,7 @@ class FailureCounts:
 def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
     """Three GROUP BY queries (open sheets; held cases; vague action items)."""
     # 1. open sheets by sender × receiver × district, one conditional count per mode
-    sheet_rows = list(
+    sheet_rows: list[Any] = list(
         open_sheets(scope)
         .values(
             "sender_agency__name",
@@ -235,7 +235,7 @@ def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
         )
     )
     # 2. held multi-field cases by receiving counter × district
-    case_rows = list(
+    case_rows: list[Any] = list(
         holding_cases(scope, clock)
         .values("agency__name", "district_id", "district__name", "district__order")
         .annotate(n=Count("pk"))

@@ -111,7 +111,7 @@ def handoff_health(
 
     sheets = filtered_sheets(scope, filters)
     # 1. sheets by receiving agency × district × status
-    rows = list(
+    rows: list[Any] = list(
         sheets.values(
             "receiver_agency_id",
             "receiver_agency__name",
@@ -144,14 +144,14 @@ def handoff_health(
         "status",
     )
     # 2. (sent day, acknowledged day) pairs   3. (sent day, closed day) pairs
-    ack_pairs = list(
+    ack_pairs: list[Any] = list(
         sheets.filter(acknowledged_at__isnull=False)
         .values(
             start=TruncDate("sent_at", tzinfo=TOKYO), end=TruncDate("acknowledged_at", tzinfo=TOKYO)
         )
         .annotate(n=Count("pk"))
     )
-    close_pairs = list(
+    close_pairs: list[Any] = list(
         sheets.filter(status=Status.CLOSED)
         .values(start=TruncDate("sent_at", tzinfo=TOKYO), end=TruncDate("ended_at", tzinfo=TOKYO))
         .annotate(n=Count("pk"))
@@ -161,7 +161,7 @@ def handoff_health(
     overdue_qs = narrow_sheets(
         scoped(Sheet.objects.order_by(), insight_sheet_filter(scope)), filters
     ).filter(status__in=Sheet.OPEN_STATUSES, next_due_at__lte=now)
-    overdue_rows = list(
+    overdue_rows: list[Any] = list(
         overdue_qs.values("receiver_agency_id", "receiver_agency__name")
         .annotate(
             **{f"s{step}": Count("pk", filter=Q(next_due_at__lte=cut)) for step, cut in cutoffs}
@@ -225,7 +225,7 @@ def indicators(scope: Scope, year: int) -> Table:
     # 1. the districts, so every district has a column even with nothing to count
     districts = list(Area.objects.districts().values_list("id", "name"))
     # 2. cases by district
-    case_rows = {
+    case_rows: dict[Any, Any] = {
         r["district_id"]: r
         for r in cases.values("district_id").annotate(
             cases=Count("pk"),
@@ -234,7 +234,7 @@ def indicators(scope: Scope, year: int) -> Table:
         )
     }
     # 3. sheets sent in the year by district of their case
-    sheet_rows = {
+    sheet_rows: dict[Any, Any] = {
         r["case__district_id"]: r
         for r in filtered_sheets(scope, filters)
         .values("case__district_id")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractUser
@@ -24,7 +25,7 @@ YEAR = Filters(Period.fiscal(2026))
 
 
 @pytest.fixture
-def viewers(world: World) -> dict[str, AbstractUser]:
+def viewers(world: World) -> dict[str, Any]:
     """Four cases, three sheets:
     1. A's case in 朽木 (高齢+障がい), sheet A→B
     2. C's case in 今津 (生活困窮), sheet C→B
@@ -107,7 +108,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("who", list(EXPECTED))
 def test_each_viewer_counts_exactly_what_they_may_see(
-    world: World, viewers: dict[str, AbstractUser], who: str
+    world: World, viewers: dict[str, Any], who: str
 ) -> None:
     scope = scope_of(viewers[who])
     expected = EXPECTED[who]
@@ -124,7 +125,7 @@ def test_each_viewer_counts_exactly_what_they_may_see(
     assert sum(rows["関係機関間の情報連携（シート送付数）"]) == expected["sheets"]
 
 
-def test_failure_counts_are_scoped_too(world: World, viewers: dict[str, AbstractUser]) -> None:
+def test_failure_counts_are_scoped_too(world: World, viewers: dict[str, Any]) -> None:
     clock = Clock.at(business_calendar(), NOW)  # every sheet is long past its ack due
     totals = {
         who: failure_counts(scope_of(user), clock).totals["no_response"]
@@ -137,7 +138,7 @@ def test_failure_counts_are_scoped_too(world: World, viewers: dict[str, Abstract
 
 
 def test_the_page_and_csv_show_only_the_viewers_figures(
-    client: Client, world: World, viewers: dict[str, AbstractUser]
+    client: Client, world: World, viewers: dict[str, Any]
 ) -> None:
     client.force_login(viewers["coordinator_kutsuki"])
     page = client.get(reverse("insight:figures"), {"year": 2026}).content.decode()
@@ -149,7 +150,7 @@ def test_the_page_and_csv_show_only_the_viewers_figures(
 
 
 def test_a_district_filter_cannot_widen_the_scope(
-    client: Client, world: World, viewers: dict[str, AbstractUser]
+    client: Client, world: World, viewers: dict[str, Any]
 ) -> None:
     client.force_login(viewers["coordinator_kutsuki"])
     page = client.get(reverse("insight:figures"), {"year": 2026, "district": world.imazu.pk})
