@@ -22,9 +22,13 @@ install_system_packages() {
         return 0
     fi
     if [ "$(id -u)" -ne 0 ]; then
-        echo "The tests need these Debian packages: ${missing[*]}." >&2
-        echo "Run as root, or install them first: sudo apt-get install -y ${missing[*]}" >&2
-        exit 1
+        echo "The browser and PDF tests need these Debian packages: ${missing[*]}." >&2
+        echo "Install them as root: sudo apt-get install -y ${missing[*]}" >&2
+        case "${CI:-}" in
+            1 | true | yes) exit 1 ;;  # CI must run every test
+        esac
+        echo "Continuing: the browser tests will be skipped." >&2
+        return 0
     fi
     echo "==> Installing ${missing[*]} (Debian packages) for the browser and PDF tests"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
