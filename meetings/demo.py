@@ -146,11 +146,7 @@ def _upcoming_meeting(
 ) -> Meeting:
     meeting = _create(body, _wednesday(local_date(now) + timedelta(days=7)), chair, by, now)
     _themes(meeting, by, chair, now)
-    taken = 0
-    for suggestion in agenda.suggestions(meeting, now):
-        if taken >= 3:
-            break
+    for suggestion in agenda.suggestions(meeting, now)[:3]:
         agenda.add_suggestion(meeting, suggestion.key, by=by, now=now)
-        taken += 1
     _attend(meeting, chair, recorder)
     return meeting
