@@ -58,6 +58,11 @@ def admin_only(view: View) -> View:
     return wrapped
 
 
+def posted(request: HttpRequest) -> Any:
+    # An empty POST must still bind the form, so it re-renders with "required" errors.
+    return request.POST if request.method == "POST" else None
+
+
 def form_page(
     request: HttpRequest,
     form_class: type[ModelForm],
@@ -69,7 +74,7 @@ def form_page(
     **form_kwargs: Any,
 ) -> HttpResponse:
     """Create or edit one roster record: GET shows the form, a valid POST saves and goes back."""
-    form = form_class(request.POST or None, instance=instance, **form_kwargs)
+    form = form_class(posted(request), instance=instance, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         messages.success(request, f"「{saved}」を保存しました。")
@@ -216,7 +221,7 @@ def body_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of one body; POST adds a member."""
     body = get_object_or_404(Body.objects.select_related("area"), pk=pk)
-    form = RosterEntryForm(request.POST or None, body=body)
+    form = RosterEntryForm(posted(request), body=body)
     if request.method == "POST" and form.is_valid():
         entry = form.save()
         messages.success(request, f"{entry.membership}を構成員に加えました。")

@@ -333,3 +333,11 @@ def test_csv_upload_pages(client: Client, world: World) -> None:
     export = client.get("/roster/csv/memberships.csv")
     assert export["Content-Type"] == "text/csv; charset=utf-8"
     assert export.content.startswith(b"\xef\xbb\xbf")
+
+
+def test_an_empty_post_shows_required_errors(client: Client, world: World) -> None:
+    client.force_login(world.admin)
+    response = client.post("/roster/closures/new/", {})
+    assert response.status_code == 200
+    assert "このフィールドは必須です。" in response.content.decode()
+    assert not Closure.objects.exists()
