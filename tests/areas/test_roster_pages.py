@@ -80,6 +80,15 @@ def test_non_admins_get_403_on_every_roster_page(
         assert client.get(url).status_code == 403, url
     assert client.post("/roster/agencies/new/", {"code": "x"}).status_code == 403
     assert not Agency.objects.filter(code="x").exists()
+    entry = RosterEntry.objects.create(body=body, membership=Membership.objects.first())
+    remove = f"/roster/bodies/{body.pk}/entries/{entry.pk}/remove/"
+    assert client.post(remove).status_code == 403
+    assert RosterEntry.objects.filter(pk=entry.pk).exists()
+    upload = {
+        "agencies-file": SimpleUploadedFile("a.csv", "コード,機関名,種別\r\nx,X,庁外\r\n".encode())
+    }
+    assert client.post("/roster/csv/agencies/import/", upload).status_code == 403
+    assert not Agency.objects.filter(code="x").exists()
 
 
 def test_anonymous_users_are_sent_to_login(client: Client, world: World) -> None:
