@@ -36,16 +36,26 @@ def render_trio(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
 def build_mail(
     name: str, context: dict[str, Any], to: str, headers: dict[str, str] | None = None
 ) -> EmailMultiAlternatives:
+    return build_mails(name, context, [to], headers)[0]
+
+
+def build_mails(
+    name: str, context: dict[str, Any], recipients: list[str], headers: dict[str, str] | None = None
+) -> list[EmailMultiAlternatives]:
+    """One mail per address (nobody sees who else was told), rendered once."""
     subject, text, html = render_trio(name, context)
-    mail = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers=headers or {},
-    )
-    mail.attach_alternative(html, "text/html")
-    return mail
+    mails = []
+    for to in recipients:
+        mail = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            headers=headers or {},
+        )
+        mail.attach_alternative(html, "text/html")
+        mails.append(mail)
+    return mails
 
 
 def reminder_context(reminder: Reminder) -> dict[str, Any]:
@@ -81,8 +91,5 @@ def reminder_messages(reminder: Reminder) -> list[EmailMultiAlternatives]:
     if not recipients:
         return []
     context = reminder_context(reminder)
-    headers = {REMINDER_HEADER: str(reminder.pk)}
-    return [
-        build_mail("reminder", context, user.email, headers)  # type: ignore[attr-defined]
-        for user in recipients
-    ]
+    addresses = [str(getattr(user, "email", "")) for user in recipients]
+    return build_mails("reminder", context, addresses, {REMINDER_HEADER: str(reminder.pk)})
