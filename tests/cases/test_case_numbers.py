@@ -17,8 +17,8 @@ from tests.conftest import World, make_case
 from tsumugi.lib.dates import TOKYO, wareki_fiscal_year
 
 
-def jst(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TOKYO).astimezone(UTC)  # type: ignore[misc]
+def jst(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=TOKYO).astimezone(UTC)
 
 
 @pytest.fixture(params=["Asia/Tokyo", "UTC", "America/New_York"])

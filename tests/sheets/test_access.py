@@ -55,7 +55,7 @@ def test_each_user_sees_exactly_their_cases_and_sheets(town: Town) -> None:
     w = town.world
     k, i, c = town.kutsuki_case.number, town.imazu_case.number, town.charlie_case.number
     ks, is_ = town.kutsuki_sheet.number, town.imazu_sheet.number
-    expected = {
+    expected: dict[str, tuple[AbstractUser | AnonymousUser, set[str], set[str]]] = {
         "alice (counter at A, owns both)": (w.alice, {k, i}, {ks, is_}),
         "bob (receives both sheets)": (w.bob, {k, i}, {ks, is_}),
         "bob_boss (supervisor at B)": (w.bob_boss, {k, i}, {ks, is_}),

@@ -245,8 +245,12 @@ def test_it_refuses_receiver_moves_by_the_sender_or_an_outsider(world: World, mo
         sheet.acknowledge(by=world.bob, assignee=world.bob, roles="訪問", now=SENT)
     for user in (world.alice, world.charlie, world.admin):
         as_user = World(**{**world.__dict__, "bob": user})
+
+        def attempt(as_user: World = as_user) -> object:
+            return MOVES[move](sheet, as_user)
+
         assert_refused(
-            lambda as_user=as_user: MOVES[move](sheet, as_user),
+            attempt,
             sheet,
             "この操作は送付先機関の職員だけが行えます。",
         )
