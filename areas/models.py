@@ -46,7 +46,11 @@ class Area(models.Model):
     name = models.CharField("名称", max_length=60)
     layer = models.PositiveSmallIntegerField("層", choices=Layer.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上位の区域", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上位の区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     school_name = models.CharField("中学校", max_length=60, blank=True)
@@ -87,11 +91,15 @@ class Agency(models.Model):
     kind = models.CharField("種別", max_length=20, choices=Kind.choices)
     fields = models.ManyToManyField(Field, verbose_name="分野", blank=True, related_name="agencies")
     districts = models.ManyToManyField(
-        Area, verbose_name="担当区域", blank=True, related_name="agencies",
+        Area,
+        verbose_name="担当区域",
+        blank=True,
+        related_name="agencies",
         limit_choices_to={"layer": Area.Layer.DISTRICT},
     )
     is_coordination_office = models.BooleanField(
-        "連携の調整役（くらし連携支援室など）", default=False,
+        "連携の調整役（くらし連携支援室など）",
+        default=False,
         help_text="市全体の相談を見渡し、督促の最終段階を受け取ります。",
     )
     is_active = models.BooleanField("有効", default=True)
@@ -156,7 +164,9 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
 class Membership(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="職員", on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="職員",
+        on_delete=models.PROTECT,
         related_name="memberships",
     )
     agency = models.ForeignKey(
@@ -175,7 +185,8 @@ class Membership(models.Model):
         verbose_name = verbose_name_plural = "所属"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "agency", "role"], name="membership_unique_role",
+                fields=["user", "agency", "role"],
+                name="membership_unique_role",
                 violation_error_message="同じ職員が同じ機関で同じ役割をすでに持っています。",
             ),
         ]
@@ -229,14 +240,17 @@ class RosterEntry(models.Model):
     membership = models.ForeignKey(
         Membership, verbose_name="構成員", on_delete=models.PROTECT, related_name="roster_entries"
     )
-    title = models.CharField("会議での立場", max_length=60, blank=True, help_text="委員長、委員など")
+    title = models.CharField(
+        "会議での立場", max_length=60, blank=True, help_text="委員長、委員など"
+    )
 
     class Meta:
         ordering = ["body", "membership__agency__name"]
         verbose_name = verbose_name_plural = "会議体の構成員"
         constraints = [
             models.UniqueConstraint(
-                fields=["body", "membership"], name="roster_unique_member",
+                fields=["body", "membership"],
+                name="roster_unique_member",
                 violation_error_message="この方はすでにこの会議体の構成員です。",
             ),
         ]

@@ -45,8 +45,14 @@ def open_case(
     now = now or timezone.now()
     with transaction.atomic():
         case = Case(
-            agency=agency, received_by=by, district=district, channel=channel, summary=summary,
-            basis=basis, consent_scope=consent_scope, received_at=received_at or now,
+            agency=agency,
+            received_by=by,
+            district=district,
+            channel=channel,
+            summary=summary,
+            basis=basis,
+            consent_scope=consent_scope,
+            received_at=received_at or now,
             last_activity_at=now,
         )
         case.assign_number()
@@ -57,7 +63,11 @@ def open_case(
         for person in people:
             Person.objects.create(case=case, **person.__dict__)
         Event.objects.create(
-            case=case, kind=Event.Kind.CASE_OPENED, actor=by, agency=agency, at=now,
+            case=case,
+            kind=Event.Kind.CASE_OPENED,
+            actor=by,
+            agency=agency,
+            at=now,
             text=f"{case.get_channel_display()}で受付",
         )
     return case
