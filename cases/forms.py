@@ -165,6 +165,35 @@ class BirthYearField(forms.CharField):
         return parse_birth_year(text) if text else None
 
 
+_PK = re.compile(r"^[0-9]{1,18}$")
+
+
+def _check_pk(field: forms.ModelChoiceField, value: Any) -> None:
+    # SQLite raises OverflowError for integers beyond 64 bits instead of matching nothing, so
+    # a typed "99999999999999999999" would be a 500; refuse anything that is not a plain id.
+    if value in field.empty_values:
+        return
+    if not _PK.match(str(value)):
+        raise ValidationError(
+            field.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": str(value)[:20]},
+        )
+
+
+class ModelChoice(forms.ModelChoiceField):
+    def to_python(self, value: Any) -> Any:
+        _check_pk(self, value)
+        return super().to_python(value)
+
+
+class ModelMultipleChoice(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else [value]:
+            _check_pk(self, pk)
+        return super()._check_values(value)
+
+
 def capped_text(
     label: str, *, required: bool = True, rows: int = 3, help_text: str = ""
 ) -> forms.CharField:
@@ -252,10 +281,10 @@ def _case_fields() -> dict[str, forms.Field]:
     return {
         "received_at": JapaneseDateTimeField(label="受付日時"),
         "channel": forms.ChoiceField(label="受付方法", choices=Channel.choices),
-        "district": forms.ModelChoiceField(
+        "district": ModelChoice(
             label="地区", queryset=Area.objects.none(), empty_label="選んでください"
         ),
-        "tags": forms.ModelMultipleChoiceField(
+        "tags": ModelMultipleChoice(
             label="課題",
             queryset=IssueTag.objects.none(),
             required=False,
@@ -267,7 +296,7 @@ def _case_fields() -> dict[str, forms.Field]:
             choices=Basis.choices,
             widget=forms.RadioSelect,
         ),
-        "consent_agencies": forms.ModelMultipleChoiceField(
+        "consent_agencies": ModelMultipleChoice(
             label="同意を得た共有先",
             queryset=Agency.objects.none(),
             required=False,
@@ -285,7 +314,7 @@ BASIS_HELP = HTML(
 
 
 class ConsultationForm(CaseFieldsMixin):
-    agency = forms.ModelChoiceField(label="受付機関", queryset=Agency.objects.none())
+    agency = ModelChoice(label="受付機関", queryset=Agency.objects.none())
 
     def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -392,10 +421,10 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状態", required=False, choices=[("", "すべて"), *Case.Status.choices]
     )
-    district = forms.ModelChoiceField(
+    district = ModelChoice(
         label="地区", required=False, queryset=Area.objects.districts(), empty_label="すべて"
     )
-    tag = forms.ModelChoiceField(
+    tag = ModelChoice(
         label="課題", required=False, queryset=IssueTag.objects.all(), empty_label="すべて"
     )
     holding = forms.BooleanField(label="抱え込みの疑いのみ", required=False)

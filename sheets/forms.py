@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from areas.models import CASE_ROLES, Agency, Area, Membership, display_name
-from cases.forms import capped_text
+from cases.forms import ModelChoice, ModelMultipleChoice, capped_text
 from cases.models import Case
 from tsumugi.lib.text import search_key
 
@@ -21,15 +21,13 @@ from .models import Outcome, Sheet, Status, Urgency
 User = get_user_model()
 
 
-class AgencyChoice(forms.ModelMultipleChoiceField):
+class AgencyChoice(ModelMultipleChoice):
     def label_from_instance(self, obj: Agency) -> str:  # type: ignore[override]
         return obj.name
 
 
 class SheetIssueForm(forms.Form):
-    sender_agency = forms.ModelChoiceField(
-        label="送付元（あなたの機関）", queryset=Agency.objects.none()
-    )
+    sender_agency = ModelChoice(label="送付元（あなたの機関）", queryset=Agency.objects.none())
     receivers = AgencyChoice(
         label="送付先の機関（複数選ぶと1機関に1枚ずつ出します）",
         queryset=Agency.objects.all(),
@@ -134,7 +132,7 @@ class SheetIssueForm(forms.Form):
 
 
 class AcknowledgeForm(forms.Form):
-    assignee = forms.ModelChoiceField(
+    assignee = ModelChoice(
         label="担当者", queryset=User.objects.none(), empty_label="選んでください"
     )
 
@@ -166,7 +164,7 @@ class ProgressForm(forms.Form):
 
 
 class CloseSheetForm(forms.Form):
-    outcome = forms.ModelChoiceField(
+    outcome = ModelChoice(
         label="結果", queryset=Outcome.objects.none(), empty_label="選んでください"
     )
 
@@ -178,7 +176,7 @@ class CloseSheetForm(forms.Form):
 
 
 class RedirectForm(forms.Form):
-    to = forms.ModelChoiceField(
+    to = ModelChoice(
         label="転送先の機関", queryset=Agency.objects.none(), empty_label="選んでください"
     )
 
@@ -218,7 +216,7 @@ class BoxFilterForm(forms.Form):
         required=False,
         choices=[("", "未完了（受理待ち・対応中）"), ("all", "すべて"), *Status.choices],
     )
-    district = forms.ModelChoiceField(
+    district = ModelChoice(
         label="地区", required=False, queryset=Area.objects.districts(), empty_label="すべて"
     )
     overdue = forms.BooleanField(label="期限切れのみ", required=False)
