@@ -14,14 +14,19 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .models import Notification
+from .models import Notification, NotificationQuerySet
 
 PAGE_SIZE = 30
 
 
+def mine_of(request: HttpRequest) -> NotificationQuerySet:
+    """The choke point: only the signed-in person's own notifications (views need a login)."""
+    return Notification.objects.filter(user_id=request.user.pk or 0)
+
+
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    mine = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
+    mine = mine_of(request).order_by("-created_at", "-id")
     page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "sheets/notifications.html", {"page": page})
 
@@ -29,7 +34,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    notification = get_object_or_404(mine_of(request), pk=pk)
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
@@ -44,8 +49,6 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    count = mine_of(request).unread().update(read_at=timezone.now())
     messages.success(request, f"{count}件の通知を既読にしました。")
     return redirect("notifications:list")

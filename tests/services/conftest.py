@@ -257,14 +257,17 @@ def celery_broker(url: str) -> Iterator[None]:
     """Point this test process's Celery app (used by the sweep's on_commit) at `url`."""
     from tsumugi.celery import app
 
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = url, {}
-    app._after_fork()  # drop pooled connections to the old broker
+    saved = {
+        "broker_url": app.conf.broker_url,
+        "broker_transport_options": app.conf.broker_transport_options,
+    }
+    app.conf.update(broker_url=url, broker_transport_options={})
+    app._after_fork()  # type: ignore[attr-defined]  # drop pooled connections to the old broker
     try:
         yield
     finally:
-        app.conf.broker_url, app.conf.broker_transport_options = saved
-        app._after_fork()
+        app.conf.update(saved)
+        app._after_fork()  # type: ignore[attr-defined]
 
 
 def mail_tally(mails: list[Message]) -> tuple[Counter[tuple[str, str]], list[str]]:
