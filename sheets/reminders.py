@@ -337,6 +337,11 @@ class SweepCounts:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
+def business_hours_only() -> bool:
+    """False only for demos, so a reminder shows up at any hour of the day."""
+    return bool(getattr(settings, "REMINDER_BUSINESS_HOURS_ONLY", True))
+
+
 def batch_size() -> int:
     return int(getattr(settings, "REMINDER_BATCH_SIZE", 500))
 
@@ -380,7 +385,7 @@ def _sweep_batch(
         rows = list(due[:size])
         if not rows:
             return False
-        if not calendar.is_open_at(now):
+        if business_hours_only() and not calendar.is_open_at(now):
             moved = _move_cursors(
                 kind, rows, skip_locked, lambda r: (calendar.next_opening(now), r.remind_step)
             )

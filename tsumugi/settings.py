@@ -288,6 +288,8 @@ CELERY_TASK_IGNORE_RESULT = True
 REMINDER_BATCH_SIZE = env_int("TSUMUGI_REMINDER_BATCH_SIZE", 500, minimum=1)
 REMINDER_EMAIL_RETRY_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_RETRY_SECONDS", 60, minimum=1)
 REMINDER_EMAIL_LEASE_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_LEASE_SECONDS", 300, minimum=1)
+# Demo only: send reminders at any hour instead of waiting for the next opening.
+REMINDER_BUSINESS_HOURS_ONLY = env_bool("TSUMUGI_REMINDER_BUSINESS_HOURS_ONLY", True)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "send-due-reminders": {

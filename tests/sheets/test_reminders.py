@@ -267,3 +267,10 @@ def test_the_mail_goes_to_each_notified_person_without_personal_data(
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         send_due_reminders(DUE + timedelta(minutes=5))
     assert len(mail.outbox) == 2
+
+
+def test_a_demo_can_send_outside_business_hours(world: World, settings: object) -> None:
+    settings.REMINDER_BUSINESS_HOURS_ONLY = False  # type: ignore[attr-defined]
+    saturday_night = datetime(2026, 11, 21, 13, 0, tzinfo=UTC)  # Sat 22:00 JST
+    make_due_sheet(world, saturday_night, now=SENT)
+    assert send_due_reminders(saturday_night) == 1
