@@ -239,6 +239,9 @@ class Sheet(models.Model):
         now: datetime | None = None,
     ) -> Sheet:
         now = now or timezone.now()
+        if sender_agency.pk not in scope_of(by).agency_ids:
+            # Moves check who acts; issuing must too, or anyone could write as another agency.
+            raise SheetError("送付元には、あなたが所属する機関を選んでください。")
         if receiver_agency.pk == sender_agency.pk:
             raise SheetError("送付先に自分の機関は選べません。")
         if not receiver_agency.is_active:

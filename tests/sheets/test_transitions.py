@@ -386,3 +386,19 @@ def test_issuing_a_sheet_refuses_bad_input(
     assert not Sheet.objects.exists()
     assert list(Event.objects.values_list("kind", flat=True)) == ["case_opened"]
     assert Case.objects.get().status == Case.Status.OPEN
+
+
+@pytest.mark.parametrize("who", ["charlie", "bob", "admin"])
+def test_only_a_member_of_the_sending_agency_issues_in_its_name(world: World, who: str) -> None:
+    case = make_case(world, now=SENT)
+    with pytest.raises(SheetError, match="送付元には、あなたが所属する機関を選んでください。"):
+        Sheet.issue(
+            case=case,
+            by=getattr(world, who),
+            sender_agency=world.a,
+            receiver_agency=world.c,
+            request="依頼",
+            sender_continuing="訪問を続けます",
+            now=SENT,
+        )
+    assert not Sheet.objects.exists()
