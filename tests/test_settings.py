@@ -28,17 +28,33 @@ def secret_key() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(64))
 
 
-def run_manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def clean_environment(tmp_path: Path, **env: str) -> dict[str, str]:
+    """This process's environment without any tsumugi variable, plus `env`."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("TSUMUGI_", "CELERY_", "DJANGO_")) and k != "DATABASE_URL"
     }
-    clean |= {"TSUMUGI_VAR_DIR": str(tmp_path / "var"), "PYTHONWARNINGS": "ignore"}
+    return clean | {"TSUMUGI_VAR_DIR": str(tmp_path / "var"), "PYTHONWARNINGS": "ignore"} | env
+
+
+def run_manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=clean | env,
+        env=clean_environment(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def read_settings(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Import only tsumugi.settings in a fresh interpreter (no app loading: fast), run `code`."""
+    return subprocess.run(
+        [sys.executable, "-c", f"from tsumugi import settings\n{code}"],
+        cwd=ROOT,
+        env=clean_environment(tmp_path, **env),
         capture_output=True,
         text=True,
         timeout=60,
@@ -57,11 +73,8 @@ def production_settings(tmp_path: Path, **env: str) -> dict[str, object]:
         "SESSION_IDLE_TIMEOUT_SECONDS",
         "ALLOWED_HOSTS",
     ]
-    code = (
-        "from django.conf import settings; import json; "
-        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
-    )
-    result = run_manage(tmp_path, "shell", "--no-imports", "-c", code, **env)
+    code = f"import json; print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    result = read_settings(tmp_path, code, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -103,28 +116,17 @@ def test_production_turns_on_secure_cookies_hsts_and_ssl_redirect(tmp_path: Path
 
 def test_with_no_environment_the_app_runs_embedded(tmp_path: Path) -> None:
     code = (
-        "from django.conf import settings; "
         "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.DEBUG)"
     )
-    result = run_manage(tmp_path, "shell", "--no-imports", "-c", code)
+    result = read_settings(tmp_path, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
     assert (tmp_path / "var" / "broker" / "queue").is_dir()
 
 
 def test_database_url_switches_to_postgresql(tmp_path: Path) -> None:
-    code = (
-        "from django.conf import settings; d = settings.DATABASES['default']; "
-        "print(d['ENGINE'], d['NAME'], d['HOST'])"
-    )
-    result = run_manage(
-        tmp_path,
-        "shell",
-        "--no-imports",
-        "-c",
-        code,
-        DATABASE_URL="postgres://tsumugi:pw@db:5432/tsumugi",
-    )
+    code = "d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    result = read_settings(tmp_path, code, DATABASE_URL="postgres://tsumugi:pw@db:5432/tsumugi")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "tsumugi", "db"]
 
