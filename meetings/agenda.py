@@ -11,16 +11,17 @@ Items already on the agenda are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from areas.calendar import business_calendar
+from cases.insight import quiet_since_cutoff
 from cases.models import Case
 from sheets.models import Sheet
-from tsumugi.lib.dates import TOKYO, local_date
+from tsumugi.lib.dates import local_date
 
 from .models import AgendaItem, Meeting
 
@@ -51,15 +52,9 @@ REASONS = {
 
 
 def cutoff_before(today: date, business_days: int) -> datetime:
-    """The first moment that is *not* at least `business_days` business days before today:
-    anything strictly earlier has been quiet that long."""
-    calendar = business_calendar()
-    day, counted = today, 0
-    while counted < business_days:
-        if calendar.is_business_day(day):
-            counted += 1
-        day -= timedelta(days=1)
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=TOKYO)
+    """Anything strictly before this moment has been quiet for `business_days` business days
+    (the same cut-off the insight figures use)."""
+    return quiet_since_cutoff(business_calendar(), today, business_days)
 
 
 def district_sheets(meeting: Meeting) -> QuerySet[Sheet]:

@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from areas.models import Field
-from cases.models import Case
-from sheets.models import Sheet, Status
+from cases import insight
+from sheets.models import Sheet
 from tsumugi.lib import pdf
 from tsumugi.lib.dates import wareki
 
@@ -40,30 +38,12 @@ class ItemSection:
     decisions: str = ""
 
 
-def district_figures(meeting: Meeting) -> dict[str, list[tuple[str, int]]]:
-    """Open cases by issue field and open-or-ended sheets by status, for one district."""
-    district = meeting.district
-    if district is None:
+def district_figures(meeting: Meeting, now: datetime) -> dict[str, Any]:
+    """A district meeting's figures (open cases by issue field, sheets by status), from the
+    insight module so the packet and the 地区カルテ never disagree. Counts only."""
+    if meeting.district is None:
         return {}
-    by_field = {
-        row["tags__field"]: row["n"]
-        for row in Case.objects.open()
-        .filter(district=district)
-        .values("tags__field")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
-    }
-    by_status = {
-        row["status"]: row["n"]
-        for row in Sheet.objects.filter(case__district=district)
-        .values("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
-    return {
-        "fields": [(f.name, by_field.get(f.pk, 0)) for f in Field.objects.all()],
-        "statuses": [(label, by_status.get(value, 0)) for value, label in Status.choices],
-    }
+    return insight.district_figures(meeting.district, now)
 
 
 def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
@@ -120,7 +100,7 @@ def packet_context(meeting: Meeting, now: datetime | None = None) -> dict[str, A
         "total_minutes": sum(s.item.minutes for s in sections),
         "carried": meeting.carried_actions(),
         "overdue": list(overdue_sheets(meeting, now).select_related("case")),
-        "figures": district_figures(meeting),
+        "figures": district_figures(meeting, now),
         "masked_any": any(s.case_view and s.case_view.masked for s in sections),
         "now": now,
         "font_regular": pdf.static_url("fonts/BIZUDPGothic-Regular.ttf"),
