@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
@@ -24,6 +25,9 @@ from sheets.models import Sheet
 from tsumugi.lib.dates import local_date
 
 from .models import AgendaItem, Meeting
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def district_sheets(meeting: Meeting) -> QuerySet[Sheet]:
 
 
 def overdue_sheets(meeting: Meeting, now: datetime) -> QuerySet[Sheet]:
-    return district_sheets(meeting).overdue(now).order_by("next_due_at", "id")
+    return district_sheets(meeting).filter(next_due_at__lte=now).order_by("next_due_at", "id")
 
 
 def silent_sheets(meeting: Meeting, now: datetime) -> QuerySet[Sheet]:
@@ -117,7 +121,7 @@ def suggestions(meeting: Meeting, now: datetime | None = None) -> list[Suggestio
 
 
 def add_suggestion(
-    meeting: Meeting, key: str, *, by: object, now: datetime | None = None
+    meeting: Meeting, key: str, *, by: User, now: datetime | None = None
 ) -> AgendaItem | None:
     """Add the suggestion named by `key` (only if it is still suggested: a stale or forged
     key adds nothing)."""
@@ -131,7 +135,7 @@ def add_suggestion(
         now=now,
         kind=kind,
         case=found.case,
-        sheet=found.sheet,  # type: ignore[arg-type]
+        sheet=found.sheet,
         reason=REASONS[found.kind],
         support=AgendaItem.Support.CONSULTATION,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -19,6 +20,9 @@ from tsumugi.lib.dates import TOKYO, local_date
 
 from . import agenda
 from .models import ActionItem, AgendaItem, Attendance, Meeting, MeetingEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DISTRICT = "kutsuki"
 THEMES = [
@@ -61,7 +65,7 @@ def _wednesday(on_or_after: date) -> date:
     return day
 
 
-def _create(body: Body, day: date, chair: Membership | None, by: object, now: datetime) -> Meeting:
+def _create(body: Body, day: date, chair: Membership | None, by: User, now: datetime) -> Meeting:
     meeting = Meeting.objects.create(
         body=body,
         date=day,
@@ -91,7 +95,7 @@ def _attend(meeting: Meeting, chair: Membership | None, recorder: Membership | N
     )
 
 
-def _themes(meeting: Meeting, by: object, presenter: Membership | None, now: datetime) -> None:
+def _themes(meeting: Meeting, by: User, presenter: Membership | None, now: datetime) -> None:
     for theme, support, minutes in THEMES:
         item = meeting.add_item(
             by=by,
@@ -107,27 +111,22 @@ def _themes(meeting: Meeting, by: object, presenter: Membership | None, now: dat
 
 
 def _past_meeting(
-    body: Body, chair: Membership | None, recorder: Membership | None, by: object, now: datetime
+    body: Body, chair: Membership | None, recorder: Membership | None, by: User, now: datetime
 ) -> Meeting:
     day = _wednesday(local_date(now) - timedelta(days=35))
     then = datetime.combine(day - timedelta(days=7), time(10), tzinfo=TOKYO)
     meeting = _create(body, day, chair, by, then)
     _themes(meeting, by, chair, then)
     _attend(meeting, chair, recorder)
-    meeting.distribute(by=by, now=then)  # type: ignore[arg-type]
+    meeting.distribute(by=by, now=then)
     first = meeting.items.first()
     assert first is not None
     first.discussion = "出前相談で聞いた困りごと（買い物、通院の足）を地区の課題として整理した。"
     first.decisions = "次回までに社協が移動支援の資源を調べる。"
     first.save()
     after = datetime.combine(day, time(16), tzinfo=TOKYO)
-    owner = (
-        meeting.roster_memberships()
-        .exclude(role=Role.COUNTER)
-        .exclude(pk=getattr(chair, "pk", None))
-        .first()
-        or chair
-    )
+    others = meeting.roster_memberships().exclude(role=Role.COUNTER)
+    owner = (others.exclude(pk=chair.pk) if chair else others).first() or chair
     if owner is not None:
         ActionItem.assign(
             item=first,
@@ -135,14 +134,14 @@ def _past_meeting(
             owner=owner,
             due_date=day + timedelta(days=14),
             by=by,
-            now=after,  # type: ignore[arg-type]
+            now=after,
         )
-    meeting.approve_minutes(by=by, now=after)  # type: ignore[arg-type]
+    meeting.approve_minutes(by=by, now=after)
     return meeting
 
 
 def _upcoming_meeting(
-    body: Body, chair: Membership | None, recorder: Membership | None, by: object, now: datetime
+    body: Body, chair: Membership | None, recorder: Membership | None, by: User, now: datetime
 ) -> Meeting:
     meeting = _create(body, _wednesday(local_date(now) + timedelta(days=7)), chair, by, now)
     _themes(meeting, by, chair, now)

@@ -19,6 +19,12 @@ from .models import AgendaItem, Attendance, Meeting
 TEXT_MAX = settings.TEXT_FIELD_MAX_CHARS
 
 
+def _model_choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
 def _helper(*fields: str, submit: str = "保存する", form_tag: bool = True) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = form_tag
@@ -49,10 +55,10 @@ class MeetingForm(forms.ModelForm):
 
     def __init__(self, *args: Any, bodies: QuerySet[Body], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].queryset = bodies
+        _model_choices(self, "body").queryset = bodies
         if self.instance.pk:
             self.fields["body"].disabled = True
-        self.fields["chair"].queryset = (
+        _model_choices(self, "chair").queryset = (
             Membership.objects.active()
             .filter(roster_entries__body__in=bodies)
             .select_related("user", "agency")
@@ -61,7 +67,7 @@ class MeetingForm(forms.ModelForm):
         self.helper = _helper("body", "title", "date", "start_time", "place", "chair")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         body, chair = data.get("body"), data.get("chair")
         if body and chair and not chair.roster_entries.filter(body=body).exists():
             self.add_error("chair", "司会はこの会議体の構成員から選んでください。")
@@ -87,7 +93,7 @@ class ItemAddForm(forms.Form):
         self.helper = _helper("kind", "theme", "number", "support", "minutes", submit="議題に追加")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind, number = data.get("kind"), (data.get("number") or "").strip()
         if kind == AgendaItem.Kind.THEME:
             if not (data.get("theme") or "").strip():
@@ -132,12 +138,10 @@ class ItemForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         meeting = self.instance.meeting
-        self.fields["presenter"].queryset = meeting.roster_memberships().select_related(
+        _model_choices(self, "presenter").queryset = meeting.roster_memberships().select_related(
             "user", "agency"
         )
-        self.fields["needed_agencies"].queryset = Agency.objects.active()
-        self.fields["minutes"].min_value = 1
-        self.fields["minutes"].max_value = 240
+        _model_choices(self, "needed_agencies").queryset = Agency.objects.active()
         self.fields["minutes"].widget.attrs.update(min=1, max=240)
         fields = ["support", "presenter", "minutes", "needed_agencies", "order"]
         if self.instance.kind == AgendaItem.Kind.THEME:
@@ -164,7 +168,7 @@ class AttendanceForm(forms.ModelForm):
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.meeting = meeting
-        self.fields["membership"].queryset = meeting.roster_memberships().select_related(
+        _model_choices(self, "membership").queryset = meeting.roster_memberships().select_related(
             "user", "agency"
         )
         self.helper = _helper("membership", "role", submit="出席者に加える")
@@ -201,7 +205,7 @@ class ActionItemForm(forms.Form):
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         attendees = meeting.attendances.values("membership")
-        self.fields["owner"].queryset = (
+        _model_choices(self, "owner").queryset = (
             Membership.objects.active()
             .filter(Q(pk__in=attendees) | Q(roster_entries__body=meeting.body))
             .select_related("user", "agency")

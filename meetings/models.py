@@ -8,7 +8,7 @@ Every move is a method that checks the state it starts from and appends an immut
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -23,9 +23,12 @@ from sheets.models import Sheet
 from tsumugi.lib.dates import wareki
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = User | AnonymousUser
+
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class MeetingError(Exception):
@@ -161,7 +164,7 @@ class Meeting(models.Model):
 
     # --- who ---------------------------------------------------------------------------------
 
-    def can_manage(self, user: AnyUser) -> bool:
+    def can_manage(self, user: User) -> bool:
         """Coordinators of the body's area build the agenda and write the minutes; so do the
         meeting's 司会 and 記録 (the seed: give people roles)."""
         scope = scope_of(user)
@@ -199,20 +202,18 @@ class Meeting(models.Model):
         ids = set(self.attendances.values_list("membership__agency_id", flat=True))
         return list(Agency.objects.filter(pk__in=ids))
 
-    def attendee_users(self) -> list[AbstractBaseUser]:
-        seen: dict[int, AbstractBaseUser] = {}
+    def attendee_users(self) -> list[User]:
+        seen: dict[int, User] = {}
         for att in self.attendances.select_related("membership__user"):
             seen.setdefault(att.membership.user_id, att.membership.user)
         return list(seen.values())
 
     # --- agenda ------------------------------------------------------------------------------
 
-    def _log(self, kind: str, by: AbstractBaseUser | None, text: str, now: datetime) -> None:
+    def _log(self, kind: str, by: User | None, text: str, now: datetime) -> None:
         MeetingEvent.objects.create(meeting=self, kind=kind, actor=by, at=now, text=text)
 
-    def record_agenda_change(
-        self, by: AbstractBaseUser, text: str, now: datetime | None = None
-    ) -> None:
+    def record_agenda_change(self, by: User, text: str, now: datetime | None = None) -> None:
         """Edits are refused once the agenda went out; when reopened, each one is logged so
         attendees can see what differs from what they received."""
         now = now or timezone.now()
@@ -232,9 +233,7 @@ class Meeting(models.Model):
         last = self.items.aggregate(m=models.Max("order"))["m"]
         return (last or 0) + 1
 
-    def add_item(
-        self, *, by: AbstractBaseUser, now: datetime | None = None, **fields: Any
-    ) -> AgendaItem:
+    def add_item(self, *, by: User, now: datetime | None = None, **fields: Any) -> AgendaItem:
         with transaction.atomic():
             item = AgendaItem(meeting=self, order=self.next_order(), **fields)
             self.record_agenda_change(by, f"議題を追加: {item.title}", now)
@@ -243,9 +242,7 @@ class Meeting(models.Model):
                 item.needed_agencies.set(item.default_agencies())
         return item
 
-    def reopen_agenda(
-        self, *, by: AbstractBaseUser, reason: str, now: datetime | None = None
-    ) -> None:
+    def reopen_agenda(self, *, by: User, reason: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
         if not reason.strip():
             raise MeetingError("議題を変更する理由を書いてください（出席者に伝わります）。")
@@ -257,7 +254,7 @@ class Meeting(models.Model):
             self._log(MeetingEvent.Kind.REOPENED, by, reason, now)
         self.refresh_from_db()
 
-    def distribute(self, *, by: AbstractBaseUser, now: datetime | None = None) -> int:
+    def distribute(self, *, by: User, now: datetime | None = None) -> int:
         """Send the agenda: one in-app notice and one e-mail per attendee (people with two
         roles still get one), then freeze the agenda. Returns how many people were told."""
         from . import notify
@@ -302,9 +299,7 @@ class Meeting(models.Model):
 
     # --- minutes -----------------------------------------------------------------------------
 
-    def approve_minutes(
-        self, *, by: AbstractBaseUser, now: datetime | None = None
-    ) -> MinutesRevision:
+    def approve_minutes(self, *, by: User, now: datetime | None = None) -> MinutesRevision:
         now = now or timezone.now()
         with transaction.atomic():
             locked = Meeting.objects.select_for_update().get(pk=self.pk)
@@ -333,7 +328,7 @@ class Meeting(models.Model):
     def correct_minutes(
         self,
         *,
-        by: AbstractBaseUser,
+        by: User,
         reason: str,
         drafts: dict[int, tuple[str, str]],
         now: datetime | None = None,
@@ -473,12 +468,18 @@ class Attendance(models.Model):
         return f"{display_name(self.membership.user)}（{self.get_role_display()}）"
 
 
-class MeetingEventQuerySet(models.QuerySet["MeetingEvent"]):
+class ImmutableQuerySet(models.QuerySet[_M, _M]):
+    """Records that are never changed or removed, not even in bulk."""
+
     def update(self, **kwargs: Any) -> int:
         raise MeetingError("記録は変更できません。")
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise MeetingError("記録は削除できません。")
+
+
+class MeetingEventQuerySet(ImmutableQuerySet["MeetingEvent"]):
+    pass
 
 
 class MeetingEvent(models.Model):
@@ -520,7 +521,11 @@ class MeetingEvent(models.Model):
         raise MeetingError("記録は削除できません。")
 
 
-class MinutesRevisionQuerySet(MeetingEventQuerySet):
+class MinutesRevisionQuerySet(ImmutableQuerySet["MinutesRevision"]):
+    pass
+
+
+class MinutesEntryQuerySet(ImmutableQuerySet["MinutesEntry"]):
     pass
 
 
@@ -560,7 +565,7 @@ class MinutesRevision(models.Model):
         cls,
         meeting: Meeting,
         *,
-        by: AbstractBaseUser,
+        by: User,
         now: datetime,
         reason: str,
         drafts: dict[int, tuple[str, str]],
@@ -582,7 +587,7 @@ class MinutesEntry(models.Model):
     discussion = models.TextField("協議内容", blank=True)
     decisions = models.TextField("決定事項", blank=True)
 
-    objects = MinutesRevisionQuerySet.as_manager()
+    objects = MinutesEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["revision", "item__order", "id"]
@@ -683,7 +688,7 @@ class ActionItem(models.Model):
         text: str,
         owner: Membership,
         due_date: date,
-        by: AbstractBaseUser,
+        by: User,
         now: datetime | None = None,
     ) -> ActionItem:
         now = now or timezone.now()
@@ -705,7 +710,7 @@ class ActionItem(models.Model):
             created_at=now,
         )
 
-    def mark_done(self, *, by: AbstractBaseUser, now: datetime | None = None) -> None:
+    def mark_done(self, *, by: User, now: datetime | None = None) -> None:
         now = now or timezone.now()
         with transaction.atomic():
             changed = ActionItem.objects.filter(pk=self.pk, done_at__isnull=True).update(

@@ -19,13 +19,13 @@ from django.urls import reverse
 from sheets.models import Notification
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
     from .models import Meeting
 
 
 def agenda_distributed(
-    meeting: Meeting, users: Sequence[AbstractBaseUser], *, now: datetime, again: bool
+    meeting: Meeting, users: Sequence[User], *, now: datetime, again: bool
 ) -> None:
     path = reverse("meetings:detail", args=[meeting.pk])
     verb = "変更・再配布されました" if again else "届きました"

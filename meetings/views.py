@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -42,7 +43,13 @@ from .packet import item_sections, minutes_by_item, render_packet
 View = Callable[..., HttpResponse]
 
 
-def _visible(request: HttpRequest, pk: int) -> Meeting:
+class AuthedRequest(HttpRequest):
+    """What `login_required` guarantees: a signed-in user."""
+
+    user: User  # type: ignore[assignment]
+
+
+def _visible(request: AuthedRequest, pk: int) -> Meeting:
     meetings = Meeting.objects.visible_to(request.user).select_related("body__area", "chair__user")
     return get_object_or_404(meetings, pk=pk)
 
@@ -51,7 +58,7 @@ def managed(view: View) -> View:
     """Fetch the meeting (404 if not visible) and require the right to change it (403)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthedRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
         meeting = _visible(request, pk)
         if not meeting.can_manage(request.user):
             raise PermissionDenied(
@@ -67,7 +74,7 @@ def managed(view: View) -> View:
 
 
 @login_required
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: AuthedRequest) -> HttpResponse:
     meetings = Meeting.objects.visible_to(request.user).select_related("body__area")
     actions = (
         ActionItem.objects.open()
@@ -87,7 +94,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def meeting_create(request: HttpRequest) -> HttpResponse:
+def meeting_create(request: AuthedRequest) -> HttpResponse:
     bodies = bodies_managed_by(request.user)
     if not bodies.exists():
         raise PermissionDenied("会議を作れるのはコーディネーターです。")
@@ -114,13 +121,13 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 
 @managed
-def meeting_edit(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def meeting_edit(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     form = MeetingForm(
         request.POST or None, instance=meeting, bodies=bodies_managed_by(request.user)
     )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            changed = ", ".join(form.fields[f].label or f for f in form.changed_data)
+            changed = ", ".join(str(form.fields[f].label or f) for f in form.changed_data)
             meeting.record_agenda_change(request.user, f"日時・場所などを変更: {changed}")
             form.save()
         messages.success(request, "会議の情報を保存しました。")
@@ -131,7 +138,7 @@ def meeting_edit(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 
 @login_required
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _visible(request, pk)
     can_manage = meeting.can_manage(request.user)
     masker = Masker(meeting)
@@ -161,7 +168,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @managed
-def suggestion_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def suggestion_add(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     item = agenda.add_suggestion(meeting, request.POST.get("key", ""), by=request.user)
     if item is None:
         messages.error(
@@ -173,7 +180,7 @@ def suggestion_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 
 @managed
-def item_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def item_add(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     form = ItemAddForm(request.POST or None, meeting=meeting, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -192,12 +199,12 @@ def item_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 
 @managed
-def item_edit(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+def item_edit(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
     item = get_object_or_404(meeting.items, pk=item_pk)
     form = ItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            changed = ", ".join(form.fields[f].label or f for f in form.changed_data)
+            changed = ", ".join(str(form.fields[f].label or f) for f in form.changed_data)
             meeting.record_agenda_change(request.user, f"議題「{item.title}」を変更: {changed}")
             form.save()
         messages.success(request, "議題を保存しました。")
@@ -211,7 +218,7 @@ def item_edit(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpRespo
 
 @require_POST
 @managed
-def item_delete(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+def item_delete(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
     item = get_object_or_404(meeting.items, pk=item_pk)
     if item.actions.exists():
         raise MeetingError("宿題がある議題は削除できません。")
@@ -224,7 +231,7 @@ def item_delete(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpRes
 
 @require_POST
 @managed
-def attendance_sync(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def attendance_sync(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     """Invite the roster members the items need (and presenters as 報告)."""
     presenters = set(meeting.items.exclude(presenter=None).values_list("presenter_id", flat=True))
     have = set(meeting.attendances.values_list("membership_id", flat=True))
@@ -252,12 +259,15 @@ def attendance_sync(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 @require_POST
 @managed
-def attendance_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    existing = meeting.attendances.filter(membership_id=request.POST.get("membership")).first()
+def attendance_add(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
+    chosen = request.POST.get("membership", "")
+    existing = (
+        meeting.attendances.filter(membership_id=int(chosen)).first() if chosen.isdigit() else None
+    )
     form = AttendanceForm(request.POST, instance=existing, meeting=meeting)
     if not form.is_valid():
         messages.error(
-            request, "出席者: " + " ".join(e for errs in form.errors.values() for e in errs)
+            request, "出席者: " + " ".join(str(e) for errs in form.errors.values() for e in errs)
         )
         return redirect("meetings:detail", meeting.pk)
     with transaction.atomic():
@@ -270,7 +280,7 @@ def attendance_add(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 @require_POST
 @managed
-def attendance_remove(request: HttpRequest, meeting: Meeting, att_pk: int) -> HttpResponse:
+def attendance_remove(request: AuthedRequest, meeting: Meeting, att_pk: int) -> HttpResponse:
     att = get_object_or_404(meeting.attendances.select_related("membership__user"), pk=att_pk)
     with transaction.atomic():
         meeting.record_agenda_change(request.user, f"出席者から外す: {att}")
@@ -281,7 +291,7 @@ def attendance_remove(request: HttpRequest, meeting: Meeting, att_pk: int) -> Ht
 
 @require_POST
 @managed
-def distribute(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def distribute(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     count = meeting.distribute(by=request.user)
     messages.success(
         request, f"議題を配布しました（{count}名に通知）。議題は変更できなくなりました。"
@@ -291,7 +301,7 @@ def distribute(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 @require_POST
 @managed
-def reopen(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def reopen(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     form = ReasonForm(request.POST)
     if not form.is_valid():
         raise MeetingError("議題を変更する理由を書いてください（出席者に伝わります）。")
@@ -304,12 +314,12 @@ def reopen(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 
 @login_required
-def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes(request: AuthedRequest, pk: int) -> HttpResponse:
     return _minutes_page(request, _visible(request, pk))
 
 
 def _minutes_page(
-    request: HttpRequest, meeting: Meeting, bound: dict[str, Any] | None = None, status: int = 200
+    request: AuthedRequest, meeting: Meeting, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     """The minutes page; `bound` carries a form that failed validation, keyed by its prefix,
     so its errors show next to the item they belong to."""
@@ -347,7 +357,7 @@ def _minutes_page(
 
 @require_POST
 @managed
-def minutes_save(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+def minutes_save(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
     item = get_object_or_404(meeting.items, pk=item_pk)
     if meeting.minutes_approved:
         raise MeetingError(
@@ -368,7 +378,7 @@ def minutes_save(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpRe
 
 @require_POST
 @managed
-def action_add(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+def action_add(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
     item = get_object_or_404(meeting.items, pk=item_pk)
     form = ActionItemForm(request.POST, meeting=meeting, prefix=f"a{item.pk}")
     if not form.is_valid():
@@ -387,7 +397,7 @@ def action_add(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResp
 
 @require_POST
 @login_required
-def action_done(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+def action_done(request: AuthedRequest, pk: int, action_pk: int) -> HttpResponse:
     meeting = _visible(request, pk)
     action = get_object_or_404(ActionItem.objects.filter(item__meeting=meeting), pk=action_pk)
     if action.owner_user_id != request.user.pk and not meeting.can_manage(request.user):
@@ -404,14 +414,14 @@ def action_done(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
 
 @require_POST
 @managed
-def approve(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def approve(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     meeting.approve_minutes(by=request.user)
     messages.success(request, "議事録を承認しました。これ以降の訂正は新しい版として記録されます。")
     return redirect("meetings:minutes", meeting.pk)
 
 
 @managed
-def correct(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def correct(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     form = CorrectionForm(request.POST or None, meeting=meeting, current=minutes_by_item(meeting))
     if request.method == "POST" and form.is_valid():
         masker = Masker(meeting)
@@ -431,7 +441,7 @@ def correct(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 
 @login_required
-def packet(request: HttpRequest, pk: int) -> HttpResponse:
+def packet(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _visible(request, pk)
     pdf = render_packet(meeting)
     PacketPrint.objects.create(
