@@ -20,6 +20,7 @@ from django.template import RequestContext, Template
 from django.test import Client
 from django.urls import path
 from django.utils import timezone
+from pytest_django.fixtures import Settings as DjangoSettings
 
 from tests.conftest import PASSWORD, World
 
@@ -213,3 +214,23 @@ def test_no_template_has_what_the_policy_would_block_in_the_browser() -> None:
                 if "src=" not in tag and "nonce=" not in tag:
                     problems.append(f"{where}: inline {tag} without nonce")
     assert problems == []
+
+
+def test_with_the_production_values_http_is_redirected_and_cookies_are_secure(
+    settings: DjangoSettings, world: World
+) -> None:
+    """The values TSUMUGI_PRODUCTION=1 sets (test_settings.py proves that it sets them) at work."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    client = Client()
+    plain = client.get("/login/")
+    assert plain.status_code == 301
+    assert plain["Location"] == "https://testserver/login/"
+    page = client.get("/login/", secure=True)
+    assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert page.cookies["csrftoken"]["secure"] is True
+    signed_in = client.post("/login/", {"username": "alice", "password": PASSWORD}, secure=True)
+    assert signed_in.cookies[settings.SESSION_COOKIE_NAME]["secure"] is True
