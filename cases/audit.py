@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from areas.scope import scope_of
 
+from .http import user_of
 from .models import Access, Case
 
 
@@ -36,7 +37,7 @@ def record_access(
 ) -> Access:
     return Access.objects.create(
         case=case,
-        user=request.user,
+        user=user_of(request),
         agency_id=acting_agency_id(request, case, preferred_agencies),
         what=what,
         ip=client_ip(request),
@@ -48,7 +49,7 @@ def record_accesses(request: HttpRequest, cases: Iterable[Case], what: str) -> l
     rows = [
         Access(
             case=case,
-            user=request.user,
+            user=user_of(request),
             agency_id=acting_agency_id(request, case),
             what=what,
             ip=client_ip(request),

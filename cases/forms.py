@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
@@ -191,7 +191,7 @@ class ModelMultipleChoice(forms.ModelMultipleChoiceField):
     def _check_values(self, value: Any) -> Any:
         for pk in value if isinstance(value, list | tuple) else [value]:
             _check_pk(self, pk)
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 def capped_text(
@@ -226,7 +226,8 @@ class PersonForm(forms.Form):
     is_primary = forms.BooleanField(label="中心となる人", required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         others = [data.get(k) for k in ("kana", "birth_year", "relation")]
         if not data.get("name") and any(others):
             self.add_error(
@@ -255,17 +256,23 @@ PersonFormSet = formset_factory(
 )
 
 
+def model_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
 class CaseFieldsMixin(forms.Form):
     """Fields shared by the intake and edit forms."""
 
     def setup_common(self) -> None:
-        self.fields["district"].queryset = Area.objects.districts()
-        self.fields["tags"].queryset = IssueTag.objects.filter(is_active=True)
-        self.fields["tags"].choices = grouped_tags()
-        self.fields["consent_agencies"].queryset = Agency.objects.active()
+        model_field(self, "district").queryset = Area.objects.districts()
+        tags = model_field(self, "tags")
+        tags.queryset = IssueTag.objects.filter(is_active=True)
+        tags.choices = grouped_tags()
+        model_field(self, "consent_agencies").queryset = Agency.objects.active()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         basis = data.get("basis")
         if basis == Basis.CONSENT and not data.get("consent_agencies"):
             self.add_error(
@@ -321,7 +328,9 @@ class ConsultationForm(CaseFieldsMixin):
         self.fields.update(_case_fields())
         self.order_fields(["received_at", "agency", "channel", "district", "tags", "summary"])
         self.setup_common()
-        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])
+        model_field(self, "agency").queryset = Agency.objects.filter(
+            pk__in=[a.pk for a in agencies]
+        )
         if len(agencies) == 1:
             self.fields["agency"].widget = forms.HiddenInput()
             self.fields["agency"].initial = agencies[0].pk

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +27,7 @@ from tsumugi.lib.text import search_key
 
 from .audit import record_access, record_accesses
 from .forms import (
+    BasePersonFormSet,
     CaseEditForm,
     CaseFilterForm,
     CloseCaseForm,
@@ -35,7 +36,7 @@ from .forms import (
     SearchForm,
     normalise,
 )
-from .http import posted, refuse_oversized_post
+from .http import posted, refuse_oversized_post, user_of
 from .intake import PersonData, open_case
 from .models import Access, Case, CaseError, Person, holding_cutoff
 
@@ -69,7 +70,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if data["tag"]:
             cases = cases.filter(tags=data["tag"])
         if data["holding"]:
-            cases = cases.filter(is_holding=True)
+            cases = cases.holding(cutoff)
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "holding_days": settings.HOLDING_FLAG_BUSINESS_DAYS}
     return render(request, "cases/case_list.html", context)
@@ -82,12 +83,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if not agencies:
         raise Http404("相談を受け付ける機関に所属していません。")
     form = ConsultationForm(posted(request), agencies=agencies)
-    people = PersonFormSet(posted(request), prefix="people")
+    people = cast(BasePersonFormSet, PersonFormSet(posted(request), prefix="people"))
     if request.method == "POST" and form.is_valid() and people.is_valid():
         data = form.cleaned_data
         case = open_case(
             agency=data["agency"],
-            by=request.user,
+            by=user_of(request),
             district=data["district"],
             channel=data["channel"],
             summary=data["summary"],
@@ -143,10 +144,9 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         if s.sender_agency_id in scope.agency_ids or s.receiver_agency_id in scope.agency_ids
     }
     events = list(case.events.select_related("actor", "agency", "sheet"))
-    for event in events:
-        # Free text on the case itself may name people; an anonymised reader sees only the
-        # lines of the sheets they are party to.
-        event.hidden = not shows_people and event.sheet_id not in my_sheet_ids
+    # Free text on the case itself may name people; an anonymised reader sees only the text of
+    # the lines of the sheets they are party to.
+    hidden = set() if shows_people else {e.pk for e in events if e.sheet_id not in my_sheet_ids}
     is_owner = case.agency_id in scope.agency_ids
     return {
         "case": case,
@@ -158,6 +158,7 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "chain": referral_chain(sheets),
         "sheets": sheets,
         "events": events,
+        "hidden_event_ids": hidden,
         "can_edit": is_owner and case.status == Case.Status.OPEN,
         "can_issue": case.status == Case.Status.OPEN and bool(scope.agency_ids),
         "can_see_accesses": sees_accesses(request),
@@ -198,7 +199,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 changed = case.edit(
-                    by=request.user,
+                    by=user_of(request),
                     expected_version=form.cleaned_data["version"],
                     values=form.model_values(),
                     tags=form.cleaned_data["tags"],
@@ -227,10 +228,12 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     if case.agency_id not in scope_of(request.user).agency_ids:
         messages.error(request, "相談を終結できるのは受付機関の職員だけです。")
     elif not form.is_valid():
-        messages.error(request, "終結の理由: " + " ".join(form.errors.get("note", [])))
+        messages.error(
+            request, "終結の理由: " + " ".join(str(e) for e in form.errors.get("note", []))
+        )
     else:
         try:
-            case.close(by=request.user, note=form.cleaned_data["note"])
+            case.close(by=user_of(request), note=form.cleaned_data["note"])
         except CaseError as error:
             messages.error(request, str(error))
         else:
@@ -246,7 +249,9 @@ def case_search(request: HttpRequest) -> HttpResponse:
     query = ""
     if form.is_valid() and (query := form.cleaned_data["q"].strip()):
         results = search_cases(request, query)
-        record_accesses(request, [c for c in results if c.shows_people], "検索結果")
+        record_accesses(
+            request, [c for c in results if getattr(c, "shows_people", False)], "検索結果"
+        )
     return render(
         request, "cases/case_search.html", {"form": form, "results": results, "query": query}
     )
@@ -268,7 +273,7 @@ def search_cases(request: HttpRequest, query: str) -> list[Case]:
         # Names are matched only where the reader may see names: otherwise a hit would leak
         # that a person is in an anonymised case.
         named = Person.objects.filter(case=OuterRef("pk"), search_key__contains=key)
-        match |= Q(shows_people=True) & Exists(named)
+        match |= Q(Exists(named), shows_people=True)
     people = Prefetch(
         "people",
         queryset=Person.objects.filter(search_key__contains=key) if key else Person.objects.none(),

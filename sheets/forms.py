@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from areas.models import CASE_ROLES, Agency, Area, Membership, display_name
-from cases.forms import ModelChoice, ModelMultipleChoice, capped_text
+from cases.forms import ModelChoice, ModelMultipleChoice, capped_text, model_field
 from cases.models import Case
 from tsumugi.lib.text import search_key
 
@@ -64,7 +64,7 @@ class SheetIssueForm(forms.Form):
             help_text="送付後もあなたの機関が続けること（丸投げにしないために）。",
         )
         self.fields["shared_info"] = capped_text("共有する情報", required=False, rows=3)
-        self.fields["sender_agency"].queryset = Agency.objects.filter(
+        model_field(self, "sender_agency").queryset = Agency.objects.filter(
             pk__in=[a.pk for a in agencies]
         )
         if len(agencies) == 1:
@@ -72,7 +72,7 @@ class SheetIssueForm(forms.Form):
         own = case.agency_id if case.agency_id in {a.pk for a in agencies} else agencies[0].pk
         self.fields["sender_agency"].initial = own
         mine = {a.pk for a in agencies}
-        self.fields["receivers"].choices = [
+        model_field(self, "receivers").choices = [
             (a.pk, a.name + ("" if covered is None or a.pk in covered else "（匿名で送付）"))
             for a in Agency.objects.active().exclude(pk__in=mine)
         ]
@@ -109,7 +109,8 @@ class SheetIssueForm(forms.Form):
         return receivers
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         receivers = data.get("receivers") or []
         anonymous = [a for a in receivers if self.covered is not None and a.pk not in self.covered]
         if anonymous:
@@ -131,8 +132,13 @@ class SheetIssueForm(forms.Form):
         return data
 
 
+class MemberChoice(ModelChoice):
+    def label_from_instance(self, obj: Any) -> str:
+        return display_name(obj)
+
+
 class AcknowledgeForm(forms.Form):
-    assignee = ModelChoice(
+    assignee = MemberChoice(
         label="担当者", queryset=User.objects.none(), empty_label="選んでください"
     )
 
@@ -143,11 +149,10 @@ class AcknowledgeForm(forms.Form):
             .filter(agency_id=sheet.receiver_agency_id, role__in=CASE_ROLES)
             .values("user_id")
         )
-        field = self.fields["assignee"]
+        field = model_field(self, "assignee")
         field.queryset = User.objects.filter(pk__in=members).order_by(
             "last_name", "first_name", "username"
         )
-        field.label_from_instance = display_name  # type: ignore[attr-defined]
         self.fields["roles"] = capped_text(
             "役割分担", rows=2, help_text="誰が何をするか（例: 包括=介護申請、支所=見守り訪問）"
         )
@@ -170,7 +175,7 @@ class CloseSheetForm(forms.Form):
 
     def __init__(self, *args: Any, sheet: Sheet | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].queryset = Outcome.objects.filter(is_active=True)
+        model_field(self, "outcome").queryset = Outcome.objects.filter(is_active=True)
         self.fields["note"] = capped_text("終結のメモ", rows=2)
         self.helper = _helper("outcome", "note", submit="終結する")
 
@@ -182,7 +187,7 @@ class RedirectForm(forms.Form):
 
     def __init__(self, *args: Any, sheet: Sheet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = Agency.objects.active().exclude(
+        model_field(self, "to").queryset = Agency.objects.active().exclude(
             pk__in=[sheet.sender_agency_id, sheet.receiver_agency_id]
         )
         self.fields["reason"] = capped_text(

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from areas.scope import scope_of
 from cases.audit import record_access
-from cases.http import posted, refuse_oversized_post
+from cases.http import posted, refuse_oversized_post, user_of
 from cases.models import Basis, Case
 from cases.views import my_agencies, visible_case
 
@@ -90,7 +90,7 @@ def issue_sheets(request: HttpRequest, case: Case, data: dict[str, Any]) -> list
         return [
             Sheet.issue(
                 case=case,
-                by=request.user,
+                by=user_of(request),
                 sender_agency=data["sender_agency"],
                 receiver_agency=receiver,
                 request=data["request"],
@@ -103,9 +103,9 @@ def issue_sheets(request: HttpRequest, case: Case, data: dict[str, Any]) -> list
 
 
 def filtered(sheets: SheetQuerySet, form: BoxFilterForm) -> SheetQuerySet:
-    data = (
-        form.cleaned_data if form.is_valid() else {"status": "", "district": None, "overdue": False}
-    )
+    data: dict[str, Any] = {"status": "", "district": None, "overdue": False}
+    if form.is_valid():
+        data = form.cleaned_data
     status = data["status"]
     if status == "open" or (status == "" and not isinstance(form, OutboxFilterForm)):
         # Open ⇔ a pending deadline (sheet constraints), so this walks the inbox index.
@@ -235,7 +235,7 @@ def act(
 @refuse_oversized_post
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
-        sheet.acknowledge(by=request.user, assignee=data["assignee"], roles=data["roles"])
+        sheet.acknowledge(by=user_of(request), assignee=data["assignee"], roles=data["roles"])
 
     return act(
         request, pk, "acknowledge", AcknowledgeForm, move, "シート {sheet.number} を受理しました。"
@@ -246,7 +246,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @refuse_oversized_post
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
-        sheet.report_progress(by=request.user, text=data["text"])
+        sheet.report_progress(by=user_of(request), text=data["text"])
 
     return act(
         request, pk, "progress", ProgressForm, move, "経過を報告しました。次の期限が延びました。"
@@ -257,7 +257,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 @refuse_oversized_post
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
-        sheet.close(by=request.user, outcome=data["outcome"], note=data["note"])
+        sheet.close(by=user_of(request), outcome=data["outcome"], note=data["note"])
 
     return act(request, pk, "close", CloseSheetForm, move, "シート {sheet.number} を終結しました。")
 
@@ -266,7 +266,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @refuse_oversized_post
 def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
-        child = sheet.redirect(by=request.user, to=data["to"], reason=data["reason"])
+        child = sheet.redirect(by=user_of(request), to=data["to"], reason=data["reason"])
         messages.info(
             request, f"新しいシート {child.number} を{child.receiver_agency.name}へ送りました。"
         )
@@ -285,7 +285,7 @@ def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 @refuse_oversized_post
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
-        sheet.withdraw(by=request.user, reason=data["reason"])
+        sheet.withdraw(by=user_of(request), reason=data["reason"])
 
     return act(
         request, pk, "withdraw", WithdrawForm, move, "シート {sheet.number} を取り下げました。"

@@ -66,7 +66,7 @@ def test_case_list_query_count_does_not_grow(
     html = response.content.decode()
     assert html.count('data-testid="holding-flag"') == min(count, 25)
     with django_assert_num_queries(CASE_LIST_QUERIES):
-        client.get(reverse("cases:list"), {"page": 2, "holding": "on", "status": "open"})
+        client.get(reverse("cases:list"), {"page": "2", "holding": "on", "status": "open"})
 
 
 def test_coordinator_case_list_adds_only_the_district_lookup(

@@ -156,6 +156,7 @@ def test_receiver_acknowledges_reports_and_closes(client: Client, world: World) 
         login(client, world.bob)
         client.post(reverse("sheets:progress", args=[sheet.pk]), {"text": "訪問しました"})
     sheet.refresh_from_db()
+    assert first_due is not None and sheet.follow_up_due_at is not None
     assert sheet.follow_up_due_at > first_due
     data = {"outcome": outcome().pk, "note": "介護サービス開始"}
     with time_machine.travel(datetime(2026, 12, 16, 1, 0, tzinfo=UTC)):

@@ -72,7 +72,7 @@ def test_inbox_query_count_does_not_grow(
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="inbox-row"') == min(count, 25)
     with django_assert_num_queries(INBOX_QUERIES):
-        client.get(reverse("sheets:inbox"), {"page": 2, "overdue": "on", "status": "all"})
+        client.get(reverse("sheets:inbox"), {"page": "2", "overdue": "on", "status": "all"})
 
 
 @pytest.mark.parametrize("count", [10, 1000])
