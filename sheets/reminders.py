@@ -379,7 +379,7 @@ def _sweep_batch(
     """One batch in one transaction; False when there was nothing left to claim."""
     skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
-        due = kind.due(now).select_related(*kind.related).order_by("remind_at", "pk")
+        due = kind.due(now).select_related(*kind.related).order_by("remind_at")
         if skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         rows = list(due[:size])
