@@ -454,7 +454,17 @@ class Attendance(models.Model):
     role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
 
     class Meta:
-        ordering = ["role", "membership__agency__name", "id"]
+        # 司会, 記録, 報告, then everyone else: the order a cover page lists them in.
+        ordering = [
+            models.Case(
+                models.When(role="chair", then=0),
+                models.When(role="recorder", then=1),
+                models.When(role="reporter", then=2),
+                default=3,
+            ),
+            "membership__agency__name",
+            "id",
+        ]
         verbose_name = verbose_name_plural = "出席者"
         constraints = [
             models.UniqueConstraint(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import time_machine
 from django.test import Client
@@ -225,3 +227,32 @@ def test_attendance_sync_invites_the_needed_members_with_roles(
     )
     att.refresh_from_db()
     assert att.role == "recorder"
+
+
+def test_the_meeting_list_does_not_grow_queries_with_meetings(
+    client: Client, world: World, bodies: Bodies, django_assert_num_queries: Any
+) -> None:
+    client.force_login(world.coordinator)
+    url = reverse("meetings:list")
+
+    def twelve_queries() -> None:
+        # session, user, scope memberships, the city's districts (city-wide scope), may-create
+        # (bodies), the nav's inbox count and unread count, my open 宿題, meetings, and the
+        # session save (SAVEPOINT, UPDATE, RELEASE)
+        with django_assert_num_queries(12):
+            assert client.get(url).status_code == 200
+
+    client.get(url)  # the first request after login also rotates the session
+    twelve_queries()
+    for day in range(1, 21):
+        meeting = make_meeting(world, bodies.kutsuki, day=NOW.date().replace(day=day))
+        ActionItem.objects.create(
+            item=add_theme(world, meeting),
+            text="宿題",
+            owner_user=world.coordinator,
+            owner_agency=world.office,
+            due_date=NOW.date(),
+            due_at=NOW,
+            created_by=world.coordinator,
+        )
+    twelve_queries()
