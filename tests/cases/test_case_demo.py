@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from pytest_django.fixtures import Settings as DjangoSettings
 
@@ -47,15 +48,44 @@ def counts() -> dict[str, int]:
     return figures
 
 
-def test_seed_demo_twice_gives_the_same_rows(seed: str) -> None:
-    first = counts()
-    assert first["cases"] >= CASES
-    assert "相談: " in seed and "受理期限切れ" in seed
+def signature() -> list[tuple[object, ...]]:
+    cases = list(
+        Case.objects.order_by("number").values_list(
+            "number", "status", "received_at", "district__code", "basis", "agency__code"
+        )
+    )
+    sheets = list(
+        Sheet.objects.order_by("number").values_list(
+            "number", "status", "receiver_agency__code", "sent_at", "next_due_at", "is_anonymised"
+        )
+    )
+    events = list(Event.objects.order_by("case__number", "at", "kind").values_list("kind", "at"))
+    return [*cases, *sheets, *events]
+
+
+def test_seed_demo_is_deterministic_and_idempotent(
+    settings: DjangoSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "cases.demo.load" in settings.TSUMUGI_DEMO_LOADERS
+    monkeypatch.setattr(cases.demo, "CASES", CASES)
+    with time_machine.travel(TODAY, tick=False):
+        with transaction.atomic():
+            call_command("seed_demo", stdout=StringIO())
+            first = signature()
+            transaction.set_rollback(True)
+        assert not Case.objects.exists()
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+    assert signature() == first  # same seed, same "now": the same history, row for row
+    loaded = counts()
+    assert loaded["cases"] >= CASES
+    assert "相談: " in out.getvalue() and "受理期限切れ" in out.getvalue()
+
     out = StringIO()
     with time_machine.travel(TODAY + timedelta(days=1), tick=False):
         call_command("seed_demo", stdout=out)
-    assert counts() == first
-    assert f"すでに {first['cases']} 件あるため" in out.getvalue()
+    assert counts() == loaded
+    assert f"すでに {loaded['cases']} 件あるため" in out.getvalue()
 
 
 def test_the_history_shows_every_failure_mode_across_18_months(seed: str) -> None:
