@@ -168,7 +168,9 @@ def karte_context(request: HttpRequest, district: Area, year: Period, now: Any) 
     figs = district_figures(district, now)
     months = district_months(district, year)
     open_sheets = list(
-        Sheet.objects.filter(case__district=district, status__in=Sheet.OPEN_STATUSES)
+        Sheet.objects.filter(
+            case__district=district, status__in=Sheet.OPEN_STATUSES, next_due_at__isnull=False
+        )
         .select_related("case", "sender_agency", "receiver_agency", "assignee")
         .defer("request", "shared_info", "sender_continuing", "case__summary")
         .order_by("next_due_at", "pk")[:KARTE_SHEET_LIMIT]

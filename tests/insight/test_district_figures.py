@@ -31,7 +31,7 @@ def test_district_figures_count_open_cases_by_field_and_sheets_by_status(world: 
     assert figures["overdue_sheets"] == 1  # ack due 6/3 17:15, now 6/10
 
 
-def test_district_figures_take_three_queries(world: World, django_assert_num_queries) -> None:
+def test_district_figures_take_four_queries(world: World, django_assert_num_queries) -> None:
     make_sheet(world)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         district_figures(world.kutsuki)

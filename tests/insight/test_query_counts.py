@@ -79,14 +79,14 @@ def test_figures_page_query_count(
 ) -> None:
     client.force_login(world.coordinator)
     # SESSION_AND_NAV + SCOPE, then:
-    # 1 cases by district × month   2 by channel   3 by receiving counter
-    # 4 by field × district × month (case↔tag rows)   5 by tag
-    # 6 the calendar's closures
-    # 7 sheets by receiver × district × status   8 (sent, acknowledged) day pairs
-    # 9 (sent, closed) day pairs   10 overdue by receiver and ladder step
-    # 11 the districts the viewer covers (links to their カルテ)
-    # 12 the filter form's districts   13 the filter form's agencies
-    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 13):
+    # 1 cases by district × month   2 by channel × receiving counter
+    # 3 by tag (case↔tag rows)   4 by field × district × month
+    # 5 the calendar's closures
+    # 6 sheets by receiver × district × status   7 (sent, acknowledged) day pairs
+    # 8 (sent, closed) day pairs   9 overdue by receiver and ladder step
+    # 10 the districts the viewer covers (links to their カルテ)
+    # 11 the filter form's districts   12 the filter form's agencies
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 12):
         response = client.get(reverse("insight:figures"), {"year": 2026})
     assert response.status_code == 200
     assert Sheet.objects.count() == data
@@ -98,11 +98,11 @@ def test_karte_query_count(
     client.force_login(world.coordinator)
     # SESSION_AND_NAV + SCOPE, then:
     # 1 the district   2 open cases and multi-field ones   3 open cases by field
-    # 4 sheets by status   5 cases by month   6 open sheets (overdue first)
-    # 7 the district's agencies   8 its bodies   9 their rosters (prefetch)
-    # 10 recent meetings the viewer may see   11 open action items of those meetings
-    # 12 the districts the viewer covers (links)
-    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 12):
+    # 4 the fields' names   5 sheets by status   6 cases by month   7 open sheets (overdue first)
+    # 8 the district's agencies   9 its bodies   10 their rosters (prefetch)
+    # 11 recent meetings the viewer may see   12 open action items of those meetings
+    # 13 the districts the viewer covers (links)
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 13):
         response = client.get(reverse("insight:karte", args=["kutsuki"]), {"year": 2026})
     assert response.status_code == 200
 
@@ -111,9 +111,10 @@ def test_failures_page_query_count(
     client: Client, world: World, data: int, django_assert_num_queries
 ) -> None:
     client.force_login(world.coordinator)
-    # SESSION_AND_NAV + SCOPE, then: 1 closures   2 open sheets by mode   3 held cases
-    # 4 vague action items   5 the districts the viewer covers
-    # drill-down: 6 the sheets behind 無応答   7 the names the viewer may see
-    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 7):
+    # SESSION_AND_NAV + SCOPE, then: 1 closures   2 open sheets by mode
+    # 3 short 当方の継続対応 (丸投げ)   4 blank 役割分担 (あいまい)   5 held cases
+    # 6 vague action items   7 the districts the viewer covers
+    # drill-down: 8 the sheets behind 無応答   9 the names the viewer may see
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 9):
         response = client.get(reverse("insight:failures"), {"mode": "no_response"})
     assert response.status_code == 200
