@@ -7,7 +7,7 @@ Every move is a method that checks the state it starts from and appends an immut
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -156,6 +156,18 @@ class Meeting(models.Model):
     @property
     def minutes_approved(self) -> bool:
         return self.minutes_approved_at is not None
+
+    def distribute_by(self) -> date:
+        """The day the agenda should go out: the seed's "send the topic beforehand", as
+        MEETING_DISTRIBUTE_BUSINESS_DAYS business days before the meeting (default 5)."""
+        calendar = business_calendar()
+        days = int(getattr(settings, "MEETING_DISTRIBUTE_BUSINESS_DAYS", 5))
+        day, counted = self.date, 0
+        while counted < days:
+            day -= timedelta(days=1)
+            if calendar.is_business_day(day):
+                counted += 1
+        return day
 
     def starts_at(self) -> datetime:
         from tsumugi.lib.dates import TOKYO

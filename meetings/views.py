@@ -162,6 +162,7 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "attendance_form": AttendanceForm(meeting=meeting),
             "reason_form": ReasonForm(),
             "now": timezone.now(),
+            "today": timezone.localdate(),
         },
     )
 

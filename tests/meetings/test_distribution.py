@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -119,3 +120,10 @@ def test_invited_are_the_roster_members_the_items_need_not_everyone(
     names = {m.user.username for m in meeting.needed_members()}
     # alice (朽木支所, needed) and the chair; not bob or his boss (包括, not needed).
     assert names == {"alice", "coord"}
+
+
+def test_the_agenda_should_go_out_five_business_days_ahead(world: World, bodies: Bodies) -> None:
+    meeting = make_meeting(world, bodies.kutsuki)  # Wednesday 2026-12-09
+    assert meeting.distribute_by() == date(2026, 12, 2)
+    meeting.date = date(2026, 11, 25)  # Wednesday after 勤労感謝の日 (Mon 11-23)
+    assert meeting.distribute_by() == date(2026, 11, 17)
