@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 
 _M = TypeVar("_M", bound=models.Model)
+Day = date  # `date` is also a field name inside Meeting
 
 
 class MeetingError(Exception):
@@ -157,7 +158,7 @@ class Meeting(models.Model):
     def minutes_approved(self) -> bool:
         return self.minutes_approved_at is not None
 
-    def distribute_by(self) -> date:
+    def distribute_by(self) -> Day:
         """The day the agenda should go out: the seed's "send the topic beforehand", as
         MEETING_DISTRIBUTE_BUSINESS_DAYS business days before the meeting (default 5)."""
         calendar = business_calendar()
