@@ -263,6 +263,27 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
+_lock_connection: Any = None
+
+
+def hold_bench_lock(url: str) -> None:
+    """One benchmark run at a time per database: a second run would restore the data under the
+    first one's feet. A session advisory lock, held (on the `postgres` database, which a refill
+    never drops) until this process exits."""
+    import psycopg
+
+    global _lock_connection
+    if _lock_connection is not None:
+        return
+    parts = urlparse(url)
+    key = int.from_bytes(parts.path.encode()[-8:].rjust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
+    conn = psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True)
+    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+        log(f"another benchmark run is using {parts.path.lstrip('/')}; waiting for it to finish")
+        conn.execute("SELECT pg_advisory_lock(%s)", [key])
+    _lock_connection = conn
+
+
 def ensure_database(url: str, reuse: bool) -> bool:
     """Make sure the database exists; unless reusing a complete fill, drop and recreate it so a
     fill always starts from migrations on an empty database. Returns whether it is filled."""
@@ -1103,6 +1124,7 @@ def record_meta(cur: Any, values: dict[str, str]) -> None:
 def ensure_data(reuse: bool) -> dict[str, Any]:
     """Create, migrate and (unless --reuse finds it there) fill the database. Returns facts."""
     url = database_url()
+    hold_bench_lock(url)
     filled = ensure_database(url, reuse)
     setup_django(url)
     from django.core.management import call_command
