@@ -158,7 +158,9 @@ def child(items: int) -> None:
         print(f"{prefix}_rss_before_render_mb: {before:.0f}")
         print(f"{prefix}_peak_rss_mb: {max(peak, rss_mb()):.0f}")
         if items == 30:
-            print(f"{prefix}_within_5_seconds: {'yes' if cold <= 5 else 'NO'}")
+            # Wall time depends on what else the machine runs (see the load average line).
+            print(f"{prefix}_within_5_seconds_wall: {'yes' if cold <= 5 else 'NO'}")
+            print(f"{prefix}_within_5_seconds_cpu: {'yes' if cpu <= 5 else 'NO'}")
     finally:
         teardown_databases(old, verbosity=0)
 
