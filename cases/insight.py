@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from areas.models import Area, Field
+from areas.models import Agency, Area, Field
 from areas.scope import Scope
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, fiscal_year, local_date
 
@@ -306,65 +306,111 @@ def cross_table(
     return Table(title, row_header, col_labels, [(labels[k], cells[k]) for k in cells])
 
 
+@dataclass(frozen=True)
+class Names:
+    """Names and orders of the small tables, loaded once per page (four tiny queries).
+
+    The big GROUP BY queries group by integer ids only: grouping or sorting by Japanese text
+    costs collation work on every row, which on a million sheets is most of the time spent.
+    """
+
+    districts: dict[int, tuple[int, str]]
+    agencies: dict[int, str]
+    fields: dict[int, tuple[int, str]]
+    tags: dict[int, tuple[str, int]]
+
+    @classmethod
+    def load(cls) -> Names:
+        from .models import IssueTag
+
+        return cls(
+            districts={
+                pk: (order, name)
+                for pk, order, name in Area.objects.districts().values_list("pk", "order", "name")
+            },
+            agencies=dict(Agency.objects.values_list("pk", "name")),
+            fields={
+                pk: (order, name)
+                for pk, order, name in Field.objects.values_list("pk", "order", "name")
+            },
+            tags={
+                pk: (name, field)
+                for pk, name, field in IssueTag.objects.values_list("pk", "name", "field_id")
+            },
+        )
+
+    def district(self, pk: int | None) -> str:
+        return self.districts.get(pk or 0, (0, "（不明）"))[1]
+
+    def district_order(self, pk: int | None) -> tuple[int, int]:
+        return (self.districts.get(pk or 0, (0, ""))[0], pk or 0)
+
+    def agency(self, pk: int | None) -> str:
+        return self.agencies.get(pk or 0, "（不明）")
+
+    def field(self, pk: int | None) -> str:
+        return self.fields.get(pk or 0, (0, "（不明）"))[1]
+
+
 # --- 1. consultation figures -------------------------------------------------------------------
 
 
-def consultation_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
-    """Four GROUP BY queries, whatever the amount of data (index-only scans on PostgreSQL:
-    `case_insight_received` and the case↔tag unique index)."""
+def consultation_figures(scope: Scope, filters: Filters, names: Names) -> dict[str, Any]:
+    """Four GROUP BY queries on integer keys, whatever the amount of data (index-only scans on
+    PostgreSQL: `case_insight_received` and the case↔tag unique index)."""
     cases = filtered_cases(scope, filters)
     months = filters.period.months()
     month_labels = [f"{m.year}年{m.month}月" for m in months]
     # 1. cases by district × month, with the multi-field ones
-    by_dm: list[Any] = [
-        {**r, "month": local_month(r["month"])}
-        for r in cases.values("district_id", "district__name", "district__order")
-        .annotate(month=TruncMonth("received_at", tzinfo=TOKYO))
-        .annotate(n=Count("pk"), multi=Count("pk", filter=Q(field_count__gte=2)))
-        .order_by("district__order", "district_id")
-    ]
-    # 2. cases by channel × receiving counter
-    by_counter: list[Any] = list(
-        cases.values("channel", "agency_id", "agency__name").annotate(n=Count("pk"))
+    by_dm: list[Any] = sorted(
+        (
+            {
+                **r,
+                "month": local_month(r["month"]),
+                "district__name": names.district(r["district_id"]),
+                "district__order": names.district_order(r["district_id"]),
+            }
+            for r in cases.values("district_id")
+            .annotate(month=TruncMonth("received_at", tzinfo=TOKYO))
+            .annotate(n=Count("pk"), multi=Count("pk", filter=Q(field_count__gte=2)))
+        ),
+        key=lambda r: r["district__order"],
     )
+    # 2. cases by channel × receiving counter
     by_channel: dict[str, int] = {}
     agency_counts: dict[str, int] = {}
-    for r in by_counter:
+    for r in cases.values("channel", "agency_id").annotate(n=Count("pk")):
         by_channel[r["channel"]] = by_channel.get(r["channel"], 0) + r["n"]
-        agency_counts[r["agency__name"]] = agency_counts.get(r["agency__name"], 0) + r["n"]
+        name = names.agency(r["agency_id"])
+        agency_counts[name] = agency_counts.get(name, 0) + r["n"]
     tags = _case_tags(scope, filters)
-    # 3. cases by issue tag (names of the fields come from here, see 4)
-    by_tag: list[Any] = list(
-        tags.values(
-            "issuetag__name",
-            "issuetag__field_id",
-            "issuetag__field__name",
-            "issuetag__field__order",
-        )
-        .annotate(n=Count("case_id"))
-        .order_by("-n", "issuetag__name")
+    # 3. cases by issue tag
+    by_tag = sorted(
+        (
+            {
+                "issuetag__name": names.tags.get(r["issuetag_id"], ("", 0))[0],
+                "issuetag__field__name": names.field(names.tags.get(r["issuetag_id"], ("", 0))[1]),
+                "n": r["n"],
+            }
+            for r in tags.values("issuetag_id").annotate(n=Count("case_id"))
+        ),
+        key=lambda r: (-r["n"], r["issuetag__name"]),
     )
-    # 4. cases by issue field × district × month; a case counts once per field. COUNT(DISTINCT)
-    # sorts its groups, so the groups are integers only: names come from queries 1 and 3.
-    field_names = {
-        r["issuetag__field_id"]: (r["issuetag__field__order"], r["issuetag__field__name"])
-        for r in by_tag
-    }
-    district_names = {r["district_id"]: r["district__name"] for r in by_dm}
+    # 4. cases by issue field × district × month; a case counts once per field
     by_field: list[Any] = sorted(
         (
             {
                 **r,
                 "month": local_month(r["month"]),
-                "issuetag__field__name": field_names.get(r["issuetag__field_id"], (0, ""))[1],
-                "case__district__name": district_names.get(r["case__district_id"], ""),
+                "issuetag__field__name": names.field(r["issuetag__field_id"]),
+                "case__district__name": names.district(r["case__district_id"]),
             }
             for r in tags.values("issuetag__field_id", "case__district_id")
             .annotate(month=TruncMonth("case__received_at", tzinfo=TOKYO))
             .annotate(n=Count("case_id", distinct=True))
         ),
         key=lambda r: (
-            field_names.get(r["issuetag__field_id"], (0, ""))[0],
+            names.fields.get(r["issuetag__field_id"], (0, ""))[0],
             r["issuetag__field_id"],
         ),
     )

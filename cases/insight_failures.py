@@ -25,7 +25,7 @@ from areas.scope import Scope
 from meetings.models import ActionItem
 from tsumugi.lib.dates import BusinessCalendar, local_date
 
-from .insight import insight_case_filter, insight_sheet_filter, quiet_since_cutoff, scoped
+from .insight import Names, insight_case_filter, insight_sheet_filter, quiet_since_cutoff, scoped
 from .models import Case
 
 if TYPE_CHECKING:
@@ -236,18 +236,12 @@ class FailureCounts:
         return self._table(self.districts)
 
 
-def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
+def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     """Five GROUP BY queries (open sheets, their short texts twice; held cases; vague action
     items)."""
     from sheets.models import Status
 
-    group = (
-        "sender_agency__name",
-        "receiver_agency__name",
-        "case__district_id",
-        "case__district__name",
-        "case__district__order",
-    )
+    group = ("sender_agency_id", "receiver_agency_id", "case__district_id")
     # 1. open sheets by sender × receiver × district, one conditional count per mode, on the
     # narrow columns only (index-only on PostgreSQL: sheet_insight_open + case_insight_id)
     sheet_rows: list[Any] = list(
@@ -278,40 +272,36 @@ def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
     ]
     # 2. held multi-field cases by receiving counter × district
     case_rows: list[Any] = list(
-        holding_cases(scope, clock)
-        .values("agency__name", "district_id", "district__name", "district__order")
-        .annotate(n=Count("pk"))
+        holding_cases(scope, clock).values("agency_id", "district_id").annotate(n=Count("pk"))
     )
     # 3. meeting action items without an owner or a due date, by body's district
     item_rows = vague_action_item_counts(scope)
     agencies: dict[str, dict[str, int]] = {}
-    districts: dict[tuple[int, int, str], dict[str, int]] = {}
+    districts: dict[tuple[tuple[int, int], str], dict[str, int]] = {}
     empty = {m.code: 0 for m in modes()}
 
     def add(table: dict[Any, dict[str, int]], key: Any, code: str, n: int) -> None:
         if n:
             table.setdefault(key, dict(empty))[code] += n
 
+    def district_key(pk: int) -> tuple[tuple[int, int], str]:
+        return (names.district_order(pk), names.district(pk))
+
     for r in sheet_rows:
-        district = (r["case__district__order"], r["case__district_id"], r["case__district__name"])
-        add(agencies, r["sender_agency__name"], "marunage", r["marunage"])
+        district = district_key(r["case__district_id"])
+        add(agencies, names.agency(r["sender_agency_id"]), "marunage", r["marunage"])
         add(districts, district, "marunage", r["marunage"])
         for code in ("no_response", "fading", "vague"):
-            add(agencies, r["receiver_agency__name"], code, r[code])
+            add(agencies, names.agency(r["receiver_agency_id"]), code, r[code])
             add(districts, district, code, r[code])
     for r in case_rows:
-        add(agencies, r["agency__name"], "holding", r["n"])
-        add(
-            districts,
-            (r["district__order"], r["district_id"], r["district__name"]),
-            "holding",
-            r["n"],
-        )
+        add(agencies, names.agency(r["agency_id"]), "holding", r["n"])
+        add(districts, district_key(r["district_id"]), "holding", r["n"])
     for r in item_rows:
         if r["agency"]:
             add(agencies, r["agency"], "vague", r["n"])
         if r["district"]:
-            add(districts, (r["district_order"], r["district_id"], r["district"]), "vague", r["n"])
+            add(districts, district_key(r["district_id"]), "vague", r["n"])
     totals = {code: sum(r[code] for r in sheet_rows) for code in SHEET_MODES} | {
         "holding": sum(r["n"] for r in case_rows)
     }
@@ -319,7 +309,7 @@ def failure_counts(scope: Scope, clock: Clock) -> FailureCounts:
     return FailureCounts(
         modes=modes(),
         agencies=sorted(agencies.items()),
-        districts=[(name, counts) for (_, _, name), counts in sorted(districts.items())],
+        districts=[(name, counts) for (_, name), counts in sorted(districts.items())],
         totals=totals,
     )
 
@@ -361,8 +351,7 @@ def vague_action_item_counts(scope: Scope) -> list[dict[str, Any]]:
     return [
         {
             "agency": r["agency"],
-            "district": r["area"] if r["layer"] == Area.Layer.DISTRICT else None,
-            "district_order": r["area_order"],
+            "district": r["layer"] == Area.Layer.DISTRICT,
             "district_id": r["area_id"],
             "n": r["n"],
         }

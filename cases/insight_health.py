@@ -15,6 +15,7 @@ from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
 
 from .insight import (
     Filters,
+    Names,
     Period,
     Table,
     cross_table,
@@ -98,7 +99,7 @@ def ladder_cutoffs(calendar: BusinessCalendar, now: datetime) -> list[tuple[int,
 
 
 def handoff_health(
-    scope: Scope, filters: Filters, calendar: BusinessCalendar, now: datetime
+    scope: Scope, filters: Filters, calendar: BusinessCalendar, now: datetime, names: Names
 ) -> dict[str, Any]:
     """Four GROUP BY queries over sheets.
 
@@ -111,16 +112,17 @@ def handoff_health(
 
     sheets = filtered_sheets(scope, filters)
     # 1. sheets by receiving agency × district × status
-    rows: list[Any] = list(
-        sheets.values(
-            "receiver_agency_id",
-            "receiver_agency__name",
-            "case__district_id",
-            "case__district__name",
-            "case__district__order",
-            "status",
-        ).annotate(n=Count("pk"))
-    )
+    rows: list[Any] = [
+        {
+            **r,
+            "receiver_agency__name": names.agency(r["receiver_agency_id"]),
+            "case__district__name": names.district(r["case__district_id"]),
+            "case__district__order": names.district_order(r["case__district_id"]),
+        }
+        for r in sheets.values("receiver_agency_id", "case__district_id", "status").annotate(
+            n=Count("pk")
+        )
+    ]
     statuses = [value for value, _ in Status.choices]
     status_labels = [label for _, label in Status.choices]
     by_agency = cross_table(
@@ -136,7 +138,7 @@ def handoff_health(
     by_district = cross_table(
         "地区ごとのシート",
         "地区",
-        sorted(rows, key=lambda r: (r["case__district__order"], r["case__district_id"])),
+        sorted(rows, key=lambda r: r["case__district__order"]),
         "case__district_id",
         "case__district__name",
         statuses,
@@ -161,12 +163,14 @@ def handoff_health(
     overdue_qs = narrow_sheets(
         scoped(Sheet.objects.order_by(), insight_sheet_filter(scope)), filters
     ).filter(status__in=Sheet.OPEN_STATUSES, next_due_at__lte=now)
-    overdue_rows: list[Any] = list(
-        overdue_qs.values("receiver_agency_id", "receiver_agency__name")
-        .annotate(
-            **{f"s{step}": Count("pk", filter=Q(next_due_at__lte=cut)) for step, cut in cutoffs}
-        )
-        .order_by("receiver_agency__name")
+    overdue_rows: list[Any] = sorted(
+        (
+            {**r, "receiver_agency__name": names.agency(r["receiver_agency_id"])}
+            for r in overdue_qs.values("receiver_agency_id").annotate(
+                **{f"s{step}": Count("pk", filter=Q(next_due_at__lte=cut)) for step, cut in cutoffs}
+            )
+        ),
+        key=lambda r: r["receiver_agency__name"],
     )
     # A sheet on step 3 has passed steps 1 and 2 too: show each sheet once, at its highest step.
     overdue = [

@@ -26,6 +26,7 @@ from sheets.models import Sheet
 from . import insight_svg as svg
 from .csvexport import csv_response
 from .insight import (
+    Names,
     Period,
     consultation_figures,
     district_figures,
@@ -61,8 +62,9 @@ def figures(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     form = FiguresFilterForm(request.GET or None)
     filters = form.filters()
-    figs = consultation_figures(scope, filters)
-    health = handoff_health(scope, filters, business_calendar(), timezone.now())
+    names = Names.load()
+    figs = consultation_figures(scope, filters, names)
+    health = handoff_health(scope, filters, business_calendar(), timezone.now(), names)
     return render(
         request,
         "insight/figures.html",
@@ -110,8 +112,9 @@ def figures_charts(figs: dict[str, Any]) -> dict[str, Any]:
 def figures_csv(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     filters = FiguresFilterForm(request.GET or None).filters()
-    figs = consultation_figures(scope, filters)
-    health = handoff_health(scope, filters, business_calendar(), timezone.now())
+    names = Names.load()
+    figs = consultation_figures(scope, filters, names)
+    health = handoff_health(scope, filters, business_calendar(), timezone.now(), names)
     period = filters.period
     name = f"相談の集計_{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
     return csv_response(name, figures_csv_rows(figs, health, filters))
@@ -123,7 +126,7 @@ def failures(request: HttpRequest) -> HttpResponse:
     clock = Clock.at(business_calendar(), timezone.now())
     mode = mode_by_code(request.GET.get("mode", ""))
     detail = drill_down(request.user, scope, clock, mode) if mode else None
-    counts = failure_counts(scope, clock)
+    counts = failure_counts(scope, clock, Names.load())
     tables = [
         ("機関ごとのつまずき", counts.agency_table, "機関"),
         ("地区ごとのつまずき", counts.district_table, "地区"),

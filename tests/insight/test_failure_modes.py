@@ -13,6 +13,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from areas.calendar import business_calendar
 from areas.scope import scope_of
+from cases.insight import Names
 from cases.insight_failures import Clock, drill_down, failure_counts, mode_by_code
 from cases.models import Case
 from meetings.models import ActionItem
@@ -30,17 +31,17 @@ FRIDAY = jst(11, 20)
 
 def counts_at(world: World, now: datetime) -> dict[str, int]:
     clock = Clock.at(business_calendar(), now)
-    return failure_counts(scope_of(world.coordinator), clock).totals
+    return failure_counts(scope_of(world.coordinator), clock, Names.load()).totals
 
 
 def by_agency(world: World, now: datetime) -> dict[str, dict[str, int]]:
     clock = Clock.at(business_calendar(), now)
-    return dict(failure_counts(scope_of(world.coordinator), clock).agencies)
+    return dict(failure_counts(scope_of(world.coordinator), clock, Names.load()).agencies)
 
 
 def by_district(world: World, now: datetime) -> dict[str, dict[str, int]]:
     clock = Clock.at(business_calendar(), now)
-    return dict(failure_counts(scope_of(world.coordinator), clock).districts)
+    return dict(failure_counts(scope_of(world.coordinator), clock, Names.load()).districts)
 
 
 # --- 抱え込み -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from areas.calendar import business_calendar
 from areas.scope import scope_of
-from cases.insight import Filters, Period
+from cases.insight import Filters, Names, Period
 from cases.insight_health import handoff_health, weighted_percentile
 from tests.conftest import World, make_sheet, outcome
 from tsumugi.lib.dates import TOKYO
@@ -19,7 +19,7 @@ def jst(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
 
 
 def health_at(world: World, now: datetime) -> dict:
-    return handoff_health(scope_of(world.coordinator), YEAR, business_calendar(), now)
+    return handoff_health(scope_of(world.coordinator), YEAR, business_calendar(), now, Names.load())
 
 
 def test_weighted_percentile_is_nearest_rank() -> None:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from areas.calendar import business_calendar
 from areas.models import Agency, Role
 from areas.scope import scope_of
-from cases.insight import Filters, Period, consultation_figures
+from cases.insight import Filters, Names, Period, consultation_figures
 from cases.insight_failures import Clock, failure_counts
 from cases.insight_health import handoff_health, indicators
 from tests.conftest import World, make_case, make_member, make_sheet, make_user
@@ -112,11 +112,11 @@ def test_each_viewer_counts_exactly_what_they_may_see(
 ) -> None:
     scope = scope_of(viewers[who])
     expected = EXPECTED[who]
-    figures = consultation_figures(scope, YEAR)
+    figures = consultation_figures(scope, YEAR, Names.load())
     assert figures["total"] == expected["cases"]
     assert figures["multi_field"] == expected["multi"]
     assert {r[0] for r in figures["by_district_month"].rows} == expected["districts"]
-    health = handoff_health(scope, YEAR, business_calendar(), NOW)
+    health = handoff_health(scope, YEAR, business_calendar(), NOW, Names.load())
     assert health["by_agency"].total == expected["sheets"]
     assert {r[0] for r in health["by_agency"].rows} == expected["sheet_agencies"]
     table = indicators(scope, 2026)
@@ -128,12 +128,14 @@ def test_each_viewer_counts_exactly_what_they_may_see(
 def test_failure_counts_are_scoped_too(world: World, viewers: dict[str, Any]) -> None:
     clock = Clock.at(business_calendar(), NOW)  # every sheet is long past its ack due
     totals = {
-        who: failure_counts(scope_of(user), clock).totals["no_response"]
+        who: failure_counts(scope_of(user), clock, Names.load()).totals["no_response"]
         for who, user in viewers.items()
     }
     assert totals == {"supervisor_a": 2, "coordinator_kutsuki": 1, "city": 3}
     # 抱え込み: case 1 has a sheet, so nothing is held
-    districts = dict(failure_counts(scope_of(viewers["coordinator_kutsuki"]), clock).districts)
+    districts = dict(
+        failure_counts(scope_of(viewers["coordinator_kutsuki"]), clock, Names.load()).districts
+    )
     assert set(districts) == {"朽木"}
 
 
