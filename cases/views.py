@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -38,7 +39,7 @@ from .forms import (
 )
 from .http import posted, refuse_oversized_post, user_of
 from .intake import PersonData, open_case
-from .models import Access, Case, CaseError, Person, holding_cutoff
+from .models import Access, Case, CaseError, Event, Person, holding_cutoff
 
 CASES_PER_PAGE = 25
 CASE_NUMBER = re.compile(r"^\d{4}-?\d{0,5}$")
@@ -120,6 +121,54 @@ def referral_chain(sheets: list[Sheet]) -> list[ChainNode]:
     return roots
 
 
+@dataclass(frozen=True)
+class TimelineLine:
+    """One event as the timeline shows it, with names resolved and text masked where needed."""
+
+    at: datetime
+    kind: str
+    sheet_number: str
+    agency: str
+    actor: str
+    text: str
+    hidden: bool
+
+
+TIMELINE_FIELDS = (
+    "id",
+    "at",
+    "kind",
+    "text",
+    "sheet_id",
+    "agency__name",
+    "actor__username",
+    "actor__last_name",
+    "actor__first_name",
+)
+
+
+def timeline(
+    events: QuerySet[Event], numbers: dict[int, str], shown: set[int] | None
+) -> list[TimelineLine]:
+    """Events of a case or sheet in one query of plain values (a chain of 200 events renders
+    fast). `shown`: sheet ids whose text may be shown; None means all text is shown."""
+    lines = []
+    for row in events.order_by("at", "id").values(*TIMELINE_FIELDS):
+        actor = f"{row['actor__last_name'] or ''} {row['actor__first_name'] or ''}".strip()
+        lines.append(
+            TimelineLine(
+                at=row["at"],
+                kind=Event.Kind(row["kind"]).label,
+                sheet_number=numbers.get(row["sheet_id"], ""),
+                agency=row["agency__name"] or "",
+                actor=actor or row["actor__username"] or "システム",
+                text=row["text"],
+                hidden=shown is not None and row["sheet_id"] not in shown,
+            )
+        )
+    return lines
+
+
 def masked_people(case: Case) -> list[str]:
     year = timezone.localdate().year
     labels = []
@@ -143,10 +192,10 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         for s in sheets
         if s.sender_agency_id in scope.agency_ids or s.receiver_agency_id in scope.agency_ids
     }
-    events = list(case.events.select_related("actor", "agency", "sheet"))
     # Free text on the case itself may name people; an anonymised reader sees only the text of
     # the lines of the sheets they are party to.
-    hidden = set() if shows_people else {e.pk for e in events if e.sheet_id not in my_sheet_ids}
+    numbers = {s.pk: s.number for s in sheets}
+    events = timeline(case.events.all(), numbers, None if shows_people else my_sheet_ids)
     is_owner = case.agency_id in scope.agency_ids
     return {
         "case": case,
@@ -158,7 +207,6 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "chain": referral_chain(sheets),
         "sheets": sheets,
         "events": events,
-        "hidden_event_ids": hidden,
         "can_edit": is_owner and case.status == Case.Status.OPEN,
         "can_issue": case.status == Case.Status.OPEN and bool(scope.agency_ids),
         "can_see_accesses": sees_accesses(request),

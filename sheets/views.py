@@ -24,7 +24,8 @@ from areas.scope import scope_of
 from cases.audit import record_access
 from cases.http import posted, refuse_oversized_post, user_of
 from cases.models import Basis, Case
-from cases.views import my_agencies, visible_case
+from cases.views import my_agencies, timeline, visible_case
+from tsumugi.context_processors import INBOX_COUNT_ATTR
 
 from .forms import (
     AcknowledgeForm,
@@ -39,6 +40,7 @@ from .forms import (
 from .models import Sheet, SheetError, SheetQuerySet, Status
 
 SHEETS_PER_PAGE = 25
+BOX_FILTERS = ("status", "district", "overdue")
 LIST_RELATED = ("case", "case__district", "sender_agency", "receiver_agency", "assignee")
 
 
@@ -134,6 +136,8 @@ def box(request: HttpRequest, which: str) -> HttpResponse:
         sheets = Sheet.objects.outbox_of(agency_ids)
     sheets = filtered(sheets.select_related(*LIST_RELATED), form)
     page = Paginator(sheets, SHEETS_PER_PAGE).get_page(request.GET.get("page"))
+    if which == "inbox" and not any(request.GET.get(k) for k in BOX_FILTERS):
+        setattr(request, INBOX_COUNT_ATTR, page.paginator.count)
     context = {"form": form, "page": page, "which": which, "now": timezone.now()}
     return render(request, f"sheets/{which}.html", context)
 
@@ -189,7 +193,7 @@ def render_sheet(
         "shows_people": shows_people,
         "people": case.people.all() if shows_people else (),
         "tags": case.tags.all(),
-        "events": sheet.events.select_related("actor", "agency"),
+        "events": timeline(sheet.events.all(), {sheet.pk: sheet.number}, None),
         "children": sheet.children.select_related("receiver_agency"),
         "forms": forms,
         "is_receiver": is_receiver,

@@ -9,7 +9,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     scope = scope_of(request.user)
     return {
         "scope": scope,
-        "nav_inbox_count": inbox_count(scope.agency_ids),
+        "nav_inbox_count": getattr(request, INBOX_COUNT_ATTR, None)
+        if hasattr(request, INBOX_COUNT_ATTR)
+        else inbox_count(scope.agency_ids),
         "nav_unread_count": unread_count(request.user.pk),
     }
 
@@ -19,6 +21,11 @@ def unread_count(user_id: int) -> int:
     from sheets.models import Notification
 
     return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+
+
+# The unfiltered inbox page counts exactly these sheets for its paginator and leaves the number
+# here, so the navigation does not count them a second time.
+INBOX_COUNT_ATTR = "_tsumugi_inbox_count"
 
 
 def inbox_count(agency_ids: frozenset[int]) -> int:

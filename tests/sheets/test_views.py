@@ -109,8 +109,12 @@ def test_nav_counts_open_sheets_in_my_inbox(client: Client, world: World) -> Non
     make_sheet(world)
     make_sheet(world).withdraw(by=world.alice, reason="重複")
     login(client, world.bob)
-    html = client.get(reverse("home")).content.decode()
-    assert '1<span class="visually-hidden">件の対応待ち</span>' in html
+    badge = '1<span class="visually-hidden">件の対応待ち</span>'
+    assert badge in client.get(reverse("home")).content.decode()
+    # The inbox shares its own COUNT with the navigation; a filtered inbox must not.
+    assert badge in client.get(reverse("sheets:inbox")).content.decode()
+    assert badge in client.get(reverse("sheets:inbox"), {"status": "all"}).content.decode()
+    assert badge in client.get(reverse("sheets:inbox"), {"overdue": "on"}).content.decode()
 
 
 def test_outbox_shows_live_status_of_everything_sent(client: Client, world: World) -> None:
