@@ -367,7 +367,11 @@ class History:
         return max(later, moment + timedelta(minutes=20))
 
     def days_before_now(self, business_days: int) -> datetime:
+        """Office hours of the n-th business day before today (0: today, or the last business
+        day when today is closed)."""
         day = local_date(self.now)
+        while not self.calendar.is_business_day(day):
+            day -= timedelta(days=1)
         for _ in range(business_days):
             day -= timedelta(days=1)
             while not self.calendar.is_business_day(day):
@@ -463,15 +467,20 @@ class History:
         rng = self.rng
         urgent = rng.random() < 0.1
         sheet = self.issue(case, desk, receiver, sent, Urgency.URGENT if urgent else Urgency.NORMAL)
+        fate = self.fate(sent, {"closed": 10, "redirected": 2, "withdrawn": 2})
+        self.live(sheet, receiver, desk.user, fate, depth=0)
+        return sheet
+
+    def fate(self, sent: datetime, ending: dict[str, int]) -> str:
+        """How a sheet sent at `sent` goes on; only recent sheets are still open or stuck,
+        as in a city that has used the system for a while."""
         age = (self.now - sent).days
-        fates = {"closed": 10, "redirected": 2, "withdrawn": 2}
+        fates = dict(ending)
         if age < 150:
             fates |= {"open": 5, "silent": 2}
         if age < 45:
             fates |= {"unanswered": 2}
-        fate = rng.choices(list(fates), list(fates.values()))[0]
-        self.live(sheet, receiver, desk.user, fate, depth=0)
-        return sheet
+        return self.rng.choices(list(fates), list(fates.values()))[0]
 
     def live(
         self, sheet: Sheet, receiver: Receiver, sender_user: AbstractBaseUser, fate: str, depth: int
@@ -542,8 +551,7 @@ class History:
             reason=f"{to.agency.name}の支援がより適しているため。",
             now=moment,
         )
-        fate = rng.choices(["closed", "open", "silent", "unanswered"], [6, 3, 1, 1])[0]
-        self.live(child, to, by, fate, depth=1)
+        self.live(child, to, by, self.fate(moment, {"closed": 10}), depth=1)
 
     # the case ---------------------------------------------------------------------------------
 
@@ -613,7 +621,7 @@ class History:
         sheet.report_progress(by=staff[0], text=REPORTS[0], now=self.days_before_now(25))
         # A fresh one, sent this morning or at the last business day: in the inbox, not late.
         fresh = self.days_before_now(0)
-        fresh = fresh if self.in_past(fresh) else self.now - timedelta(hours=1)
+        fresh = fresh if self.in_past(fresh) else self.days_before_now(1)
         self.issue(case_at(fresh, Basis.CONSENT), desk, receiver, fresh)
         # 抱え込み at the demo counter: two fields, no sheet, three weeks old.
         case_at(self.days_before_now(15), Basis.CONSENT)
