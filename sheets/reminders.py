@@ -80,6 +80,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
@@ -539,7 +540,10 @@ def deliver_reminder_email(reminder_id: int, now: datetime | None = None) -> int
         return 0
     try:
         reminder = Reminder.objects.get(pk=reminder_id)
-        messages = reminder_messages(reminder)
+        try:
+            messages = reminder_messages(reminder)
+        except ObjectDoesNotExist:
+            messages = []  # the item was deleted since: nothing left to tell anyone
         for message in messages:
             message.send()
     except Exception:
