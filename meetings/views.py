@@ -17,6 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cases.audit import record_accesses
+
 from . import agenda
 from .forms import (
     ActionItemForm,
@@ -71,6 +73,13 @@ def managed(view: View) -> View:
             return redirect("meetings:detail", meeting.pk)
 
     return login_required(wrapper)
+
+
+def _record_case_reads(request: AuthedRequest, meeting: Meeting, what: str) -> None:
+    """Meeting pages show case contents (masked or not): each case read leaves the same
+    閲覧記録 row a case page would."""
+    cases = [i.case for i in meeting.items.select_related("case") if i.case is not None]
+    record_accesses(request, list({c.pk: c for c in cases}.values()), what)
 
 
 @login_required
@@ -143,6 +152,7 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     can_manage = meeting.can_manage(request.user)
     masker = Masker(meeting)
     editable = can_manage and not meeting.agenda_frozen and not meeting.minutes_approved
+    _record_case_reads(request, meeting, "会議の議題")
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -325,6 +335,7 @@ def _minutes_page(
     """The minutes page; `bound` carries a form that failed validation, keyed by its prefix,
     so its errors show next to the item they belong to."""
     bound = bound or {}
+    _record_case_reads(request, meeting, "会議の議事録")
     can_manage = meeting.can_manage(request.user)
     writable = can_manage and not meeting.minutes_approved
     sections = item_sections(meeting, Masker(meeting))
@@ -445,12 +456,14 @@ def correct(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
 def packet(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _visible(request, pk)
     pdf = render_packet(meeting)
-    PacketPrint.objects.create(
-        meeting=meeting,
-        user=request.user,
-        masked=not meeting.body.is_confidential,
-        ip=request.META.get("REMOTE_ADDR"),
-    )
+    with transaction.atomic():
+        PacketPrint.objects.create(
+            meeting=meeting,
+            user=request.user,
+            masked=not meeting.body.is_confidential,
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+        _record_case_reads(request, meeting, "会議資料PDF")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="meeting-{meeting.pk}-{meeting.date:%Y%m%d}.pdf"'

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from areas.models import RosterEntry
+from cases.models import Access
 from meetings.models import Meeting, PacketPrint
 from tests.conftest import World, make_case
 from tests.meetings.conftest import NOW, Bodies, add_theme, attend, make_meeting, member
@@ -126,3 +127,19 @@ def test_printing_a_packet_is_audited(client: Client, world: World, meeting: Mee
     row = PacketPrint.objects.get()
     assert (row.meeting, row.user, row.masked, row.ip) == (meeting, world.alice, True, "127.0.0.1")
     assert row.at is not None
+    case = meeting.items.get(kind="case").case
+    assert list(Access.objects.values_list("case", "user", "agency", "what")) == [
+        (case.pk, world.alice.pk, world.a.pk, "会議資料PDF")  # type: ignore[union-attr]
+    ]
+
+
+def test_reading_the_agenda_and_minutes_is_logged_per_case(
+    client: Client, world: World, meeting: Meeting
+) -> None:
+    client.force_login(world.bob)
+    client.get(reverse("meetings:detail", args=[meeting.pk]))
+    client.get(reverse("meetings:minutes", args=[meeting.pk]))
+    assert sorted(Access.objects.values_list("user__username", "what")) == [
+        ("bob", "会議の議事録"),
+        ("bob", "会議の議題"),
+    ]
