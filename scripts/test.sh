@@ -12,4 +12,5 @@ cd "$ROOT"
 # The browser tests drive Django's live server from sync Playwright code.
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 # Two workers: each has its own test database and its own live server.
-exec .venv/bin/pytest -p xdist -n "${TSUMUGI_TEST_WORKERS:-2}" "$@"
+# --durations: the slowest tests are printed, so a suite that grows slow shows where.
+exec .venv/bin/pytest -p xdist -n "${TSUMUGI_TEST_WORKERS:-2}" --durations=10 "$@"
