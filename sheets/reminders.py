@@ -64,7 +64,8 @@ Registering a deadline kind (meetings' action items)
         email_facts(row) -> EmailFacts          what a mail may say (number, agencies, deadline)
         events(items, now) -> None              write the timeline entries for [(row, step, n)]
                                                 (n = recipients notified); may do nothing
-    Overridable: due(now) (defaults to `model.objects.filter(remind_at__lte=now)`), and
+    Overridable: due(now) (defaults to `model.objects.filter(remind_at__lte=now)
+    .select_related(*related)`; keep the filter, narrow the joins if you like), and
     next_remind_at(row, step, calendar) (defaults to the ladder above).
 """
 
@@ -128,7 +129,7 @@ class DeadlineKind(ABC):
     related: ClassVar[tuple[str, ...]] = ()
 
     def due(self, now: datetime) -> models.QuerySet[Any]:
-        return self.model._default_manager.filter(remind_at__lte=now)
+        return self.model._default_manager.filter(remind_at__lte=now).select_related(*self.related)
 
     def next_remind_at(self, row: Any, step: int, calendar: BusinessCalendar) -> datetime | None:
         deadline = self.deadline(row)
@@ -196,6 +197,10 @@ class SheetDeadlines(DeadlineKind):
     model = Sheet
     related = ("case", "sender_agency", "receiver_agency")
 
+    def due(self, now: datetime) -> models.QuerySet[Any]:
+        # The sweep needs only the receiving agency's name; mails load the rest (`related`).
+        return Sheet.objects.filter(remind_at__lte=now).select_related("receiver_agency")
+
     def deadline(self, row: Sheet) -> datetime | None:
         return row.next_due_at
 
@@ -228,9 +233,16 @@ class SheetDeadlines(DeadlineKind):
             if people
             else set()
         )
-        office, by_district = self._coordinators(
-            {r.case.district_id for r in rows if r.remind_step == 3}
+        district_of = (
+            dict(
+                Sheet.objects.filter(pk__in=[r.pk for r in rows if r.remind_step == 3]).values_list(
+                    "pk", "case__district_id"
+                )
+            )
+            if any(r.remind_step == 3 for r in rows)
+            else {}
         )
+        office, by_district = self._coordinators(set(district_of.values()))
         result: dict[int, list[int]] = {}
         for r in rows:
             if r.remind_step == 1:
@@ -241,7 +253,7 @@ class SheetDeadlines(DeadlineKind):
             elif r.remind_step == 2:
                 users = supervisors[r.receiver_agency_id]
             else:
-                users = by_district[r.case.district_id] + office
+                users = by_district[district_of[r.pk]] + office
                 users += [r.liaison_id] if r.liaison_id in active else []
             result[r.pk] = list(dict.fromkeys(users))
         return result
@@ -380,7 +392,7 @@ def _sweep_batch(
     """One batch in one transaction; False when there was nothing left to claim."""
     skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
-        due = kind.due(now).select_related(*kind.related).order_by("remind_at")
+        due = kind.due(now).order_by("remind_at")
         if skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         rows = list(due[:size])
