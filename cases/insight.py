@@ -142,13 +142,15 @@ def district_figures(district: Area, now: datetime | None = None) -> dict[str, A
     )
     # 2. open cases by issue field (a case with two tags in one field counts once there);
     # grouped by the field's id alone, so the sort behind COUNT(DISTINCT) compares integers
-    field_counts = dict(
-        Case.tags.through.objects.filter(case__in=open_cases)
+    field_counts: dict[int, int] = {
+        r["issuetag__field_id"]: r["n"]
+        for r in Case.tags.through.objects.filter(
+            case__district=district, case__status=Case.Status.OPEN
+        )
         .order_by()
-        .values_list("issuetag__field_id")
+        .values("issuetag__field_id")
         .annotate(n=Count("case_id", distinct=True))
-        .values_list("issuetag__field_id", "n")
-    )
+    }
     # 3. the names of the fields, in their order
     by_field = [
         {"field_id": pk, "field": name, "count": field_counts[pk]}
