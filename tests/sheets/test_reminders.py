@@ -274,3 +274,15 @@ def test_a_demo_can_send_outside_business_hours(world: World, settings: object) 
     saturday_night = datetime(2026, 11, 21, 13, 0, tzinfo=UTC)  # Sat 22:00 JST
     make_due_sheet(world, saturday_night, now=SENT)
     assert send_due_reminders(saturday_night) == 1
+
+
+def test_the_escalation_offsets_are_settings(world: World, settings: object) -> None:
+    settings.ESCALATE_SUPERVISORS_AFTER_DAYS = 2  # type: ignore[attr-defined]
+    settings.ESCALATE_COORDINATORS_AFTER_DAYS = 5  # type: ignore[attr-defined]
+    sheet = make_due_sheet(world, DUE, now=SENT)
+    assert send_due_reminders(DUE) == 1
+    sheet.refresh_from_db()
+    assert sheet.remind_at == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Fri: 2 business days
+    assert send_due_reminders(sheet.remind_at) == 1
+    sheet.refresh_from_db()
+    assert sheet.remind_at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # Wed: 5 business days
