@@ -33,9 +33,7 @@ def test_sigkill_mid_sweep_then_restart_loses_and_doubles_nothing(
     worker = make_worker(private_redis.url, env_extra={"TSUMUGI_REMINDER_BATCH_SIZE": "5"})
     worker.start()
     send_sweep(private_redis.url, now=DUE)
-    wait_for(
-        lambda: Notification.objects.count() >= 40, 30, "the sweep to be under way", step=0.01
-    )
+    wait_for(lambda: Notification.objects.count() >= 40, 30, "the sweep to be under way", step=0.01)
     worker.kill()
     at_kill = Notification.objects.count()
     assert 0 < at_kill < SHEETS * PER_SHEET, "the kill must land in the middle of the sweep"
