@@ -179,3 +179,18 @@ def test_due_times_are_17_15_in_tokyo_stored_as_utc(world: World, process_tz: st
         assert raw == datetime(2026, 11, 30, 8, 15)
     else:  # PostgreSQL timestamptz
         assert raw == datetime(2026, 11, 30, 8, 15, tzinfo=UTC)
+
+
+def test_a_sheet_is_overdue_from_17_15_on_its_due_day(world: World) -> None:
+    sheet = issue_at(world, jst(2026, 11, 26))
+    due = end_of_day(2026, 11, 30)
+    just_before = due - timedelta(seconds=1)
+    assert not sheet.is_overdue(just_before)
+    assert sheet.is_overdue(due)
+    assert not Sheet.objects.overdue(just_before).exists()
+    assert list(Sheet.objects.overdue(due)) == [sheet]
+    assert list(Sheet.objects.due(due)) == [sheet]
+    # Acknowledging moves the cursor to the follow-up deadline: no longer overdue.
+    sheet = ack_at(world, sheet, due + timedelta(hours=16))  # Tue 12/1 09:15 JST
+    assert sheet.follow_up_due_at == end_of_day(2026, 12, 15)
+    assert not Sheet.objects.overdue(due + timedelta(hours=16)).exists()
