@@ -286,8 +286,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A sweep that loses its broker mid-run is simply run again: the database decides what is due.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Let a running task finish when the broker goes away: cancelling a mail task between sending and
+# recording `emailed_at` is the one way to send a reminder mail twice. (Celery warns about it.)
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 # Reminder engine (sheets/reminders.py): rows claimed per transaction, and how long an unsent
 # reminder mail waits (broker down, worker killed) before the sweep hands it over again.
