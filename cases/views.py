@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -309,30 +309,36 @@ SEARCH_LIMIT = 50
 
 
 def search_cases(request: HttpRequest, query: str) -> list[Case]:
+    """Cases matching a number prefix or a name/kana, within what the reader may see; names
+    match only where the reader may see names (else a hit would leak that a named person is
+    in an anonymised case). Each kind of hit is its own index-driven query (number prefix;
+    name via the person index, trigram on PostgreSQL), then one query fetches the page."""
     visible = Case.objects.visible_to(request.user).with_personal_visibility(request.user)
+    newest = ("-received_at", "-id")
+    ids: list[int] = []
     text = normalise(query)
-    match = Q(pk__in=[])
     if CASE_NUMBER.match(text):
-        match |= Q(
-            number__startswith=text if "-" in text or len(text) <= 4 else f"{text[:4]}-{text[4:]}"
-        )
+        prefix = text if "-" in text or len(text) <= 4 else f"{text[:4]}-{text[4:]}"
+        hits = visible.filter(number__startswith=prefix).order_by(*newest)
+        ids += hits.values_list("pk", flat=True)[:SEARCH_LIMIT]
     key = search_key(query)
     if key:
-        # Names are matched only where the reader may see names: otherwise a hit would leak
-        # that a person is in an anonymised case.
-        named = Person.objects.filter(case=OuterRef("pk"), search_key__contains=key)
-        match |= Q(Exists(named), shows_people=True)
+        named = Person.objects.filter(search_key__contains=key).values("case_id")
+        hits = visible.filter(pk__in=named, shows_people=True).order_by(*newest)
+        ids += hits.values_list("pk", flat=True)[:SEARCH_LIMIT]
     people = Prefetch(
         "people",
         queryset=Person.objects.filter(search_key__contains=key) if key else Person.objects.none(),
         to_attr="matched",
     )
-    return list(
-        visible.filter(match)
+    found = (
+        Case.objects.with_personal_visibility(request.user)
+        .filter(pk__in=ids)
         .select_related("agency", "district")
         .prefetch_related("tags", people)
-        .order_by("-received_at", "-id")[:SEARCH_LIMIT]
+        .order_by(*newest)[:SEARCH_LIMIT]
     )
+    return list(found)
 
 
 @login_required
