@@ -217,7 +217,10 @@ class Meeting(models.Model):
 
     def attendee_users(self) -> list[User]:
         seen: dict[int, User] = {}
-        for att in self.attendances.select_related("membership__user"):
+        active = self.attendances.filter(
+            membership__is_active=True, membership__user__is_active=True
+        )
+        for att in active.select_related("membership__user"):
             seen.setdefault(att.membership.user_id, att.membership.user)
         return list(seen.values())
 

@@ -139,6 +139,12 @@ def meeting_edit(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
             changed = ", ".join(str(form.fields[f].label or f) for f in form.changed_data)
             meeting.record_agenda_change(request.user, f"日時・場所などを変更: {changed}")
             form.save()
+            if meeting.chair:
+                Attendance.objects.update_or_create(
+                    meeting=meeting,
+                    membership=meeting.chair,
+                    defaults={"role": Attendance.Role.CHAIR},
+                )
         messages.success(request, "会議の情報を保存しました。")
         return redirect("meetings:detail", meeting.pk)
     return render(
@@ -398,7 +404,7 @@ def action_add(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpRe
     data = form.cleaned_data
     ActionItem.assign(
         item=item,
-        text=data["text"],
+        text=Masker(meeting).text(item.case, data["text"]),
         owner=data["owner"],
         due_date=data["due_date"],
         by=request.user,

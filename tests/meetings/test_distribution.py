@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from areas.models import Role
+from areas.models import Membership, Role
 from meetings.models import Attendance, MeetingError, MeetingEvent
 from sheets.models import Notification
 from tests.conftest import World, make_case, make_member
@@ -127,3 +127,9 @@ def test_the_agenda_should_go_out_five_business_days_ahead(world: World, bodies:
     assert meeting.distribute_by() == date(2026, 12, 2)
     meeting.date = date(2026, 11, 25)  # Wednesday after 勤労感謝の日 (Mon 11-23)
     assert meeting.distribute_by() == date(2026, 11, 17)
+
+
+def test_an_attendee_who_left_is_not_notified(world: World, meeting: Any) -> None:
+    Membership.objects.filter(user=world.alice).update(is_active=False)
+    assert meeting.distribute(by=world.coordinator, now=NOW) == 2
+    assert not Notification.objects.filter(user=world.alice).exists()

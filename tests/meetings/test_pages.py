@@ -256,3 +256,28 @@ def test_the_meeting_list_does_not_grow_queries_with_meetings(
             created_by=world.coordinator,
         )
     twelve_queries()
+
+
+def test_changing_the_chair_makes_them_the_chair_attendee(
+    client: Client, world: World, bodies: Bodies, meeting: Meeting
+) -> None:
+    client.force_login(world.coordinator)
+    response = client.post(
+        reverse("meetings:edit", args=[meeting.pk]),
+        {
+            "title": "第4回",
+            "date": "2026-12-10",
+            "start_time": "13:30",
+            "place": "朽木支所",
+            "chair": member(world.alice).pk,
+        },
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.title, str(meeting.date), meeting.chair) == (
+        "第4回",
+        "2026-12-10",
+        member(world.alice),
+    )
+    assert meeting.attendances.get(membership__user=world.alice).role == "chair"
+    assert not meeting.events.filter(kind="agenda_changed").exists()  # not distributed yet
