@@ -135,3 +135,33 @@ def test_consultation_to_closed_sheet(
     alice.get_by_label("終結の理由").fill("包括の支援につながった")
     alice.get_by_role("button", name="相談を終結する").click()
     expect(alice.get_by_role("status").first).to_contain_text("終結しました")
+
+
+def test_case_and_sheet_pages_have_no_serious_accessibility_violations(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    from tests.browser.test_accessibility import serious_violations
+    from tests.conftest import make_case, make_sheet
+
+    case = make_case(world)
+    sheet = make_sheet(world, case)
+    login(page, live_server, "alice")
+    for path in [
+        "/cases/",
+        "/cases/new/",
+        f"/cases/{case.pk}/",
+        f"/cases/{case.pk}/edit/",
+        f"/sheets/new/{case.pk}/",
+        "/sheets/outbox/",
+        "/cases/search/?q=やまだ",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        assert serious_violations(page) == [], path
+    login(page, live_server, "bob")
+    for path in ["/sheets/inbox/", f"/sheets/{sheet.pk}/"]:
+        page.goto(f"{live_server.url}{path}")
+        assert serious_violations(page) == [], path
+    # A refused form: the first invalid field has the focus (script under the CSP nonce).
+    page.goto(f"{live_server.url}/sheets/{sheet.pk}/")
+    page.get_by_role("button", name="受理する").click()
+    expect(page.locator("#id_assignee")).to_be_focused()
