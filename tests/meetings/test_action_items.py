@@ -108,3 +108,19 @@ def test_no_new_action_items_on_approved_minutes(world: World, meeting: Meeting)
     meeting.approve_minutes(by=world.coordinator, now=NOW)
     with pytest.raises(MeetingError, match="承認済み"):
         assign(world, meeting)
+
+
+def test_the_reminder_mail_names_the_meeting_not_the_people(world: World, meeting: Meeting) -> None:
+    from django.core import mail
+
+    from sheets.reminders import deliver_reminder_email
+
+    action = assign(world, meeting)
+    sweep(at("2026-12-14T09:00:00"), enqueue=False)
+    reminder = Reminder.objects.get(subject="action_item", subject_id=action.pk)
+    assert deliver_reminder_email(reminder.pk, at("2026-12-14T09:00:00")) == 1
+    message = mail.outbox[0]
+    text = message.subject + message.body
+    assert message.to == ["bob@example.jp"]
+    assert "会議の宿題" in text and "朽木くらし連携会議" in text
+    assert "民生委員" not in text and "訪問" not in text
