@@ -75,3 +75,33 @@ def test_coordinator_runs_a_district_meeting_from_suggestion_to_packet(
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert f"相談 {held.number}" in text and "Aさん（80代）" in text and "山田" not in text
     assert PacketPrint.objects.get().user == world.coordinator
+
+
+def test_the_meeting_pages_have_no_serious_accessibility_violations(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    from tests.browser.test_accessibility import serious_violations
+
+    bodies = make_bodies(world)
+    now = timezone.now()
+    make_case(world, now=now - timedelta(days=30))
+    meeting = Meeting.objects.create(
+        body=bodies.kutsuki,
+        date=(now + timedelta(days=10)).date(),
+        start_time=time(14, 0),
+        place="朽木支所",
+        chair=member(world.coordinator),
+        created_by=world.coordinator,
+    )
+    meeting.add_item(by=world.coordinator, kind="theme", theme="出前相談の振り返り")
+    Attendance.objects.create(meeting=meeting, membership=member(world.alice), role="recorder")
+    login(page, live_server, "coord")
+    for path in (
+        "",
+        f"{meeting.pk}/",
+        f"{meeting.pk}/minutes/",
+        "new/",
+        f"{meeting.pk}/items/add/",
+    ):
+        page.goto(f"{live_server.url}/meetings/{path}")
+        assert serious_violations(page) == [], path
