@@ -237,9 +237,9 @@ class PersonForm(forms.Form):
 
 
 class BasePersonFormSet(forms.BaseFormSet):
-    def people(self) -> list[dict[str, Any]]:
+    def people(self, *, default_primary: bool = True) -> list[dict[str, Any]]:
         rows = [f.cleaned_data for f in self.forms if f.cleaned_data.get("name")]
-        if rows and not any(r["is_primary"] for r in rows):
+        if default_primary and rows and not any(r["is_primary"] for r in rows):
             rows[0] = {**rows[0], "is_primary": True}
         return rows
 
@@ -407,7 +407,6 @@ class CaseEditForm(CaseFieldsMixin):
             "summary",
             Field("tags", template="cases/_tag_groups.html"),
             Fieldset("情報共有の根拠", "basis", BASIS_HELP, "consent_agencies", "consent_scope"),
-            Submit("submit", "保存する", css_class="btn-primary"),
         )
 
     def model_values(self) -> dict[str, Any]:

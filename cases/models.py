@@ -237,15 +237,18 @@ class Case(models.Model):
             # Insight (cases/insight*.py): covering indexes, so the figures read narrow index
             # entries (index-only scans on PostgreSQL) instead of the wide case rows.
             models.Index(
-                fields=["received_at"], name="case_insight_received",
+                fields=["received_at"],
+                name="case_insight_received",
                 include=["id", "district", "agency", "channel", "field_count", "status"],
             ),
             models.Index(
-                fields=["district", "status"], name="case_insight_district",
+                fields=["district", "status"],
+                name="case_insight_district",
                 include=["id", "field_count", "received_at", "agency"],
             ),
             models.Index(
-                fields=["id"], name="case_insight_id",
+                fields=["id"],
+                name="case_insight_id",
                 include=["district", "agency", "status", "last_activity_at"],
             ),
         ]
@@ -359,10 +362,12 @@ class Case(models.Model):
         values: dict[str, Any],
         tags: Iterable[IssueTag],
         consent_agencies: Iterable[Agency],
+        new_people: Iterable[dict[str, Any]] = (),
         now: datetime | None = None,
     ) -> list[str]:
         """Save an edit made on a form loaded at `expected_version`; refuse it if someone else
-        saved in between (no lost update). Returns the labels of the fields that changed."""
+        saved in between (no lost update). People are only added, never removed (nothing is
+        deleted). Returns the labels of the fields that changed."""
         now = now or timezone.now()
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=self.pk)
@@ -389,6 +394,9 @@ class Case(models.Model):
             )
             locked.tags.set(new_tags)
             locked.consent_agencies.set(new_agencies)
+            added = [Person.objects.create(case=locked, **person) for person in new_people]
+            if added:
+                changed.append(f"関係する人（{len(added)}人を追加）")
             locked.refresh_field_count()
             Event.objects.create(
                 case=self,

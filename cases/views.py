@@ -84,8 +84,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if not agencies:
         raise Http404("相談を受け付ける機関に所属していません。")
     form = ConsultationForm(posted(request), agencies=agencies)
-    people = cast(BasePersonFormSet, PersonFormSet(posted(request), prefix="people"))
-    if request.method == "POST" and form.is_valid() and people.is_valid():
+    # The rows for adding people are optional: a post without them adds nobody.
+    data = posted(request)
+    adding = data if data is not None and "people-TOTAL_FORMS" in data else None
+    people = cast(BasePersonFormSet, PersonFormSet(adding, prefix="people"))
+    people_ok = adding is None or people.is_valid()
+    if request.method == "POST" and form.is_valid() and people_ok:
         data = form.cleaned_data
         case = open_case(
             agency=data["agency"],
@@ -243,7 +247,12 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if case.agency_id not in scope_of(request.user).agency_ids:
         raise PermissionDenied("相談内容を修正できるのは受付機関の職員だけです。")
     form = CaseEditForm(posted(request), case=case)
-    if request.method == "POST" and form.is_valid():
+    # The rows for adding people are optional: a post without them adds nobody.
+    data = posted(request)
+    adding = data if data is not None and "people-TOTAL_FORMS" in data else None
+    people = cast(BasePersonFormSet, PersonFormSet(adding, prefix="people"))
+    people_ok = adding is None or people.is_valid()
+    if request.method == "POST" and form.is_valid() and people_ok:
         try:
             with transaction.atomic():
                 changed = case.edit(
@@ -252,6 +261,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     values=form.model_values(),
                     tags=form.cleaned_data["tags"],
                     consent_agencies=form.cleaned_data["consent_agencies"],
+                    new_people=people.people(default_primary=False) if adding else [],
                 )
         except CaseError as error:
             form.add_error(None, str(error))
@@ -263,7 +273,8 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cases:detail", pk=case.pk)
     record_access(request, case, "相談の修正")
     status = 400 if request.method == "POST" else 200
-    return render(request, "cases/case_edit.html", {"case": case, "form": form}, status=status)
+    context = {"case": case, "form": form, "people": people, "existing": case.people.all()}
+    return render(request, "cases/case_edit.html", context, status=status)
 
 
 @login_required

@@ -279,3 +279,34 @@ def test_masked_people_show_letter_and_age_band(client: Client, world: World) ->
     assert "Bさん（50代・長男）" in html
     assert Person.objects.filter(case=case).count() == 2
     assert Status.SENT == "sent"
+
+
+def test_edit_adds_people_and_records_it(client: Client, world: World) -> None:
+    case = make_case(world)
+    client.force_login(world.alice)
+    data = {
+        "version": case.version,
+        "received_at": "2026-11-20 10:00",
+        "channel": "window",
+        "district": world.kutsuki.pk,
+        "summary": case.summary,
+        "basis": Basis.SUPPORT_MEETING,
+        "people-TOTAL_FORMS": "2",
+        "people-INITIAL_FORMS": "0",
+        "people-0-name": "山田 次郎",
+        "people-0-kana": "やまだ じろう",
+        "people-0-birth_year": "平成2",
+        "people-0-relation": "次男",
+    }
+    html = client.get(reverse("cases:edit", args=[case.pk])).content.decode()
+    assert "山田 花子" in html and 'name="people-0-name"' in html
+    response = client.post(reverse("cases:edit", args=[case.pk]), data)
+    assert response.status_code == 302
+    added = case.people.get(name="山田 次郎")
+    assert (added.birth_year, added.is_primary) == (1990, False)
+    assert "関係する人（1人を追加）" in case.events.get(kind=Event.Kind.CASE_EDITED).text
+    data["version"] = case.version + 1
+    data["people-0-birth_year"] = "平成99"
+    response = client.post(reverse("cases:edit", args=[case.pk]), data)
+    assert response.status_code == 400
+    assert case.people.count() == 3
