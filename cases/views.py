@@ -84,12 +84,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if not agencies:
         raise Http404("相談を受け付ける機関に所属していません。")
     form = ConsultationForm(posted(request), agencies=agencies)
-    # The rows for adding people are optional: a post without them adds nobody.
-    data = posted(request)
-    adding = data if data is not None and "people-TOTAL_FORMS" in data else None
-    people = cast(BasePersonFormSet, PersonFormSet(adding, prefix="people"))
-    people_ok = adding is None or people.is_valid()
-    if request.method == "POST" and form.is_valid() and people_ok:
+    people = cast(BasePersonFormSet, PersonFormSet(posted(request), prefix="people"))
+    if request.method == "POST" and form.is_valid() and people.is_valid():
         data = form.cleaned_data
         case = open_case(
             agency=data["agency"],

@@ -137,3 +137,16 @@ def test_overlong_search_is_refused_not_run(client: Client, world: World) -> Non
     html = response.content.decode()
     assert "この値は 60 文字以下でなければなりません" in html
     assert "検索結果" not in html
+
+
+def test_intake_without_the_people_rows_is_refused_not_a_500(client: Client, world: World) -> None:
+    data = {k: v for k, v in intake_data(world).items() if not k.startswith("people-")}
+    status, html = 0, ""
+    client.force_login(world.alice)
+    with time_machine.travel(NOW):
+        client.force_login(world.alice)
+        response = client.post(reverse("cases:new"), data)
+        status, html = response.status_code, response.content.decode()
+    assert status == 400
+    assert "入力内容を確認してください" in html
+    assert not Case.objects.exists()
