@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from areas.forms import japanese_blank_choices
 from areas.models import Agency, Body, Membership, display_name
 from cases.models import Case
 from sheets.models import Sheet
@@ -55,6 +56,7 @@ class MeetingForm(forms.ModelForm):
 
     def __init__(self, *args: Any, bodies: QuerySet[Body], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         _model_choices(self, "body").queryset = bodies
         if self.instance.pk:
             self.fields["body"].disabled = True
@@ -88,6 +90,7 @@ class ItemAddForm(forms.Form):
 
     def __init__(self, *args: Any, meeting: Meeting, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.meeting, self.user = meeting, user
         self.target: dict[str, Any] = {}
         self.helper = _helper("kind", "theme", "number", "support", "minutes", submit="議題に追加")
@@ -137,6 +140,7 @@ class ItemForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         meeting = self.instance.meeting
         _model_choices(self, "presenter").queryset = meeting.roster_memberships().select_related(
             "user", "agency"
@@ -167,10 +171,13 @@ class AttendanceForm(forms.ModelForm):
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.instance.meeting = meeting
         _model_choices(self, "membership").queryset = meeting.roster_memberships().select_related(
             "user", "agency"
         )
+        for name in ("membership", "role"):
+            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
         self.helper = _helper("membership", "role", submit="出席者に加える")
 
 
@@ -194,6 +201,7 @@ class MinutesForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.helper = _helper("discussion", "decisions", submit="議事録を保存")
 
 
@@ -204,6 +212,7 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         attendees = meeting.attendances.values("membership")
         _model_choices(self, "owner").queryset = (
             Membership.objects.active()
@@ -232,6 +241,7 @@ class CorrectionForm(forms.Form):
         self, *args: Any, meeting: Meeting, current: dict[int, tuple[str, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        japanese_blank_choices(self)
         self.items = list(meeting.items.all())
         for item in self.items:
             discussion, decisions = current.get(item.pk, ("", ""))

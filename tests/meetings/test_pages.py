@@ -281,3 +281,16 @@ def test_changing_the_chair_makes_them_the_chair_attendee(
     )
     assert meeting.attendances.get(membership__user=world.alice).role == "chair"
     assert not meeting.events.filter(kind="agenda_changed").exists()  # not distributed yet
+
+
+def test_no_english_blank_option(client: Client, world: World, meeting: Meeting) -> None:
+    client.force_login(world.coordinator)
+    item = meeting.items.first()
+    for url in (
+        reverse("meetings:create"),
+        reverse("meetings:detail", args=[meeting.pk]),
+        reverse("meetings:minutes", args=[meeting.pk]),
+        reverse("meetings:item_edit", args=[meeting.pk, item.pk]),  # type: ignore[union-attr]
+    ):
+        body = client.get(url).content.decode()
+        assert "Select an option" not in body and "---------" not in body, url
