@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from django.db import DEFAULT_DB_ALIAS, connections
+from playwright.sync_api import Page, Playwright, expect
 from pytest_django.live_server_helper import LiveServer
 
 from tests.conftest import PASSWORD
@@ -58,6 +59,31 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         "headless": True,
         "args": CHROMIUM_ARGS,
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serialized_test_database(django_db_setup: None) -> str:
+    """What the test database held right after migrations (e.g. the sheet outcomes).
+
+    Read before Playwright starts: its event loop gives this thread a new connection object,
+    which lacks the copy Django keeps on the old one for serialized rollback.
+    """
+    return getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", "")
+
+
+@pytest.fixture
+def carry_serialized_contents(serialized_test_database: str, playwright: Playwright) -> None:
+    # Requesting `playwright` first makes the connection switch happen before the copy.
+    connections[DEFAULT_DB_ALIAS]._test_serialized_contents = serialized_test_database  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def restore_migration_data(
+    carry_serialized_contents: None, django_db_serialized_rollback: None
+) -> None:
+    """live_server makes a test transactional, and the flush after such a test also empties the
+    rows that data migrations created, so the next browser test on the same worker would find
+    none. Serialized rollback reloads them before every browser test."""
 
 
 @pytest.fixture
