@@ -141,6 +141,7 @@ class Worker:
     var_dir: Path
     env_extra: dict[str, str] = field(default_factory=dict)
     beat: bool = False
+    pool: str = "solo"
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
@@ -167,7 +168,8 @@ class Worker:
             "-A",
             "tsumugi",
             "worker",
-            "--pool=solo",
+            f"--pool={self.pool}",
+            "--concurrency=2",
             "--loglevel=info",
             "--without-gossip",
             "--without-mingle",
@@ -238,6 +240,21 @@ def make_worker(tmp_path: Path, postgres_url: str) -> Iterator[Callable[..., Wor
     finally:
         for worker in workers:
             worker.stop()
+
+
+def beat_until(
+    check: Callable[[], bool], broker_url: str, now: datetime, timeout: float, what: str
+) -> None:
+    """Play beat: send the sweep every two seconds (as of `now`) until `check` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        send_sweep(broker_url, now)
+        try:
+            wait_for(check, min(2.0, max(0.1, deadline - time.monotonic())), what)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def send_sweep(broker_url: str, now: datetime | None = None) -> None:

@@ -10,7 +10,14 @@ import pytest
 
 from sheets.models import Notification, Reminder, Sheet
 from tests.conftest import World
-from tests.services.conftest import PrivateRedis, Worker, mail_tally, send_sweep, wait_for
+from tests.services.conftest import (
+    PrivateRedis,
+    Worker,
+    beat_until,
+    mail_tally,
+    send_sweep,
+    wait_for,
+)
 from tests.services.test_reminder_worker import expected_mails
 from tests.sheets.reminder_support import clone_due_sheets, personal_data_in
 
@@ -30,7 +37,10 @@ def test_sigkill_mid_sweep_then_restart_loses_and_doubles_nothing(
 ) -> None:
     ids = clone_due_sheets(world, SHEETS, DUE, SENT)
     # Small batches: many transactions, so the kill lands between and inside them.
-    worker = make_worker(private_redis.url, env_extra={"TSUMUGI_REMINDER_BATCH_SIZE": "5"})
+    # Two pool processes: mail tasks run beside the sweep, so the kill can also land mid-send.
+    worker = make_worker(
+        private_redis.url, pool="prefork", env_extra={"TSUMUGI_REMINDER_BATCH_SIZE": "5"}
+    )
     worker.start()
     send_sweep(private_redis.url, now=DUE)
     wait_for(lambda: Notification.objects.count() >= 40, 30, "the sweep to be under way", step=0.01)
@@ -41,14 +51,16 @@ def test_sigkill_mid_sweep_then_restart_loses_and_doubles_nothing(
     assert at_kill == Reminder.objects.count() * PER_SHEET
 
     worker.start()
-    # The next beat (a minute later) finishes the sweep and re-enqueues unsent mails.
-    send_sweep(private_redis.url, now=DUE + timedelta(minutes=1))
-    wait_for(
+    # The next beats (a minute later) finish the sweep and re-enqueue mails that never went out,
+    # including one whose sender was killed holding its lease, once that lease has expired.
+    beat_until(
         lambda: (
             Reminder.objects.count() == SHEETS
             and not Reminder.objects.filter(emailed_at__isnull=True).exists()
         ),
-        45,
+        private_redis.url,
+        DUE + timedelta(minutes=1),
+        60,
         "every reminder recorded and mailed after the restart",
     )
     wait_for(
