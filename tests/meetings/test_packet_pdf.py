@@ -144,6 +144,9 @@ def test_hostile_free_text_is_printed_literally_and_fetches_nothing(
     item.discussion = hostile + ' <link rel="stylesheet" href="http://127.0.0.1:9/x">'
     item.decisions = '<img src="data:image/png;base64,iVBORw0KGgo=">'
     item.save()
+    # A body name lands in a CSS string of the page header: it must not break out of it.
+    bodies.kutsuki.name = '朽木"); } @import url("http://127.0.0.1:9/x.css'
+    bodies.kutsuki.save()
     fetcher = StaticOnlyFetcher()
     text, _ = pdf_text(render_packet(meeting, NOW, fetcher=fetcher))
     flat = text.replace("\n", "")
