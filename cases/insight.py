@@ -127,7 +127,8 @@ def quiet_since_cutoff(calendar: BusinessCalendar, today: date, n: int) -> datet
 
 
 def district_figures(district: Area, now: datetime | None = None) -> dict[str, Any]:
-    """One district at a glance: open cases by issue field, sheets by status. Four queries.
+    """One district at a glance: open cases by issue field, this fiscal year's sheets by status,
+    open and overdue sheets. Four queries.
 
     Not scoped to a viewer: callers (the 地区カルテ, a district meeting's packet) have already
     checked that the reader covers the district. Counts only, never personal data.
@@ -157,11 +158,19 @@ def district_figures(district: Area, now: datetime | None = None) -> dict[str, A
         for pk, name in Field.objects.values_list("pk", "name")
         if pk in field_counts
     ]
-    # 4. sheets of the district's cases by status, with the overdue ones among the open
+    # 4. sheets of the district's cases: by status those sent this fiscal year, and every open
+    # one whatever its year (a bounded slice of history, so the count does not grow with it)
+    year = Period.fiscal(fiscal_year(local_date(now)))
     rows: Any = (
-        Sheet.objects.filter(case__district=district)
+        Sheet.objects.order_by()
+        .filter(case__district=district)
+        .filter(Q(sent_at__gte=year.start_at) | Q(next_due_at__isnull=False))
         .values("status")
-        .annotate(count=Count("pk"), overdue=Count("pk", filter=Q(next_due_at__lte=now)))
+        .annotate(
+            count=Count("pk", filter=Q(sent_at__gte=year.start_at)),
+            open=Count("pk", filter=Q(next_due_at__isnull=False)),
+            overdue=Count("pk", filter=Q(next_due_at__lte=now)),
+        )
     )
     counts: dict[str, Any] = {r["status"]: r for r in rows}
     sheets_by_status = [
@@ -171,11 +180,12 @@ def district_figures(district: Area, now: datetime | None = None) -> dict[str, A
     return {
         "district": district,
         "as_of": now,
+        "fiscal_year": year,
         "open_cases": totals["open_cases"],
         "multi_field_open_cases": totals["multi_field"],
         "cases_by_field": by_field,
         "sheets_by_status": sheets_by_status,
-        "open_sheets": sum(counts.get(s, {}).get("count", 0) for s in Sheet.OPEN_STATUSES),
+        "open_sheets": sum(r["open"] for r in counts.values()),
         "overdue_sheets": sum(r["overdue"] for r in counts.values()),
     }
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import time_machine
 
 from cases.insight import district_figures
-from tests.conftest import World, make_case, make_sheet
+from tests.conftest import World, make_case, make_sheet, outcome
 
 MONDAY = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
 
@@ -35,3 +35,23 @@ def test_district_figures_take_four_queries(world: World, django_assert_num_quer
     make_sheet(world)
     with django_assert_num_queries(4):
         district_figures(world.kutsuki)
+
+
+def test_district_figures_count_this_years_sheets_by_status_and_every_open_one(
+    world: World,
+) -> None:
+    last_year = datetime(2026, 2, 2, 1, 0, tzinfo=UTC)  # fiscal year 2025
+    closed = make_sheet(world, now=last_year)
+    closed.acknowledge(by=world.bob, assignee=world.bob, roles="包括", now=last_year)
+    closed.close(by=world.bob, outcome=outcome(), note="支援開始", now=last_year)
+    still_open = make_sheet(world, now=last_year)
+    make_sheet(world, now=MONDAY)
+
+    figures = district_figures(world.kutsuki, datetime(2026, 6, 10, 1, 0, tzinfo=UTC))
+
+    by_status = {r["status"]: r["count"] for r in figures["sheets_by_status"]}
+    assert by_status["closed"] == 0  # closed in fiscal 2025
+    assert by_status["sent"] == 1  # this year's
+    assert figures["open_sheets"] == 2  # this year's and last year's still waiting
+    assert figures["overdue_sheets"] == 2
+    assert still_open.status == "sent"
