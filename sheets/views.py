@@ -215,6 +215,7 @@ def render_sheet(
 
 
 @login_required
+@transaction.atomic
 def sheet_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_sheet(request, visible_sheet(request, pk))
 
