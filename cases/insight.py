@@ -2,7 +2,7 @@
 
 Every figure is a GROUP BY query; Python only reshapes the few grouped rows (a handful of
 districts, agencies, fields, months). What a viewer may count is decided in one place per model:
-`insight_case_filter(scope)` and `insight_sheet_filter(scope)`.
+`insight_case_filter`, `insight_sheet_filter` and `insight_action_item_filter` below.
 
 Failure-mode metrics live in `cases/insight_failures.py`, charts in `cases/insight_svg.py`.
 """
@@ -59,6 +59,19 @@ def insight_sheet_filter(scope: Scope, case_prefix: str = "case__") -> Q | None:
         q |= Q(sender_agency_id__in=ids) | Q(receiver_agency_id__in=ids)
     if scope.coordinator_district_ids:
         q |= Q(**{f"{case_prefix}district_id__in": sorted(scope.coordinator_district_ids)})
+    return q
+
+
+def insight_action_item_filter(scope: Scope) -> Q | None:
+    """Action items a viewer may count: all for the city office, those of their districts'
+    bodies for a coordinator, those owned by their agencies for a supervisor."""
+    if scope.city_wide:
+        return None
+    q = Q(pk__in=[])
+    if scope.supervisor_agency_ids:
+        q |= Q(owner_agency_id__in=sorted(scope.supervisor_agency_ids))
+    if scope.coordinator_district_ids:
+        q |= Q(item__meeting__body__area_id__in=sorted(scope.coordinator_district_ids))
     return q
 
 

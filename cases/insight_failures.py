@@ -25,7 +25,14 @@ from areas.scope import Scope
 from meetings.models import ActionItem
 from tsumugi.lib.dates import BusinessCalendar, local_date
 
-from .insight import Names, insight_case_filter, insight_sheet_filter, quiet_since_cutoff, scoped
+from .insight import (
+    Names,
+    insight_action_item_filter,
+    insight_case_filter,
+    insight_sheet_filter,
+    quiet_since_cutoff,
+    scoped,
+)
 from .models import Case
 
 if TYPE_CHECKING:
@@ -313,19 +320,6 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
         districts=[(name, counts) for (_, name), counts in sorted(districts.items())],
         totals=totals,
     )
-
-
-def insight_action_item_filter(scope: Scope) -> Q | None:
-    """Action items a viewer may count: all for the city office, those of their districts'
-    bodies for a coordinator, those owned by their agencies for a supervisor."""
-    if scope.city_wide:
-        return None
-    q = Q(pk__in=[])
-    if scope.supervisor_agency_ids:
-        q |= Q(owner_agency_id__in=sorted(scope.supervisor_agency_ids))
-    if scope.coordinator_district_ids:
-        q |= Q(item__meeting__body__area_id__in=sorted(scope.coordinator_district_ids))
-    return q
 
 
 def vague_action_items(scope: Scope) -> QuerySet[ActionItem]:
