@@ -36,6 +36,10 @@ class ItemSection:
     tags: list[str] = field(default_factory=list)
     discussion: str = ""
     decisions: str = ""
+    # Filled by the minutes page only.
+    actions: list[Any] = field(default_factory=list)
+    form: Any = None
+    action_form: Any = None
 
 
 def district_figures(meeting: Meeting, now: datetime) -> dict[str, Any]:

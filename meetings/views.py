@@ -347,14 +347,12 @@ def _minutes_page(
     sections = item_sections(meeting, Masker(meeting))
     for section in sections:
         pk = section.item.pk
-        section.actions = list(  # type: ignore[attr-defined]
-            section.item.actions.select_related("owner_user", "owner_agency")
-        )
+        section.actions = list(section.item.actions.select_related("owner_user", "owner_agency"))
         if writable:
-            section.form = bound.get(f"m{pk}") or MinutesForm(  # type: ignore[attr-defined]
+            section.form = bound.get(f"m{pk}") or MinutesForm(
                 instance=section.item, prefix=f"m{pk}"
             )
-            section.action_form = bound.get(f"a{pk}") or ActionItemForm(  # type: ignore[attr-defined]
+            section.action_form = bound.get(f"a{pk}") or ActionItemForm(
                 meeting=meeting, prefix=f"a{pk}"
             )
     return render(
