@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -57,7 +58,17 @@ def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
         "sheet__receiver_agency",
         "presenter__user",
         "presenter__agency",
-    ).prefetch_related("needed_agencies", "case__people", "case__tags")
+    ).prefetch_related(
+        "needed_agencies",
+        "case__people",
+        "case__tags",
+        Prefetch(
+            "case__sheets",
+            queryset=Sheet.objects.select_related("sender_agency", "receiver_agency").order_by(
+                "sent_at", "id"
+            ),
+        ),
+    )
     minutes = minutes_by_item(meeting)
     start = meeting.starts_at()
     sections = []
@@ -70,11 +81,7 @@ def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
         if item.case is not None:
             section.case_view = masker.view(item.case)
             section.tags = [t.name for t in item.case.tags.all()]
-            section.chain = list(
-                item.case.sheets.select_related("sender_agency", "receiver_agency").order_by(
-                    "sent_at", "id"
-                )
-            )
+            section.chain = list(item.case.sheets.all())
         if item.sheet is not None:
             section.request = masker.text(item.case, item.sheet.request)
         sections.append(section)
