@@ -203,7 +203,7 @@ def capped_text(
         required=required,
         max_length=limit,
         help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        widget=forms.Textarea(attrs={"rows": rows, "class": "form-control"}),
         error_messages={
             "max_length": f"長すぎます（{limit:,}文字まで。いまは%(show_value)s文字）。"
             "長い記録は要点にまとめてください。"
