@@ -224,23 +224,28 @@ def open_sheets(scope: Scope) -> QuerySet[Sheet]:
 @dataclass
 class FailureCounts:
     modes: list[Mode]
-    agencies: list[tuple[str, dict[str, int]]]
-    districts: list[tuple[str, dict[str, int]]]
+    agencies: list[tuple[str, int, dict[str, int]]]  # name, id, counts by mode
+    districts: list[tuple[str, int, dict[str, int]]]
     totals: dict[str, int]
 
     @property
     def mode_totals(self) -> list[tuple[Mode, int]]:
         return [(m, self.totals.get(m.code, 0)) for m in self.modes]
 
-    def _table(self, rows: list[tuple[str, dict[str, int]]]) -> list[tuple[str, list[int]]]:
-        return [(name, [counts.get(m.code, 0) for m in self.modes]) for name, counts in rows]
+    def _table(
+        self, rows: list[tuple[str, int, dict[str, int]]]
+    ) -> list[tuple[str, int, list[tuple[str, int]]]]:
+        return [
+            (name, pk, [(m.code, counts.get(m.code, 0)) for m in self.modes])
+            for name, pk, counts in rows
+        ]
 
     @property
-    def agency_table(self) -> list[tuple[str, list[int]]]:
+    def agency_table(self) -> list[tuple[str, int, list[tuple[str, int]]]]:
         return self._table(self.agencies)
 
     @property
-    def district_table(self) -> list[tuple[str, list[int]]]:
+    def district_table(self) -> list[tuple[str, int, list[tuple[str, int]]]]:
         return self._table(self.districts)
 
 
@@ -284,7 +289,7 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     )
     # 3. meeting action items without an owner or a due date, by body's district
     item_rows = vague_action_item_counts(scope)
-    agencies: dict[str, dict[str, int]] = {}
+    agencies: dict[tuple[str, int], dict[str, int]] = {}
     districts: dict[tuple[tuple[int, int], str], dict[str, int]] = {}
     empty = {m.code: 0 for m in modes()}
 
@@ -295,19 +300,22 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     def district_key(pk: int) -> tuple[tuple[int, int], str]:
         return (names.district_order(pk), names.district(pk))
 
+    def agency_key(pk: int) -> tuple[str, int]:
+        return (names.agency(pk), pk)
+
     for r in sheet_rows:
         district = district_key(r["case__district_id"])
-        add(agencies, names.agency(r["sender_agency_id"]), "marunage", r["marunage"])
+        add(agencies, agency_key(r["sender_agency_id"]), "marunage", r["marunage"])
         add(districts, district, "marunage", r["marunage"])
         for code in ("no_response", "fading", "vague"):
-            add(agencies, names.agency(r["receiver_agency_id"]), code, r[code])
+            add(agencies, agency_key(r["receiver_agency_id"]), code, r[code])
             add(districts, district, code, r[code])
     for r in case_rows:
-        add(agencies, names.agency(r["agency_id"]), "holding", r["n"])
+        add(agencies, agency_key(r["agency_id"]), "holding", r["n"])
         add(districts, district_key(r["district_id"]), "holding", r["n"])
     for r in item_rows:
-        if r["agency"]:
-            add(agencies, r["agency"], "vague", r["n"])
+        if r["agency_id"]:
+            add(agencies, agency_key(r["agency_id"]), "vague", r["n"])
         if r["district"]:
             add(districts, district_key(r["district_id"]), "vague", r["n"])
     totals = {code: sum(r[code] for r in sheet_rows) for code in SHEET_MODES} | {
@@ -316,8 +324,8 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     totals["vague"] += sum(r["n"] for r in item_rows)
     return FailureCounts(
         modes=modes(),
-        agencies=sorted(agencies.items()),
-        districts=[(name, counts) for (_, name), counts in sorted(districts.items())],
+        agencies=[(name, pk, counts) for (name, pk), counts in sorted(agencies.items())],
+        districts=[(name, order[1], counts) for (order, name), counts in sorted(districts.items())],
         totals=totals,
     )
 
@@ -335,17 +343,15 @@ def vague_action_item_counts(scope: Scope) -> list[dict[str, Any]]:
     rows = (
         vague_action_items(scope)
         .values(
-            agency=F("owner_agency__name"),
-            area=F("item__meeting__body__area__name"),
+            agency_id=F("owner_agency_id"),
             area_id=F("item__meeting__body__area_id"),
             layer=F("item__meeting__body__area__layer"),
-            area_order=F("item__meeting__body__area__order"),
         )
         .annotate(n=Count("pk"))
     )
     return [
         {
-            "agency": r["agency"],
+            "agency_id": r["agency_id"],
             "district": r["layer"] == Area.Layer.DISTRICT,
             "district_id": r["area_id"],
             "n": r["n"],
@@ -375,34 +381,56 @@ class DrillDown:
         return [(c, self.names.get(c.pk, "")) for c in self.cases]
 
 
-def drill_down(user: Any, scope: Scope, clock: Clock, mode: Mode) -> DrillDown:
-    """The rows behind one mode's number: two or three queries, whatever the data size
-    (the rows, the names the viewer may see, and for あいまい the action items)."""
+def drill_down(
+    user: Any,
+    scope: Scope,
+    clock: Clock,
+    mode: Mode,
+    agency_id: int | None = None,
+    district_id: int | None = None,
+) -> DrillDown:
+    """The rows behind one mode's number, optionally behind one cell of the agency or district
+    table: two or three queries, whatever the data size (the rows, the names the viewer may
+    see, and for あいまい the action items)."""
     from .insight import visible_names
 
     sheets: list[Sheet] = []
     cases: list[Case] = []
     items: list[ActionItem] = []
     if mode.code == "holding":
+        held = holding_cases(scope, clock)
+        if agency_id:
+            held = held.filter(agency_id=agency_id)
+        if district_id:
+            held = held.filter(district_id=district_id)
         cases = list(
-            holding_cases(scope, clock)
-            .select_related("agency", "district")
-            .order_by("received_at", "pk")[:DRILL_DOWN_LIMIT]
+            held.select_related("agency", "district").order_by("received_at", "pk")[
+                :DRILL_DOWN_LIMIT
+            ]
         )
         case_ids = [c.pk for c in cases]
     else:
+        rows = open_sheets(scope).filter(sheet_condition(mode.code, clock))
+        if agency_id:
+            side = "sender_agency_id" if mode.code == "marunage" else "receiver_agency_id"
+            rows = rows.filter(**{side: agency_id})
+        if district_id:
+            rows = rows.filter(case__district_id=district_id)
         sheets = list(
-            open_sheets(scope)
-            .filter(sheet_condition(mode.code, clock))
-            .select_related("case", "case__district", "sender_agency", "receiver_agency")
+            rows.select_related("case", "case__district", "sender_agency", "receiver_agency")
             .defer("request", "shared_info", "case__summary")
             .order_by("next_due_at", "sent_at", "pk")[:DRILL_DOWN_LIMIT]
         )
         case_ids = sorted({s.case_id for s in sheets})
     if mode.code == "vague":
+        vague = vague_action_items(scope)
+        if agency_id:
+            vague = vague.filter(owner_agency_id=agency_id)
+        if district_id:
+            vague = vague.filter(item__meeting__body__area_id=district_id)
         items = list(
-            vague_action_items(scope)
-            .select_related("item__meeting__body", "owner_agency")
-            .order_by("due_date", "pk")[:DRILL_DOWN_LIMIT]
+            vague.select_related("item__meeting__body", "owner_agency").order_by("due_date", "pk")[
+                :DRILL_DOWN_LIMIT
+            ]
         )
     return DrillDown(mode, sheets, cases, items, visible_names(user, case_ids))

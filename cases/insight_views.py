@@ -120,16 +120,24 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
     return csv_response(name, figures_csv_rows(figs, health, filters))
 
 
+def int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
 @insight_required
 def failures(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     clock = Clock.at(business_calendar(), timezone.now())
     mode = mode_by_code(request.GET.get("mode", ""))
-    detail = drill_down(request.user, scope, clock, mode) if mode else None
-    counts = failure_counts(scope, clock, Names.load())
+    agency_id = int_param(request, "agency")
+    district_id = None if agency_id else int_param(request, "district")
+    detail = drill_down(request.user, scope, clock, mode, agency_id, district_id) if mode else None
+    names = Names.load()
+    counts = failure_counts(scope, clock, names)
     tables = [
-        ("機関ごとのつまずき", counts.agency_table, "機関"),
-        ("地区ごとのつまずき", counts.district_table, "地区"),
+        ("機関ごとのつまずき", counts.agency_table, "機関", "agency"),
+        ("地区ごとのつまずき", counts.district_table, "地区", "district"),
     ]
     return render(
         request,
@@ -138,6 +146,9 @@ def failures(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "tables": tables,
             "detail": detail,
+            "detail_filter": (names.agency(agency_id) if agency_id else names.district(district_id))
+            if agency_id or district_id
+            else "",
             "clock": clock,
             "karte_districts": covered_districts(scope),
         },

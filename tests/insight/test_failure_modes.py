@@ -36,12 +36,14 @@ def counts_at(world: World, now: datetime) -> dict[str, int]:
 
 def by_agency(world: World, now: datetime) -> dict[str, dict[str, int]]:
     clock = Clock.at(business_calendar(), now)
-    return dict(failure_counts(scope_of(world.coordinator), clock, Names.load()).agencies)
+    rows = failure_counts(scope_of(world.coordinator), clock, Names.load()).agencies
+    return {name: counts for name, _, counts in rows}
 
 
 def by_district(world: World, now: datetime) -> dict[str, dict[str, int]]:
     clock = Clock.at(business_calendar(), now)
-    return dict(failure_counts(scope_of(world.coordinator), clock, Names.load()).districts)
+    rows = failure_counts(scope_of(world.coordinator), clock, Names.load()).districts
+    return {name: counts for name, _, counts in rows}
 
 
 # --- 抱え込み -----------------------------------------------------------------------------------
@@ -245,3 +247,26 @@ def test_drill_down_pages_open_for_every_mode(client, world: World, code: str) -
     response = client.get(reverse("insight:failures"), {"mode": code})
     assert response.status_code == 200
     assert "の一覧" in response.content.decode()
+
+
+def test_a_cell_of_the_agency_table_opens_the_rows_behind_it(client, world: World) -> None:
+    from django.urls import reverse
+
+    to_b = make_sheet(world, now=FRIDAY)
+    to_c = make_sheet(world, now=FRIDAY, receiver=world.c)
+    client.force_login(world.coordinator)
+    url = reverse("insight:failures")
+
+    page = client.get(url).content.decode()
+    assert f"?mode=no_response&amp;agency={world.b.pk}#detail" in page
+
+    both = client.get(url, {"mode": "no_response"}).content.decode()
+    only_b = client.get(url, {"mode": "no_response", "agency": world.b.pk}).content.decode()
+    in_imazu = client.get(url, {"mode": "no_response", "district": world.imazu.pk}).content
+    assert to_b.number in both and to_c.number in both
+    assert to_b.number in only_b and to_c.number not in only_b
+    assert "無応答の一覧（地域包括支援センター）" in only_b
+    assert to_b.number not in in_imazu.decode()
+    # junk in the filters is ignored, never a 500
+    for junk in ("abc", "²", "-1", "9" * 30):
+        assert client.get(url, {"mode": "no_response", "agency": junk}).status_code == 200

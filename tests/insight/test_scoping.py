@@ -133,10 +133,8 @@ def test_failure_counts_are_scoped_too(world: World, viewers: dict[str, Any]) ->
     }
     assert totals == {"supervisor_a": 2, "coordinator_kutsuki": 1, "city": 3}
     # 抱え込み: case 1 has a sheet, so nothing is held
-    districts = dict(
-        failure_counts(scope_of(viewers["coordinator_kutsuki"]), clock, Names.load()).districts
-    )
-    assert set(districts) == {"朽木"}
+    counts = failure_counts(scope_of(viewers["coordinator_kutsuki"]), clock, Names.load())
+    assert {name for name, _, _ in counts.districts} == {"朽木"}
 
 
 def test_the_page_and_csv_show_only_the_viewers_figures(
