@@ -354,7 +354,6 @@ def bench_sweep(due_query: str) -> None:
     out("sweep_again_sent", again.sent)
     with connection.cursor() as cur:
         bench_data.restore(cur)
-        cur.execute("ANALYZE sheets_sheet")
 
 
 # --- main -------------------------------------------------------------------------------------
