@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 class Field(models.Model):
@@ -156,7 +156,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> MembershipQuerySet:
         return self.filter(is_active=True, agency__is_active=True, user__is_active=True)
 
-    def of(self, user: AbstractBaseUser | AnonymousUser) -> MembershipQuerySet:
+    def of(self, user: User | AnonymousUser) -> MembershipQuerySet:
         if not user.is_authenticated:
             return self.none()
         return self.active().filter(user=user)
@@ -195,7 +195,7 @@ class Membership(models.Model):
         return f"{display_name(self.user)}（{self.agency} / {self.get_role_display()}）"
 
 
-def display_name(user: AbstractBaseUser) -> str:
+def display_name(user: User) -> str:
     full = f"{getattr(user, 'last_name', '')} {getattr(user, 'first_name', '')}".strip()
     return full or user.get_username()
 
@@ -260,7 +260,7 @@ class RosterEntry(models.Model):
 
 
 class ClosureQuerySet(models.QuerySet["Closure"]):
-    def dates(self) -> frozenset[date]:
+    def closed_dates(self) -> frozenset[date]:
         return frozenset(self.values_list("date", flat=True))
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .models import CASE_ROLES, Agency, Area, Membership, Role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 CACHE_ATTR = "_tsumugi_scope"
 
@@ -43,7 +43,7 @@ class Scope:
 EMPTY = Scope(frozenset(), frozenset(), frozenset(), False, False)
 
 
-def scope_of(user: AbstractBaseUser | AnonymousUser) -> Scope:
+def scope_of(user: User | AnonymousUser) -> Scope:
     cached: Scope | None = getattr(user, CACHE_ATTR, None)
     if cached is not None:
         return cached
@@ -74,9 +74,8 @@ def scope_of(user: AbstractBaseUser | AnonymousUser) -> Scope:
         supervisor_agency_ids=supervisors,
         coordinator_district_ids=districts,
         city_wide=city_wide,
-        is_admin=any(role == Role.ADMIN for _, role, _ in rows) or bool(
-            getattr(user, "is_superuser", False)
-        ),
+        is_admin=any(role == Role.ADMIN for _, role, _ in rows)
+        or bool(getattr(user, "is_superuser", False)),
     )
     setattr(user, CACHE_ATTR, scope)
     return scope

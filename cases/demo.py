@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Max
 from django.utils import timezone
 
@@ -96,7 +96,7 @@ def summary_lines(now: datetime) -> list[str]:
 @dataclass
 class Desk:
     agency: Agency
-    user: AbstractBaseUser
+    user: User
     districts: list[Area]
 
 
@@ -104,8 +104,8 @@ class Desk:
 class Receiver:
     agency: Agency
     field_ids: frozenset[int]
-    staff: list[AbstractBaseUser]
-    supervisors: list[AbstractBaseUser]
+    staff: list[User]
+    supervisors: list[User]
 
 
 @dataclass
@@ -483,7 +483,7 @@ class History:
         return self.rng.choices(list(fates), list(fates.values()))[0]
 
     def live(
-        self, sheet: Sheet, receiver: Receiver, sender_user: AbstractBaseUser, fate: str, depth: int
+        self, sheet: Sheet, receiver: Receiver, sender_user: User, fate: str, depth: int
     ) -> None:
         rng = self.rng
         moment = sheet.sent_at
@@ -525,7 +525,7 @@ class History:
         else:  # silent: a report or two, then nothing for well over the follow-up period
             self.reports(sheet, assignee, moment, self.days_before_now(rng.randint(12, 30)))
 
-    def reports(self, sheet: Sheet, by: AbstractBaseUser, since: datetime, until: datetime) -> None:
+    def reports(self, sheet: Sheet, by: User, since: datetime, until: datetime) -> None:
         # At most 10 business days apart, so a sheet that keeps reporting is never overdue.
         moment = self.after(since, self.rng.randint(5, 10))
         while moment < until and self.in_past(moment):

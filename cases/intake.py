@@ -15,7 +15,7 @@ from areas.models import Agency, Area
 from .models import Case, Event, IssueTag, Person
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class PersonData:
 def open_case(
     *,
     agency: Agency,
-    by: AbstractBaseUser,
+    by: User,
     district: Area,
     channel: str,
     summary: str,

@@ -17,9 +17,9 @@ from tsumugi.lib.dates import TOKYO, BusinessCalendar, fiscal_year, local_date, 
 from tsumugi.lib.text import search_key
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+    from django.contrib.auth.models import AnonymousUser, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = User | AnonymousUser
 
 
 class CaseError(Exception):
@@ -305,7 +305,7 @@ class Case(models.Model):
 
         return self.sheets.filter(status__in=Sheet.OPEN_STATUSES).count()
 
-    def close(self, *, by: AbstractBaseUser, note: str, now: datetime | None = None) -> None:
+    def close(self, *, by: User, note: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
         if self.agency_id not in scope_of(by).agency_ids:
             # A receiving agency sees the case through its sheet; closing it is not its move.

@@ -25,9 +25,9 @@ from cases.models import Basis, Case, Event
 from tsumugi.lib.dates import local_date
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = User | AnonymousUser
 
 
 class SheetError(Exception):
@@ -101,23 +101,29 @@ class Sheet(models.Model):
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="sheets"
     )
     parent = models.ForeignKey(
-        "self", verbose_name="転送元のシート", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="転送元のシート",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     sender_agency = models.ForeignKey(
         Agency, verbose_name="送付元機関", on_delete=models.PROTECT, related_name="sent_sheets"
     )
     liaison = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="連携担当", on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="連携担当",
+        on_delete=models.PROTECT,
         related_name="liaison_sheets",
     )
     receiver_agency = models.ForeignKey(
-        Agency, verbose_name="送付先機関", on_delete=models.PROTECT,
+        Agency,
+        verbose_name="送付先機関",
+        on_delete=models.PROTECT,
         related_name="received_sheets",
     )
-    status = models.CharField(
-        "状態", max_length=20, choices=Status.choices, default=Status.SENT
-    )
+    status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.SENT)
     urgency = models.CharField(
         "緊急度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
     )
@@ -128,7 +134,8 @@ class Sheet(models.Model):
     shared_info = models.TextField("共有する情報", blank=True)
     basis = models.CharField("情報共有の根拠", max_length=20, choices=Basis.choices)
     is_anonymised = models.BooleanField(
-        "匿名シート", default=False,
+        "匿名シート",
+        default=False,
         help_text="同意がない、または同意の範囲外の機関へは、氏名などを伏せて送ります。",
     )
 
@@ -136,12 +143,20 @@ class Sheet(models.Model):
     ack_due_at = models.DateTimeField("受理期限")
     acknowledged_at = models.DateTimeField("受理日時", null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="受理者", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="担当者", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="assigned_sheets",
+        settings.AUTH_USER_MODEL,
+        verbose_name="担当者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_sheets",
     )
     roles = models.TextField("役割分担", blank=True)
     follow_up_due_at = models.DateTimeField("経過報告期限", null=True, blank=True)
@@ -149,7 +164,11 @@ class Sheet(models.Model):
     last_event_at = models.DateTimeField("最終記録日時")
     ended_at = models.DateTimeField("終了日時", null=True, blank=True)
     outcome = models.ForeignKey(
-        Outcome, verbose_name="結果", null=True, blank=True, on_delete=models.PROTECT,
+        Outcome,
+        verbose_name="結果",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="sheets",
     )
     end_note = models.TextField("終了の理由・メモ", blank=True)
@@ -200,35 +219,61 @@ class Sheet(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["receiver_agency", "next_due_at"], name="sheet_inbox",
+                fields=["receiver_agency", "next_due_at"],
+                name="sheet_inbox",
                 condition=Q(next_due_at__isnull=False),
             ),
             models.Index(fields=["receiver_agency", "status", "-sent_at"], name="sheet_in_status"),
             models.Index(fields=["sender_agency", "status", "-sent_at"], name="sheet_out_status"),
             models.Index(
-                fields=["remind_at"], name="sheet_remind_at",
+                fields=["remind_at"],
+                name="sheet_remind_at",
                 condition=Q(remind_at__isnull=False),
             ),
             models.Index(fields=["case", "sent_at"], name="sheet_case"),
             # Insight (cases/insight*.py): covering indexes so the figures and the failure
             # modes read narrow index entries (index-only scans on PostgreSQL), not wide rows.
             models.Index(
-                fields=["sent_at"], name="sheet_insight_sent",
+                fields=["sent_at"],
+                name="sheet_insight_sent",
                 include=[
-                    "id", "case", "sender_agency", "receiver_agency", "status",
-                    "acknowledged_at", "ended_at", "parent", "next_due_at",
+                    "id",
+                    "case",
+                    "sender_agency",
+                    "receiver_agency",
+                    "status",
+                    "acknowledged_at",
+                    "ended_at",
+                    "parent",
+                    "next_due_at",
                 ],
             ),
             models.Index(
-                fields=["case"], name="sheet_insight_case",
-                include=["id", "status", "next_due_at", "sent_at", "sender_agency",
-                         "receiver_agency"],
+                fields=["case"],
+                name="sheet_insight_case",
+                include=[
+                    "id",
+                    "status",
+                    "next_due_at",
+                    "sent_at",
+                    "sender_agency",
+                    "receiver_agency",
+                ],
             ),
             models.Index(
-                fields=["next_due_at"], name="sheet_insight_open",
+                fields=["next_due_at"],
+                name="sheet_insight_open",
                 include=[
-                    "id", "case", "sender_agency", "receiver_agency", "status", "ack_due_at",
-                    "follow_up_due_at", "last_event_at", "assignee", "sent_at",
+                    "id",
+                    "case",
+                    "sender_agency",
+                    "receiver_agency",
+                    "status",
+                    "ack_due_at",
+                    "follow_up_due_at",
+                    "last_event_at",
+                    "assignee",
+                    "sent_at",
                 ],
                 condition=Q(next_due_at__isnull=False),
             ),
@@ -256,7 +301,7 @@ class Sheet(models.Model):
         cls,
         *,
         case: Case,
-        by: AbstractBaseUser,
+        by: User,
         sender_agency: Agency,
         receiver_agency: Agency,
         request: str,
@@ -326,23 +371,32 @@ class Sheet(models.Model):
             raise SheetError(f"{refusal}（現在の状態: {locked.get_status_display()}）")
         return locked
 
-    def _require_receiver(self, user: AbstractBaseUser) -> None:
+    def _require_receiver(self, user: User) -> None:
         if self.receiver_agency_id not in scope_of(user).agency_ids:
             raise SheetError("この操作は送付先機関の職員だけが行えます。")
 
-    def _require_sender(self, user: AbstractBaseUser) -> None:
+    def _require_sender(self, user: User) -> None:
         if self.sender_agency_id not in scope_of(user).agency_ids:
             raise SheetError("取下げは送付元機関の職員だけが行えます。")
 
     def _log(
-        self, kind: str, by: AbstractBaseUser | None, agency: Agency | None, now: datetime,
+        self,
+        kind: str,
+        by: User | None,
+        agency: Agency | None,
+        now: datetime,
         text: str,
     ) -> Event:
         if agency is not None and agency.pk == self.case.agency_id:
             # Only the owning counter's own moves count as activity on the case (丸投げ metric).
             self.case.touch(now)
         return Event.objects.create(
-            case_id=self.case_id, sheet=self, kind=kind, actor=by, agency=agency, at=now,
+            case_id=self.case_id,
+            sheet=self,
+            kind=kind,
+            actor=by,
+            agency=agency,
+            at=now,
             text=text,
         )
 
@@ -355,7 +409,11 @@ class Sheet(models.Model):
         self.refresh_from_db()
 
     def acknowledge(
-        self, *, by: AbstractBaseUser, assignee: AbstractBaseUser, roles: str,
+        self,
+        *,
+        by: User,
+        assignee: User,
+        roles: str,
         now: datetime | None = None,
     ) -> None:
         now = now or timezone.now()
@@ -368,17 +426,28 @@ class Sheet(models.Model):
             locked = self._lock([Status.SENT], "受理できるのは受理待ちのシートだけです。")
             due = self.follow_up_due_for(locked.receiver_agency, now)
             self._save_move(
-                locked, now, status=Status.ACKNOWLEDGED, acknowledged_at=now,
-                acknowledged_by=by, assignee=assignee, roles=roles, follow_up_due_at=due,
-                next_due_at=due, remind_at=due, remind_step=1,
+                locked,
+                now,
+                status=Status.ACKNOWLEDGED,
+                acknowledged_at=now,
+                acknowledged_by=by,
+                assignee=assignee,
+                roles=roles,
+                follow_up_due_at=due,
+                next_due_at=due,
+                remind_at=due,
+                remind_step=1,
             )
             name = f"{getattr(assignee, 'last_name', '')} {getattr(assignee, 'first_name', '')}"
             self._log(
-                Event.Kind.ACKNOWLEDGED, by, self.receiver_agency, now,
+                Event.Kind.ACKNOWLEDGED,
+                by,
+                self.receiver_agency,
+                now,
                 f"担当者: {name.strip() or assignee.get_username()}\n役割分担: {roles}",
             )
 
-    def report_progress(self, *, by: AbstractBaseUser, text: str, now: datetime | None = None) -> None:
+    def report_progress(self, *, by: User, text: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
         self._require_receiver(by)
         if not text.strip():
@@ -387,14 +456,17 @@ class Sheet(models.Model):
             locked = self._lock([Status.ACKNOWLEDGED], "経過報告は受理したシートにだけ書けます。")
             due = self.follow_up_due_for(locked.receiver_agency, now)
             self._save_move(
-                locked, now, follow_up_due_at=due, next_due_at=due, remind_at=due,
-                remind_step=1, last_progress_at=now,
+                locked,
+                now,
+                follow_up_due_at=due,
+                next_due_at=due,
+                remind_at=due,
+                remind_step=1,
+                last_progress_at=now,
             )
             self._log(Event.Kind.PROGRESS, by, self.receiver_agency, now, text)
 
-    def close(
-        self, *, by: AbstractBaseUser, outcome: Outcome, note: str, now: datetime | None = None
-    ) -> None:
+    def close(self, *, by: User, outcome: Outcome, note: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
         self._require_receiver(by)
         if not note.strip():
@@ -402,14 +474,19 @@ class Sheet(models.Model):
         with transaction.atomic():
             locked = self._lock([Status.ACKNOWLEDGED], "終結できるのは受理したシートだけです。")
             self._save_move(
-                locked, now, status=Status.CLOSED, ended_at=now, outcome=outcome,
-                end_note=note, next_due_at=None, remind_at=None, remind_step=0,
+                locked,
+                now,
+                status=Status.CLOSED,
+                ended_at=now,
+                outcome=outcome,
+                end_note=note,
+                next_due_at=None,
+                remind_at=None,
+                remind_step=0,
             )
             self._log(Event.Kind.CLOSED, by, self.receiver_agency, now, f"{outcome.name}：{note}")
 
-    def redirect(
-        self, *, by: AbstractBaseUser, to: Agency, reason: str, now: datetime | None = None
-    ) -> Sheet:
+    def redirect(self, *, by: User, to: Agency, reason: str, now: datetime | None = None) -> Sheet:
         """Forward to the right place instead of refusing: a child sheet with fresh deadlines."""
         now = now or timezone.now()
         self._require_receiver(by)
@@ -424,19 +501,32 @@ class Sheet(models.Model):
         with transaction.atomic():
             locked = self._lock(self.OPEN_STATUSES, "転送できるのは対応中のシートだけです。")
             self._save_move(
-                locked, now, status=Status.REDIRECTED, ended_at=now, end_note=reason,
-                next_due_at=None, remind_at=None, remind_step=0,
+                locked,
+                now,
+                status=Status.REDIRECTED,
+                ended_at=now,
+                end_note=reason,
+                next_due_at=None,
+                remind_at=None,
+                remind_step=0,
             )
             self._log(
                 Event.Kind.REDIRECTED, by, self.receiver_agency, now, f"{to.name}へ：{reason}"
             )
             return Sheet.issue(
-                case=self.case, by=by, sender_agency=self.receiver_agency, receiver_agency=to,
-                request=self.request, sender_continuing=f"（{self.receiver_agency.name}から転送）{reason}",
-                shared_info=self.shared_info, urgency=self.urgency, parent=self, now=now,
+                case=self.case,
+                by=by,
+                sender_agency=self.receiver_agency,
+                receiver_agency=to,
+                request=self.request,
+                sender_continuing=f"（{self.receiver_agency.name}から転送）{reason}",
+                shared_info=self.shared_info,
+                urgency=self.urgency,
+                parent=self,
+                now=now,
             )
 
-    def withdraw(self, *, by: AbstractBaseUser, reason: str, now: datetime | None = None) -> None:
+    def withdraw(self, *, by: User, reason: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
         self._require_sender(by)
         if not reason.strip():
@@ -444,8 +534,14 @@ class Sheet(models.Model):
         with transaction.atomic():
             locked = self._lock(self.OPEN_STATUSES, "取下げできるのは対応中のシートだけです。")
             self._save_move(
-                locked, now, status=Status.WITHDRAWN, ended_at=now, end_note=reason,
-                next_due_at=None, remind_at=None, remind_step=0,
+                locked,
+                now,
+                status=Status.WITHDRAWN,
+                ended_at=now,
+                end_note=reason,
+                next_due_at=None,
+                remind_at=None,
+                remind_step=0,
             )
             self._log(Event.Kind.WITHDRAWN, by, self.sender_agency, now, reason)
 
@@ -481,7 +577,8 @@ class Reminder(models.Model):
         indexes = [
             # The sweep re-enqueues mails that never went out (broker down, worker killed).
             models.Index(
-                fields=["created_at"], name="reminder_unsent",
+                fields=["created_at"],
+                name="reminder_unsent",
                 condition=Q(emailed_at__isnull=True),
             ),
         ]
@@ -516,13 +613,15 @@ class Notification(models.Model):
         verbose_name = verbose_name_plural = "通知"
         constraints = [
             models.UniqueConstraint(
-                fields=["reminder", "user"], name="notification_once_per_reminder",
+                fields=["reminder", "user"],
+                name="notification_once_per_reminder",
                 condition=Q(reminder__isnull=False),
             ),
         ]
         indexes = [
             models.Index(
-                fields=["user", "-created_at"], name="notification_unread",
+                fields=["user", "-created_at"],
+                name="notification_unread",
                 condition=Q(read_at__isnull=True),
             ),
         ]

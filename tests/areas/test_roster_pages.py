@@ -80,7 +80,7 @@ def test_non_admins_get_403_on_every_roster_page(
         assert client.get(url).status_code == 403, url
     assert client.post("/roster/agencies/new/", {"code": "x"}).status_code == 403
     assert not Agency.objects.filter(code="x").exists()
-    entry = RosterEntry.objects.create(body=body, membership=Membership.objects.first())
+    entry = RosterEntry.objects.create(body=body, membership=Membership.objects.earliest("pk"))
     remove = f"/roster/bodies/{body.pk}/entries/{entry.pk}/remove/"
     assert client.post(remove).status_code == 403
     assert RosterEntry.objects.filter(pk=entry.pk).exists()

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -44,7 +44,7 @@ def viewers(world: World) -> dict[str, Any]:
     )
     from sheets.models import Sheet
 
-    def send(case, sender: Agency, by: AbstractUser, to: Agency) -> None:
+    def send(case, sender: Agency, by: User, to: Agency) -> None:
         Sheet.issue(
             case=case,
             by=by,

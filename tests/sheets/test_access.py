@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from areas.models import Agency, Body, Membership, Role, RosterEntry
 from cases.models import Basis, Case
@@ -24,7 +24,7 @@ class Town:
     charlie_case: Case  # charlie's own, 朽木, no sheets
     kutsuki_sheet: Sheet
     imazu_sheet: Sheet
-    dave: AbstractUser  # coordinator of an agency serving 朽木 only
+    dave: User  # coordinator of an agency serving 朽木 only
 
 
 @pytest.fixture
@@ -43,11 +43,11 @@ def town(world: World) -> Town:
     return Town(world, kutsuki_case, imazu_case, charlie_case, kutsuki_sheet, imazu_sheet, dave)
 
 
-def cases_of(user: AbstractUser | AnonymousUser) -> set[str]:
+def cases_of(user: User | AnonymousUser) -> set[str]:
     return set(Case.objects.visible_to(user).values_list("number", flat=True))
 
 
-def sheets_of(user: AbstractUser | AnonymousUser) -> set[str]:
+def sheets_of(user: User | AnonymousUser) -> set[str]:
     return set(Sheet.objects.visible_to(user).values_list("number", flat=True))
 
 
@@ -55,7 +55,7 @@ def test_each_user_sees_exactly_their_cases_and_sheets(town: Town) -> None:
     w = town.world
     k, i, c = town.kutsuki_case.number, town.imazu_case.number, town.charlie_case.number
     ks, is_ = town.kutsuki_sheet.number, town.imazu_sheet.number
-    expected: dict[str, tuple[AbstractUser | AnonymousUser, set[str], set[str]]] = {
+    expected: dict[str, tuple[User | AnonymousUser, set[str], set[str]]] = {
         "alice (counter at A, owns both)": (w.alice, {k, i}, {ks, is_}),
         "bob (receives both sheets)": (w.bob, {k, i}, {ks, is_}),
         "bob_boss (supervisor at B)": (w.bob_boss, {k, i}, {ks, is_}),

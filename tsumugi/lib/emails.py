@@ -14,7 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
     from sheets.models import Reminder
 
@@ -73,7 +73,7 @@ def reminder_context(reminder: Reminder) -> dict[str, Any]:
     }
 
 
-def reminder_recipients(reminder: Reminder) -> list[AbstractBaseUser]:
+def reminder_recipients(reminder: Reminder) -> list[User]:
     """The people notified in-app for this step: the mail goes to the same people."""
     from django.contrib.auth import get_user_model
 
