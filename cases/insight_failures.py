@@ -268,7 +268,7 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
         )
     )
     # 1b. the text-based halves, each on the few short texts (sheet_insight_continuing_len and
-    # sheet_insight_roles_len), excluding what 1 has already counted
+    # sheet_insight_status_roles), excluding what 1 has already counted
     sheet_rows += [
         {**r, "no_response": 0, "fading": 0, "vague": 0}
         for r in open_sheets(scope)
