@@ -153,9 +153,9 @@ def squeezed(field: str) -> Func:
     return Trim(text, output_field=TextField())
 
 
-# A near-empty text is short: comparing the raw length first lets the index on the length
-# (sheet_insight_continuing_len, sheet_insight_roles_len) find the few candidates instead of reading
-# every open sheet's text. The longest phrase above fits with a blank or two around it.
+# A near-empty text is short: comparing the raw length first lets the length indexes
+# (sheet_insight_continuing_len, sheet_insight_status_roles) find the few candidates instead of
+# reading every open sheet's text. The longest phrase above fits with a blank or two around it.
 SHORT_TEXT_CHARS = 12
 
 
