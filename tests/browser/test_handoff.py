@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from cases.models import Case
-from sheets.models import Sheet, Status
+from sheets.models import Outcome, Sheet, Status
 from tests.browser.conftest import login
 from tests.conftest import World, make_tags
 
@@ -44,6 +44,9 @@ def test_consultation_to_closed_sheet(
     browser: Browser, live_server: LiveServer, world: World
 ) -> None:
     make_tags(world)
+    # Live-server tests start from flushed tables after a transactional test: the outcome rows
+    # of the data migration may be gone.
+    Outcome.objects.get_or_create(code="support", defaults={"name": "支援開始"})
     alice = browser.new_context(locale="ja-JP").new_page()
     alice.set_default_timeout(10_000)
     login(alice, live_server, "alice")
