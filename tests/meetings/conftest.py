@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import pytest
+from django.contrib.auth.models import User
 
-from areas.models import Body, Membership, RosterEntry
+from areas.models import Agency, Body, Membership, RosterEntry
 from meetings.models import AgendaItem, Attendance, Meeting
 from tests.conftest import World
 
@@ -25,11 +26,13 @@ class Bodies:
     city: Body
 
 
-def member(user: object, agency: object | None = None) -> Membership:
+def member(user: User, agency: Agency | None = None) -> Membership:
     qs = Membership.objects.filter(user=user)
     if agency is not None:
         qs = qs.filter(agency=agency)
-    return qs.exclude(role="admin").first()  # type: ignore[return-value]
+    found = qs.exclude(role="admin").first()
+    assert found is not None, f"{user} has no working membership"
+    return found
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def make_meeting(
     )
 
 
-def attend(meeting: Meeting, user: object, role: str = Attendance.Role.PARTICIPANT) -> Attendance:
+def attend(meeting: Meeting, user: User, role: str = Attendance.Role.PARTICIPANT) -> Attendance:
     return Attendance.objects.create(meeting=meeting, membership=member(user), role=role)
 
 

@@ -120,7 +120,7 @@ def test_the_reminder_mail_names_the_meeting_not_the_people(world: World, meetin
     reminder = Reminder.objects.get(subject="action_item", subject_id=action.pk)
     assert deliver_reminder_email(reminder.pk, at("2026-12-14T09:00:00")) == 1
     message = mail.outbox[0]
-    text = message.subject + message.body
+    text = f"{message.subject}{message.body}"
     assert message.to == ["bob@example.jp"]
     assert "会議の宿題" in text and "朽木くらし連携会議" in text
     assert "民生委員" not in text and "訪問" not in text

@@ -48,7 +48,9 @@ def test_the_demo_city_gets_a_kutsuki_meeting_with_an_agenda(db: None) -> None:
         kinds = [i.kind for i in upcoming.items.all()]
         assert kinds == ["theme", "theme", "case"]
         assert upcoming.items.get(kind="case").case == held
-        assert list(upcoming.carried_actions()) == list(past.items.first().actions.all())  # type: ignore[union-attr]
+        first_item = past.items.first()
+        assert first_item is not None
+        assert list(upcoming.carried_actions()) == list(first_item.actions.all())
         roles = set(upcoming.attendances.values_list("role", flat=True))
         assert {"chair", "recorder", "participant"} <= roles
         assert upcoming.attendances.count() < upcoming.roster_memberships().count() + 1

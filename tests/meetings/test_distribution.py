@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 
 from areas.models import Membership, Role
 from meetings.models import Attendance, MeetingError, MeetingEvent
@@ -45,7 +46,10 @@ def test_distribution_notifies_each_attendee_once(
         "coord@example.jp",
     ]
     message = mail.outbox[0]
-    text = message.body + message.alternatives[0][0] + message.subject
+    assert isinstance(message, EmailMultiAlternatives)
+    html = message.alternatives[0][0]
+    assert isinstance(html, str)
+    text = f"{message.body}{html}{message.subject}"
     assert "朽木くらし連携会議" in text and "令和8年12月9日" in text
     assert f"/meetings/{meeting.pk}/" in text
     for private in ("山田", "やまだ", "1944", "長男", "ひきこもり"):

@@ -3,6 +3,8 @@ masked like the agenda."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import time_machine
 from django.test import Client
@@ -26,7 +28,7 @@ def meeting(world: World, bodies: Bodies) -> Meeting:
     return meeting
 
 
-def save_minutes(client: Client, meeting: Meeting, discussion: str, decisions: str) -> object:
+def save_minutes(client: Client, meeting: Meeting, discussion: str, decisions: str) -> Any:
     item = meeting.items.get()
     return client.post(
         reverse("meetings:minutes_save", args=[meeting.pk, item.pk]),

@@ -27,7 +27,8 @@ def pdf_text(pdf: bytes) -> tuple[str, PdfReader]:
 def font_names(reader: PdfReader) -> set[str]:
     names = set()
     for page in reader.pages:
-        fonts = page["/Resources"].get_object().get("/Font", {})
+        resources: Any = page["/Resources"]
+        fonts = resources.get_object().get("/Font", {})
         for ref in fonts.get_object().values():
             font = ref.get_object()
             descendants = font.get("/DescendantFonts")
@@ -70,6 +71,7 @@ def test_packet_has_cover_agenda_sections_and_page_numbers(world: World, bodies:
     assert "令和8年12月9日" in text
     assert "キャラバン隊での出前相談" in text
     sheet = meeting.items.get(kind="sheet").sheet
+    assert sheet is not None
     assert f"シート {sheet.number}" in text
     assert "14:20" in text and "15分" in text  # time boxes: the second item starts at 14:20
     assert "司会" in text and "記録" in text and "報告" in text
