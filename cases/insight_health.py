@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 
 from areas.models import Area
@@ -214,17 +214,13 @@ def indicators(scope: Scope, year: int) -> Table:
 
     filters = Filters(Period.fiscal(year))
     cases = filtered_cases(scope, filters)
-    # the cases of the year whose sheets reached ≥ 2 distinct receiving agencies (a subquery)
-    multi_agency_ids = (
-        Sheet.objects.order_by()
-        .filter(
-            case__received_at__gte=filters.period.start_at,
-            case__received_at__lt=filters.period.end_before,
-        )
-        .values("case_id")
-        .annotate(k=Count("receiver_agency_id", distinct=True))
-        .filter(k__gte=2)
-        .values("case_id")
+    # A case reached ≥ 2 distinct receiving agencies when the smallest and the largest receiver
+    # of its sheets differ: two index-only probes per case (sheet_insight_case), instead of
+    # grouping every sheet of the table by case.
+    receivers = Sheet.objects.filter(case_id=OuterRef("pk")).order_by().values("case_id")
+    cases = cases.annotate(
+        first_receiver=Subquery(receivers.annotate(m=Min("receiver_agency_id")).values("m")),
+        last_receiver=Subquery(receivers.annotate(m=Max("receiver_agency_id")).values("m")),
     )
     # 1. the districts, so every district has a column even with nothing to count
     districts = list(Area.objects.districts().values_list("id", "name"))
@@ -234,7 +230,9 @@ def indicators(scope: Scope, year: int) -> Table:
         for r in cases.values("district_id").annotate(
             cases=Count("pk"),
             multi_field=Count("pk", filter=Q(field_count__gte=2)),
-            multi_agency=Count("pk", filter=Q(field_count__gte=2) | Q(pk__in=multi_agency_ids)),
+            multi_agency=Count(
+                "pk", filter=Q(field_count__gte=2) | Q(first_receiver__lt=F("last_receiver"))
+            ),
         )
     }
     # 3. sheets sent in the year by district of their case
