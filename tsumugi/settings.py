@@ -253,13 +253,26 @@ ESCALATE_SUPERVISORS_AFTER_DAYS = env_int("TSUMUGI_ESCALATE_SUPERVISORS_DAYS", 1
 ESCALATE_COORDINATORS_AFTER_DAYS = env_int("TSUMUGI_ESCALATE_COORDINATORS_DAYS", 3, minimum=1)
 
 # --- mail -----------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("TSUMUGI_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = VAR_DIR / "mail"
-EMAIL_HOST = env_str("TSUMUGI_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("TSUMUGI_EMAIL_PORT", 25)
-EMAIL_HOST_USER = env_str("TSUMUGI_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("TSUMUGI_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("TSUMUGI_EMAIL_USE_TLS", False)
+# Django 6.1 configures mail through MAILERS (the EMAIL_* settings are deprecated).
+# Embedded: mails are written to var/mail; production sends through SMTP.
+_MAIL_BACKEND = env_str(
+    "TSUMUGI_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+_MAIL_OPTIONS: dict[str, object] = {}
+if _MAIL_BACKEND.endswith("filebased.EmailBackend"):
+    _MAIL_OPTIONS = {"file_path": str(VAR_DIR / "mail")}
+elif _MAIL_BACKEND.endswith("smtp.EmailBackend"):
+    _MAIL_OPTIONS = {
+        "host": env_str("TSUMUGI_EMAIL_HOST", "localhost"),
+        "port": env_int("TSUMUGI_EMAIL_PORT", 25),
+        "username": env_str("TSUMUGI_EMAIL_HOST_USER", ""),
+        "password": env_str("TSUMUGI_EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("TSUMUGI_EMAIL_USE_TLS", False),
+    }
+MAILERS = {"default": {"BACKEND": _MAIL_BACKEND, "OPTIONS": _MAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env_str("TSUMUGI_FROM_EMAIL", "tsumugi@localhost")
 
 # --- celery ---------------------------------------------------------------------------------
