@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tsumugi_bench"
-DATA_VERSION = "5"
+DATA_VERSION = "6"
 
 NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # 10:00 Asia/Tokyo, a Thursday
 START = "2022-04-01 09:00+09"
@@ -558,8 +558,8 @@ def fill(cur: Any) -> None:
                              WHEN (h / 7) %% 100 < 95 THEN 'closed' WHEN (h / 7) %% 100 < 98 THEN 'redirected'
                              ELSE 'withdrawn' END
                       ELSE
-                        CASE WHEN (h / 7) %% 100 < 3 THEN 'sent' WHEN (h / 7) %% 100 < 20 THEN 'acknowledged'
-                             WHEN (h / 7) %% 100 < 88 THEN 'closed' WHEN (h / 7) %% 100 < 95 THEN 'redirected'
+                        CASE WHEN (h / 7) %% 1000 < 5 THEN 'sent' WHEN (h / 7) %% 1000 < 125 THEN 'acknowledged'
+                             WHEN (h / 7) %% 1000 < 880 THEN 'closed' WHEN (h / 7) %% 1000 < 950 THEN 'redirected'
                              ELSE 'withdrawn' END
                  END AS status_raw
           FROM o
@@ -617,9 +617,17 @@ def fill(cur: Any) -> None:
         """
         CREATE UNLOGGED TABLE bench_sheet_times2 AS
         SELECT t.*,
-               CASE WHEN t.acknowledged_at IS NOT NULL AND (t.h / 13) %% 10 < 6
-                    THEN least(t.acknowledged_at + ((t.h / 17) %% 12 + 1) * interval '1 day',
-                               %(now)s::timestamptz - interval '20 seconds') END AS last_progress_at
+               CASE
+                 -- open and followed up: the last progress report within the last 16 days
+                 -- (most follow-up deadlines still ahead); 15 %% are stale (自然消滅)
+                 WHEN t.status = 'acknowledged' AND (t.h / 13) %% 100 < 85
+                   THEN greatest(t.acknowledged_at,
+                                 least(%(now)s::timestamptz - ((t.h / 17) %% 16) * interval '1 day'
+                                                            - ((t.h / 19) %% 480) * interval '1 minute',
+                                       %(now)s::timestamptz - interval '20 seconds'))
+                 WHEN t.acknowledged_at IS NOT NULL AND (t.h / 13) %% 10 < 6
+                   THEN least(t.acknowledged_at + ((t.h / 17) %% 12 + 1) * interval '1 day',
+                              %(now)s::timestamptz - interval '20 seconds') END AS last_progress_at
         FROM bench_sheet_times t
         """,
         {"now": NOW},
@@ -779,8 +787,15 @@ def fill(cur: Any) -> None:
                              WHEN 'redirected' THEN '担当分野が異なるため、より適した機関へ'
                              WHEN 'withdrawn' THEN '本人の意向により取下げ' ELSE '' END,
                nd.next_due_at,
-               CASE WHEN nd.next_due_at > %(now)s::timestamptz THEN nd.next_due_at END,
-               CASE WHEN nd.next_due_at > %(now)s::timestamptz THEN 1 ELSE 0 END,
+               -- the reminder cursor: at the deadline; for a deadline of the last few days the
+               -- step still to come (step 3, in the future); a deadline long past has finished
+               -- its ladder (cursor 4, nothing left to send)
+               CASE WHEN nd.next_due_at > %(now)s::timestamptz THEN nd.next_due_at
+                    WHEN nd.next_due_at > %(now)s::timestamptz - interval '4 days'
+                      THEN nd.next_due_at + interval '4 days' END,
+               CASE WHEN nd.next_due_at > %(now)s::timestamptz THEN 1
+                    WHEN nd.next_due_at > %(now)s::timestamptz - interval '4 days' THEN 3
+                    WHEN nd.next_due_at IS NOT NULL THEN 4 ELSE 0 END,
                1 + (t.acknowledged_at IS NOT NULL)::int + (t.last_progress_at IS NOT NULL)::int
                  + (t.ended_at IS NOT NULL)::int
         FROM bench_sheet_plan p
