@@ -410,6 +410,35 @@ class Sheet(models.Model):
         locked.save()
         self.refresh_from_db()
 
+    def _save_new_follow_up(self, locked: Sheet, now: datetime, **changes: Any) -> None:
+        """A new follow-up deadline: what people see and the reminder ladder restart together."""
+        due = self.follow_up_due_for(locked.receiver_agency, now)
+        self._save_move(
+            locked,
+            now,
+            follow_up_due_at=due,
+            next_due_at=due,
+            remind_at=due,
+            remind_step=1,
+            **changes,
+        )
+
+    def _save_end(
+        self, locked: Sheet, now: datetime, status: str, note: str, **changes: Any
+    ) -> None:
+        """An end: nothing is left to remind, so both cursors are cleared."""
+        self._save_move(
+            locked,
+            now,
+            status=status,
+            ended_at=now,
+            end_note=note,
+            next_due_at=None,
+            remind_at=None,
+            remind_step=0,
+            **changes,
+        )
+
     def acknowledge(
         self,
         *,
@@ -426,8 +455,7 @@ class Sheet(models.Model):
             raise SheetError("役割分担を書いてください（誰が何をするかをはっきりさせるため）。")
         with transaction.atomic():
             locked = self._lock([Status.SENT], "受理できるのは受理待ちのシートだけです。")
-            due = self.follow_up_due_for(locked.receiver_agency, now)
-            self._save_move(
+            self._save_new_follow_up(
                 locked,
                 now,
                 status=Status.ACKNOWLEDGED,
@@ -435,10 +463,6 @@ class Sheet(models.Model):
                 acknowledged_by=by,
                 assignee=assignee,
                 roles=roles,
-                follow_up_due_at=due,
-                next_due_at=due,
-                remind_at=due,
-                remind_step=1,
             )
             name = f"{getattr(assignee, 'last_name', '')} {getattr(assignee, 'first_name', '')}"
             self._log(
@@ -456,16 +480,7 @@ class Sheet(models.Model):
             raise SheetError("経過報告の内容を書いてください。")
         with transaction.atomic():
             locked = self._lock([Status.ACKNOWLEDGED], "経過報告は受理したシートにだけ書けます。")
-            due = self.follow_up_due_for(locked.receiver_agency, now)
-            self._save_move(
-                locked,
-                now,
-                follow_up_due_at=due,
-                next_due_at=due,
-                remind_at=due,
-                remind_step=1,
-                last_progress_at=now,
-            )
+            self._save_new_follow_up(locked, now, last_progress_at=now)
             self._log(Event.Kind.PROGRESS, by, self.receiver_agency, now, text)
 
     def close(self, *, by: User, outcome: Outcome, note: str, now: datetime | None = None) -> None:
@@ -475,17 +490,7 @@ class Sheet(models.Model):
             raise SheetError("終結のメモを書いてください。")
         with transaction.atomic():
             locked = self._lock([Status.ACKNOWLEDGED], "終結できるのは受理したシートだけです。")
-            self._save_move(
-                locked,
-                now,
-                status=Status.CLOSED,
-                ended_at=now,
-                outcome=outcome,
-                end_note=note,
-                next_due_at=None,
-                remind_at=None,
-                remind_step=0,
-            )
+            self._save_end(locked, now, Status.CLOSED, note, outcome=outcome)
             self._log(Event.Kind.CLOSED, by, self.receiver_agency, now, f"{outcome.name}：{note}")
 
     def redirect(self, *, by: User, to: Agency, reason: str, now: datetime | None = None) -> Sheet:
@@ -502,16 +507,7 @@ class Sheet(models.Model):
             raise SheetError(f"{to.name}は現在受け付けていない機関です。")
         with transaction.atomic():
             locked = self._lock(self.OPEN_STATUSES, "転送できるのは対応中のシートだけです。")
-            self._save_move(
-                locked,
-                now,
-                status=Status.REDIRECTED,
-                ended_at=now,
-                end_note=reason,
-                next_due_at=None,
-                remind_at=None,
-                remind_step=0,
-            )
+            self._save_end(locked, now, Status.REDIRECTED, reason)
             self._log(
                 Event.Kind.REDIRECTED, by, self.receiver_agency, now, f"{to.name}へ：{reason}"
             )
@@ -535,16 +531,7 @@ class Sheet(models.Model):
             raise SheetError("取下げの理由を書いてください。")
         with transaction.atomic():
             locked = self._lock(self.OPEN_STATUSES, "取下げできるのは対応中のシートだけです。")
-            self._save_move(
-                locked,
-                now,
-                status=Status.WITHDRAWN,
-                ended_at=now,
-                end_note=reason,
-                next_due_at=None,
-                remind_at=None,
-                remind_step=0,
-            )
+            self._save_end(locked, now, Status.WITHDRAWN, reason)
             self._log(Event.Kind.WITHDRAWN, by, self.sender_agency, now, reason)
 
 
