@@ -22,7 +22,7 @@ from areas.calendar import business_calendar
 from areas.models import Agency
 from areas.scope import scope_of
 from cases.models import Basis, Case, Event
-from tsumugi.lib.dates import local_date
+from tsumugi.lib.dates import BusinessCalendar, local_date
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -356,14 +356,28 @@ class Sheet(models.Model):
         return sheet
 
     @staticmethod
-    def ack_due_for(receiver: Agency, urgency: str, now: datetime) -> datetime:
-        calendar = business_calendar()
+    def ack_due_for(
+        receiver: Agency, urgency: str, now: datetime, calendar: BusinessCalendar | None = None
+    ) -> datetime:
+        calendar = calendar or business_calendar()
         days = 1 if urgency == Urgency.URGENT else receiver.ack_days()
         return calendar.end_of_day(calendar.add_business_days(local_date(now), days))
 
     @staticmethod
-    def follow_up_due_for(receiver: Agency, now: datetime) -> datetime:
-        return business_calendar().due_after(now, receiver.follow_up_days())
+    def follow_up_due_for(
+        receiver: Agency, now: datetime, calendar: BusinessCalendar | None = None
+    ) -> datetime:
+        return (calendar or business_calendar()).due_after(now, receiver.follow_up_days())
+
+    def pending_deadline(self, calendar: BusinessCalendar) -> datetime | None:
+        """The deadline this sheet waits for, computed afresh from the calendar."""
+        if self.status == Status.SENT:
+            return self.ack_due_for(self.receiver_agency, self.urgency, self.sent_at, calendar)
+        if self.status == Status.ACKNOWLEDGED:
+            started = self.last_progress_at or self.acknowledged_at
+            assert started is not None
+            return self.follow_up_due_for(self.receiver_agency, started, calendar)
+        return None
 
     # --- moves ---------------------------------------------------------------------------------
 
