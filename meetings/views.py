@@ -85,17 +85,11 @@ def _record_case_reads(request: AuthedRequest, meeting: Meeting, what: str) -> N
 @login_required
 def meeting_list(request: AuthedRequest) -> HttpResponse:
     meetings = Meeting.objects.visible_to(request.user).select_related("body__area")
-    actions = (
-        ActionItem.objects.open()
-        .filter(owner_user=request.user)
-        .select_related("item__meeting__body", "owner_agency")
-    )
     return render(
         request,
         "meetings/meeting_list.html",
         {
             "meetings": meetings[:200],
-            "actions": actions,
             "now": timezone.now(),
             "can_create": bodies_managed_by(request.user).exists(),
         },
@@ -423,8 +417,8 @@ def action_done(request: AuthedRequest, pk: int, action_pk: int) -> HttpResponse
         messages.success(request, f"宿題「{action.text}」を完了にしました。")
     except MeetingError as error:
         messages.error(request, str(error))
-    if request.POST.get("back") == "list":
-        return redirect("meetings:list")
+    if request.POST.get("back") in {"list", "inbox"}:
+        return redirect("sheets:inbox" if request.POST["back"] == "inbox" else "meetings:list")
     return redirect("meetings:minutes", meeting.pk)
 
 

@@ -63,6 +63,16 @@ class Status(models.TextChoices):
     CLOSED = "closed", "終結"
 
 
+# The reminder ladder (sheets/reminders.py): 1 at due, 2 supervisors, 3 coordinators.
+LAST_STEP = 3
+
+
+def reached_step(remind_step: int) -> int:
+    """The ladder step an item has reached (0: none yet) from its cursor `remind_step`, which
+    names the next step to send."""
+    return max(0, min(remind_step - 1, LAST_STEP)) if remind_step else 0
+
+
 class SheetQuerySet(models.QuerySet["Sheet"]):
     def visible_to(self, user: AnyUser) -> SheetQuerySet:
         """The one choke point: sheets to or from my agencies, and for coordinators the
@@ -292,6 +302,10 @@ class Sheet(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def reminder_step_reached(self) -> int:
+        return reached_step(self.remind_step)
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.next_due_at is not None and self.next_due_at <= (now or timezone.now())

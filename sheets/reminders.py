@@ -93,17 +93,11 @@ from areas.models import Agency, Membership, Role
 from cases.models import Event
 from tsumugi.lib.dates import BusinessCalendar
 
-from .models import Notification, Reminder, Sheet, Status
+from .models import LAST_STEP, Notification, Reminder, Sheet, Status
 
 logger = logging.getLogger(__name__)
 
-LAST_STEP = 3
 STEP_LABELS = {1: "督促", 2: "督促（責任者へ）", 3: "督促（調整役へ）"}
-
-
-def reached_step(remind_step: int) -> int:
-    """The ladder step an item has reached (0: none yet) from its cursor `remind_step`."""
-    return max(0, min(remind_step - 1, LAST_STEP)) if remind_step else 0
 
 
 def format_deadline(moment: datetime) -> str:

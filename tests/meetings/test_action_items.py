@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 import pytest
 import time_machine
+from django.test import Client
+from django.urls import reverse
 
 from meetings.models import ActionItem, Attendance, Meeting, MeetingError, MeetingEvent
 from sheets.models import Notification, Reminder
@@ -124,3 +126,26 @@ def test_the_reminder_mail_names_the_meeting_not_the_people(world: World, meetin
     assert message.to == ["bob@example.jp"]
     assert "会議の宿題" in text and "朽木くらし連携会議" in text
     assert "民生委員" not in text and "訪問" not in text
+
+
+TASK = "民生委員さんと一緒に訪問する"
+
+
+def test_the_owner_meets_open_action_items_in_the_inbox_and_can_finish_them_there(
+    client: Client, world: World, meeting: Meeting
+) -> None:
+    action = assign(world, meeting)
+    inbox = reverse("sheets:inbox")
+    client.force_login(world.bob)
+    page = client.get(inbox).content.decode()
+    assert "あなたの宿題" in page and TASK in page
+    client.force_login(world.charlie)
+    assert TASK not in client.get(inbox).content.decode()
+
+    client.force_login(world.bob)
+    done = reverse("meetings:action_done", args=[meeting.pk, action.pk])
+    response = client.post(done, {"back": "inbox"})
+    assert response.status_code == 302 and response["Location"] == inbox
+    action.refresh_from_db()
+    assert action.done_at is not None
+    assert 'data-testid="action-row"' not in client.get(inbox).content.decode()

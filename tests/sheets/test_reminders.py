@@ -11,8 +11,8 @@ from django.core import mail
 
 from areas.models import Role
 from cases.models import Event
-from sheets.models import Notification, Reminder, Sheet, Status
-from sheets.reminders import reached_step, send_due_reminders, sweep
+from sheets.models import Notification, Reminder, Sheet, Status, reached_step
+from sheets.reminders import send_due_reminders, sweep
 from tests.conftest import World, make_member, make_user, outcome
 from tests.sheets.reminder_support import (
     eager_celery,  # noqa: F401

@@ -92,9 +92,11 @@ def test_inbox_lists_open_sheets_overdue_first(client: Client, world: World) -> 
 
 def test_inbox_shows_reminder_step_on_overdue_rows(client: Client, world: World) -> None:
     sheet = make_sheet(world, now=datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    # remind_step names the next step to send: 3 means steps 1 and 2 have gone out.
     Sheet.objects.filter(pk=sheet.pk).update(remind_step=3)
     login(client, world.bob)
-    assert "督促 段階3" in client.get(reverse("sheets:inbox")).content.decode()
+    html = client.get(reverse("sheets:inbox")).content.decode()
+    assert "督促 段階2" in html and "督促 段階3" not in html
 
 
 def test_inbox_filters_by_district(client: Client, world: World) -> None:

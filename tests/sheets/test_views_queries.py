@@ -53,13 +53,14 @@ def bulk_sheets(world: World, case: Case, count: int) -> None:
 #   4 COUNT of the inbox for the paginator (receiver IN my agencies AND next_due_at NOT NULL);
 #     unfiltered, it is also the navigation's count of open sheets, so that is not repeated,
 #   5 navigation: COUNT of unread notifications,
-#   6 districts for the filter's <select>,
-#   7 the ids of the page's 25 sheets (OFFSET on the index, no joins),
-#   8 those 25 sheets with case, district, sender, receiver and assignee joined,
-#   9-11 SAVEPOINT / UPDATE session / RELEASE.
-INBOX_QUERIES = 11
+#   6 my open meeting action items (宿題) with their meeting and body, above the sheets,
+#   7 districts for the filter's <select>,
+#   8 the ids of the page's 25 sheets (OFFSET on the index, no joins),
+#   9 those 25 sheets with case, district, sender, receiver and assignee joined,
+#   10-12 SAVEPOINT / UPDATE session / RELEASE.
+INBOX_QUERIES = 12
 # A filtered inbox counts its own rows, so the navigation counts the open sheets (+1).
-FILTERED_INBOX_QUERIES = 12
+FILTERED_INBOX_QUERIES = 13
 # Outbox: the inbox's shape with its own COUNT and page (sender IN my agencies) and the
 # navigation's inbox COUNT.
 OUTBOX_QUERIES = 12
