@@ -80,11 +80,11 @@ class SheetQuerySet(models.QuerySet["Sheet"]):
         scope = scope_of(user)
         if not scope.agency_ids:
             return self.none()
-        return self.filter(
-            Q(sender_agency_id__in=scope.agency_ids)
-            | Q(receiver_agency_id__in=scope.agency_ids)
-            | Q(case__district_id__in=scope.coordinator_district_ids)
-        )
+        mine = Q(sender_agency_id__in=scope.agency_ids) | Q(receiver_agency_id__in=scope.agency_ids)
+        if scope.coordinator_district_ids:
+            # Only coordinators need the join to the case's district.
+            mine |= Q(case__district_id__in=scope.coordinator_district_ids)
+        return self.filter(mine)
 
     def open(self) -> SheetQuerySet:
         return self.filter(status__in=Sheet.OPEN_STATUSES)
