@@ -179,6 +179,16 @@ def bench_pages(facts: dict[str, Any], repeat: int) -> None:
         repeat=repeat,
         check=contains(chain.number),
     )
+    last = Sheet.objects.filter(case=chain).order_by("-id").first()
+    if last is not None and last.assignee_id:
+        measure_page(
+            "sheet_page",
+            last.assignee_id,
+            "sheets:detail",
+            args=(last.pk,),
+            repeat=repeat,
+            check=contains(last.number),
+        )
     measure_page(
         "search_kana",
         owner,
