@@ -1,6 +1,6 @@
 """Benchmark tsumugi on a city's worth of data: pages, the reminder sweep, insight.
 
-    .venv/bin/python scripts/bench.py [--reuse] [--repeat 30] [--only inbox,sweep,...]
+    .venv/bin/python scripts/bench.py [--reuse] [--repeat N] [--only pages,insight,sweep]
 
 Fills (or, with --reuse, reuses) the dedicated PostgreSQL database of scripts/bench_data.py
 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/tsumugi_bench), then measures through
@@ -11,6 +11,11 @@ more request (CaptureQueriesContext). Prints `name: value` lines on stdout; prog
 Groups (all by default): pages (inbox, outbox, case list, case page, search), insight (figures
 for the city and one district, 地区カルテ, failure modes, indicators, CSV), sweep (nothing-due query
 with EXPLAIN, then one full sweep over 100,000 due sheets).
+
+The sweep's mails go to Celery's in-memory broker (apply_async is timed, nothing is delivered)
+and the e-mail backend is locmem. --explain prints EXPLAIN (ANALYZE, BUFFERS) of the two slowest
+SELECTs of every page over its target. Runs are serialised per database (advisory lock), and
+each run starts by putting back what an earlier sweep phase changed.
 
 Targets (issues 3, 4, 6): inbox ≤ 30 ms median with a constant query count, case page ≤ 40 ms,
 sweep ≤ 30 s for 100,000 due sheets, nothing-due query ≤ 50 ms, insight pages ≤ 500 ms.
