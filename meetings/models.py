@@ -162,7 +162,7 @@ class Meeting(models.Model):
         """The day the agenda should go out: the seed's "send the topic beforehand", as
         MEETING_DISTRIBUTE_BUSINESS_DAYS business days before the meeting (default 5)."""
         calendar = business_calendar()
-        days = int(getattr(settings, "MEETING_DISTRIBUTE_BUSINESS_DAYS", 5))
+        days = settings.MEETING_DISTRIBUTE_BUSINESS_DAYS
         day, counted = self.date, 0
         while counted < days:
             day -= timedelta(days=1)

@@ -353,11 +353,11 @@ class SweepCounts:
 
 def business_hours_only() -> bool:
     """False only for demos, so a reminder shows up at any hour of the day."""
-    return bool(getattr(settings, "REMINDER_BUSINESS_HOURS_ONLY", True))
+    return settings.REMINDER_BUSINESS_HOURS_ONLY
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "REMINDER_BATCH_SIZE", 500))
+    return settings.REMINDER_BATCH_SIZE
 
 
 def send_due_reminders(now: datetime | None = None) -> int:
@@ -499,11 +499,11 @@ def _record(
 
 
 def email_retry_after() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "REMINDER_EMAIL_RETRY_SECONDS", 60)))
+    return timedelta(seconds=settings.REMINDER_EMAIL_RETRY_SECONDS)
 
 
 def email_lease() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "REMINDER_EMAIL_LEASE_SECONDS", 300)))
+    return timedelta(seconds=settings.REMINDER_EMAIL_LEASE_SECONDS)
 
 
 def enqueue_emails(reminder_ids: Iterable[int]) -> int:

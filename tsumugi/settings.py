@@ -305,6 +305,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 # Reminder engine (sheets/reminders.py): rows claimed per transaction, and how long an unsent
 # reminder mail waits (broker down, worker killed) before the sweep hands it over again.
+# The agenda should reach attendees this many business days before the meeting (the seed:
+# sending the topic beforehand makes meetings far shorter).
+MEETING_DISTRIBUTE_BUSINESS_DAYS = env_int("TSUMUGI_MEETING_DISTRIBUTE_BUSINESS_DAYS", 5, minimum=0)
 REMINDER_BATCH_SIZE = env_int("TSUMUGI_REMINDER_BATCH_SIZE", 500, minimum=1)
 REMINDER_EMAIL_RETRY_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_RETRY_SECONDS", 60, minimum=1)
 REMINDER_EMAIL_LEASE_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_LEASE_SECONDS", 300, minimum=1)
