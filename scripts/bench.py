@@ -174,6 +174,8 @@ def bench_pages(facts: dict[str, Any], repeat: int) -> None:
     measure_page(
         "inbox_all_p100", inbox_user, "sheets:inbox", query="status=all&page=100", repeat=repeat
     )
+    # Same page for an agency with ~6x fewer sheets: the query count must not change.
+    measure_page("inbox_small_agency_p1", user_id(40, 3), "sheets:inbox", repeat=repeat)
     measure_page("outbox_p1", owner, "sheets:outbox", repeat=repeat)
     measure_page("case_list_p1", owner, "cases:list", repeat=repeat)
     measure_page(
@@ -418,6 +420,10 @@ def main() -> None:
             due_query = bench_nothing_due(args.repeat)
             bench_sweep(due_query)
     out("load_average_end", " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    for a, b in (("inbox_p1", "inbox_p100"), ("inbox_p1", "inbox_small_agency_p1")):
+        qa, qb = results.get(f"{a}_queries"), results.get(f"{b}_queries")
+        if qa is not None and qb is not None and qa != qb:
+            missed.append(f"inbox query count not constant: {a} {qa} vs {b} {qb}")
     out("targets_missed", len(missed))
     for line in missed:
         print(f"missed: {line}")
