@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from string import ascii_uppercase
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -411,6 +412,21 @@ class Case(models.Model):
 
     def touch(self, now: datetime) -> None:
         Case.objects.filter(pk=self.pk).update(last_activity_at=now)
+
+
+def alias(index: int) -> str:
+    """How the index-th person of a case is named where names may not be shown: "Aさん"."""
+    return ascii_uppercase[index % 26] + ("" if index < 26 else str(index // 26)) + "さん"
+
+
+def masked_people(people: Iterable[Person], year: int | None = None) -> list[str]:
+    """ "Aさん（80代・母）" for each person: no name, kana or birth year."""
+    year = year or timezone.localdate().year
+    labels = []
+    for i, person in enumerate(people):
+        details = "・".join(x for x in (person.age_band(year), person.relation) if x)
+        labels.append(f"{alias(i)}（{details}）")
+    return labels
 
 
 class Person(models.Model):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from django.conf import settings
@@ -15,13 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from areas.calendar import business_calendar
-from areas.models import Agency
 from areas.scope import scope_of
 from sheets.models import Sheet
 from tsumugi.lib.text import search_key
@@ -37,17 +35,13 @@ from .forms import (
     SearchForm,
     normalise,
 )
-from .http import posted, refuse_oversized_post, user_of
+from .http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
 from .intake import PersonData, open_case
-from .models import Access, Case, CaseError, Event, Person, holding_cutoff
+from .models import Access, Case, CaseError, Person, holding_cutoff, masked_people
+from .timeline import timeline
 
 CASES_PER_PAGE = 25
 CASE_NUMBER = re.compile(r"^\d{4}-?\d{0,5}$")
-
-
-def my_agencies(request: HttpRequest) -> list[Agency]:
-    ids = scope_of(request.user).agency_ids
-    return list(Agency.objects.active().filter(pk__in=ids).prefetch_related("districts"))
 
 
 @login_required
@@ -121,64 +115,6 @@ def referral_chain(sheets: list[Sheet]) -> list[ChainNode]:
     return roots
 
 
-@dataclass(frozen=True)
-class TimelineLine:
-    """One event as the timeline shows it, with names resolved and text masked where needed."""
-
-    at: datetime
-    kind: str
-    sheet_number: str
-    agency: str
-    actor: str
-    text: str
-    hidden: bool
-
-
-TIMELINE_FIELDS = (
-    "id",
-    "at",
-    "kind",
-    "text",
-    "sheet_id",
-    "agency__name",
-    "actor__username",
-    "actor__last_name",
-    "actor__first_name",
-)
-
-
-def timeline(
-    events: QuerySet[Event], numbers: dict[int, str], shown: set[int] | None
-) -> list[TimelineLine]:
-    """Events of a case or sheet in one query of plain values (a chain of 200 events renders
-    fast). `shown`: sheet ids whose text may be shown; None means all text is shown."""
-    lines = []
-    for row in events.order_by("at", "id").values(*TIMELINE_FIELDS):
-        actor = f"{row['actor__last_name'] or ''} {row['actor__first_name'] or ''}".strip()
-        lines.append(
-            TimelineLine(
-                at=row["at"],
-                kind=Event.Kind(row["kind"]).label,
-                sheet_number=numbers.get(row["sheet_id"], ""),
-                agency=row["agency__name"] or "",
-                actor=actor or row["actor__username"] or "システム",
-                text=row["text"],
-                hidden=shown is not None and row["sheet_id"] not in shown,
-            )
-        )
-    return lines
-
-
-def masked_people(case: Case) -> list[str]:
-    year = timezone.localdate().year
-    labels = []
-    for i, person in enumerate(case.people.all()):
-        letter = chr(ord("A") + i) if i < 26 else f"#{i + 1}"
-        details = "・".join(x for x in (person.age_band(year), person.relation) if x)
-        labels.append(f"{letter}さん（{details}）")
-    return labels
-
-
 def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     scope = scope_of(request.user)
     shows_people = case.shows_personal_details_to(request.user)
@@ -201,7 +137,7 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "case": case,
         "shows_people": shows_people,
         "people": case.people.all() if shows_people else None,
-        "masked": None if shows_people else masked_people(case),
+        "masked": None if shows_people else masked_people(case.people.all()),
         "tags": case.tags.all(),
         "consent_agencies": case.consent_agencies.all() if shows_people else (),
         "chain": referral_chain(sheets),
@@ -217,13 +153,6 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 def sees_accesses(request: HttpRequest) -> bool:
     scope = scope_of(request.user)
     return bool(scope.supervisor_agency_ids or scope.coordinator_district_ids)
-
-
-def visible_case(request: HttpRequest, pk: int) -> Case:
-    queryset = Case.objects.visible_to(request.user).select_related(
-        "agency", "district", "received_by", "closed_by"
-    )
-    return get_object_or_404(queryset, pk=pk)
 
 
 @login_required

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from string import ascii_uppercase
 
 from areas.models import Agency
-from cases.models import Case, Person
+from cases.models import Case, Person, alias
 
 from .models import Meeting
 
@@ -58,7 +57,7 @@ class Masker:
         if not masked:
             shown = [PersonView(self.full(p), p.relation, p.is_primary) for p in people]
             return CaseView(case, False, shown, case.summary)
-        labels = [f"{letter(i)}さん" for i in range(len(people))]
+        labels = [alias(i) for i in range(len(people))]
         shown = [
             PersonView(f"{label}（{p.age_band(self.year)}）", p.relation, p.is_primary)
             for label, p in zip(labels, people, strict=True)
@@ -76,11 +75,7 @@ class Masker:
         if case is None or not self.masks(case):
             return value
         people = list(case.people.all())
-        return scrub(value, people, [f"{letter(i)}さん" for i in range(len(people))])
-
-
-def letter(i: int) -> str:
-    return ascii_uppercase[i % 26] + ("" if i < 26 else str(i // 26))
+        return scrub(value, people, [alias(i) for i in range(len(people))])
 
 
 def scrub(text: str, people: list[Person], labels: list[str]) -> str:

@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from areas.scope import scope_of
 from cases.audit import record_access
-from cases.http import posted, refuse_oversized_post, user_of
+from cases.http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
 from cases.models import Basis, Case
-from cases.views import my_agencies, timeline, visible_case
+from cases.timeline import timeline
 from tsumugi.context_processors import INBOX_COUNT_ATTR
 
 from .forms import (
