@@ -20,15 +20,23 @@ User = get_user_model()
 PASSWORD = "correct-horse-battery-staple"
 
 
-def make_user(username: str, last_name: str = "", first_name: str = "", **extra: object) -> AuthUser:
+def make_user(
+    username: str, last_name: str = "", first_name: str = "", **extra: object
+) -> AuthUser:
     user = User.objects.create_user(
-        username=username, password=PASSWORD, last_name=last_name, first_name=first_name,
-        email=f"{username}@example.jp", **extra,
+        username=username,
+        password=PASSWORD,
+        last_name=last_name,
+        first_name=first_name,
+        email=f"{username}@example.jp",
+        **extra,
     )
     return user
 
 
-def make_member(user: AuthUser, agency: Agency, role: str = Role.STAFF, position: str = "") -> Membership:
+def make_member(
+    user: AuthUser, agency: Agency, role: str = Role.STAFF, position: str = ""
+) -> Membership:
     return Membership.objects.create(user=user, agency=agency, role=role, position=position)
 
 
@@ -54,7 +62,11 @@ class World:
 def world(db: None) -> World:
     city = Area.objects.create(code="takashima", name="高島市", layer=Area.Layer.CITY)
     kutsuki = Area.objects.create(
-        code="kutsuki", name="朽木", layer=Area.Layer.DISTRICT, parent=city, school_name="朽木中学校"
+        code="kutsuki",
+        name="朽木",
+        layer=Area.Layer.DISTRICT,
+        parent=city,
+        school_name="朽木中学校",
     )
     imazu = Area.objects.create(
         code="imazu", name="今津", layer=Area.Layer.DISTRICT, parent=city, school_name="今津中学校"
@@ -62,20 +74,31 @@ def world(db: None) -> World:
     fields = {
         code: Field.objects.create(code=code, name=name, order=i)
         for i, (code, name) in enumerate(
-            [("elderly", "高齢"), ("disability", "障がい"), ("children", "子ども"),
-             ("poverty", "生活困窮"), ("health", "健康・医療")]
+            [
+                ("elderly", "高齢"),
+                ("disability", "障がい"),
+                ("children", "子ども"),
+                ("poverty", "生活困窮"),
+                ("health", "健康・医療"),
+            ]
         )
     }
     office = Agency.objects.create(
-        code="kurashi", name="くらし連携支援室", kind=Agency.Kind.DEPARTMENT,
+        code="kurashi",
+        name="くらし連携支援室",
+        kind=Agency.Kind.DEPARTMENT,
         is_coordination_office=True,
     )
     a = Agency.objects.create(code="kutsuki-branch", name="朽木支所", kind=Agency.Kind.BRANCH)
     a.districts.add(kutsuki)
-    b = Agency.objects.create(code="houkatsu", name="地域包括支援センター", kind=Agency.Kind.OUTSIDE)
+    b = Agency.objects.create(
+        code="houkatsu", name="地域包括支援センター", kind=Agency.Kind.OUTSIDE
+    )
     b.districts.add(kutsuki, imazu)
     b.fields.add(fields["elderly"])
-    c = Agency.objects.create(code="hataraki", name="働き暮らし応援センター", kind=Agency.Kind.OUTSIDE)
+    c = Agency.objects.create(
+        code="hataraki", name="働き暮らし応援センター", kind=Agency.Kind.OUTSIDE
+    )
     c.districts.add(imazu)
     alice = make_user("alice", "安藤", "亜紀")
     bob = make_user("bob", "坂東", "勉")
@@ -89,8 +112,22 @@ def world(db: None) -> World:
     make_member(charlie, c, Role.STAFF)
     make_member(coordinator, office, Role.COORDINATOR, "相談支援包括化推進員")
     make_member(admin, office, Role.ADMIN)
-    return World(city, kutsuki, imazu, fields, office, a, b, c, alice, bob, charlie, bob_boss,
-                 coordinator, admin)
+    return World(
+        city,
+        kutsuki,
+        imazu,
+        fields,
+        office,
+        a,
+        b,
+        c,
+        alice,
+        bob,
+        charlie,
+        bob_boss,
+        coordinator,
+        admin,
+    )
 
 
 # --- cases and sheets ------------------------------------------------------------------------
@@ -103,9 +140,13 @@ from sheets.models import Outcome, Sheet  # noqa: E402
 
 
 def make_tags(world: World) -> dict[str, IssueTag]:
-    spec = [("8050", "8050", "elderly"), ("hikikomori", "ひきこもり", "disability"),
-            ("kaigo", "介護", "elderly"), ("konkyu", "生活困窮", "poverty"),
-            ("young-carer", "ヤングケアラー", "children")]
+    spec = [
+        ("8050", "8050", "elderly"),
+        ("hikikomori", "ひきこもり", "disability"),
+        ("kaigo", "介護", "elderly"),
+        ("konkyu", "生活困窮", "poverty"),
+        ("young-carer", "ヤングケアラー", "children"),
+    ]
     return {
         code: IssueTag.objects.get_or_create(
             code=code, defaults={"name": name, "field": world.fields[field]}
@@ -115,33 +156,54 @@ def make_tags(world: World) -> dict[str, IssueTag]:
 
 
 def make_case(
-    world: World, *, basis: str = Basis.CONSENT, tags: tuple[str, ...] = ("8050", "hikikomori"),
-    district: Area | None = None, now: datetime | None = None, by: AuthUser | None = None,
+    world: World,
+    *,
+    basis: str = Basis.CONSENT,
+    tags: tuple[str, ...] = ("8050", "hikikomori"),
+    district: Area | None = None,
+    now: datetime | None = None,
+    by: AuthUser | None = None,
     agency: Agency | None = None,
 ) -> Case:
     all_tags = make_tags(world)
     case = open_case(
-        agency=agency or world.a, by=by or world.alice, district=district or world.kutsuki,
-        channel=Channel.WINDOW, summary="80代の母と50代の長男。長男は10年ほど外出していない。",
-        basis=basis, tags=[all_tags[t] for t in tags],
-        people=[PersonData("山田 花子", "やまだ はなこ", 1944, "本人", True),
-                PersonData("山田 一郎", "やまだ いちろう", 1972, "長男")],
+        agency=agency or world.a,
+        by=by or world.alice,
+        district=district or world.kutsuki,
+        channel=Channel.WINDOW,
+        summary="80代の母と50代の長男。長男は10年ほど外出していない。",
+        basis=basis,
+        tags=[all_tags[t] for t in tags],
+        people=[
+            PersonData("山田 花子", "やまだ はなこ", 1944, "本人", True),
+            PersonData("山田 一郎", "やまだ いちろう", 1972, "長男"),
+        ],
         consent_agencies=[world.b] if basis == Basis.CONSENT else [],
         consent_scope="介護と生活の状況" if basis == Basis.CONSENT else "",
-        now=now, received_at=now,
+        now=now,
+        received_at=now,
     )
     return case
 
 
 def make_sheet(
-    world: World, case: Case | None = None, *, now: datetime | None = None,
-    receiver: Agency | None = None, urgency: str = "normal",
+    world: World,
+    case: Case | None = None,
+    *,
+    now: datetime | None = None,
+    receiver: Agency | None = None,
+    urgency: str = "normal",
 ) -> Sheet:
     case = case or make_case(world, now=now)
     return Sheet.issue(
-        case=case, by=world.alice, sender_agency=world.a, receiver_agency=receiver or world.b,
+        case=case,
+        by=world.alice,
+        sender_agency=world.a,
+        receiver_agency=receiver or world.b,
         request="母の介護保険の申請と、長男への声かけをお願いします。",
-        sender_continuing="支所で月1回の訪問を続けます。", urgency=urgency, now=now,
+        sender_continuing="支所で月1回の訪問を続けます。",
+        urgency=urgency,
+        now=now,
     )
 
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
@@ -15,7 +16,8 @@ DUE = datetime(2026, 11, 20, 8, 15, tzinfo=UTC)  # Fri 17:15 JST
 WEDNESDAY_NOON = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 
-def test_the_inbox_names_the_step_reached(client: Client, world: World, eager_celery: None) -> None:
+@pytest.mark.usefixtures("eager_celery")
+def test_the_inbox_names_the_step_reached(client: Client, world: World) -> None:
     sheet = make_due_sheet(world, DUE, now=datetime(2026, 11, 18, 1, 0, tzinfo=UTC))
     client.force_login(world.bob)
     with time_machine.travel(WEDNESDAY_NOON, tick=False):
