@@ -5,7 +5,7 @@ The database is the source of truth and Celery only the trigger. A periodic task
 cursor has passed (`remind_at <= now`: one range scan of a partial index), claims them, and in one
 transaction per batch records a `Reminder` row (unique per subject, item, deadline and step), the
 in-app `Notification`s of that step's recipients and the kind's timeline event, and moves the
-cursor to the next step. Mails are handed to `sheets.tasks.send_reminder_email` after commit.
+cursor to the next step. Mails are handed to `sheets.tasks.send_reminder_emails` after commit.
 
 The ladder (offsets are settings, counted in business days from the deadline):
 
@@ -506,21 +506,26 @@ def email_lease() -> timedelta:
     return timedelta(seconds=settings.REMINDER_EMAIL_LEASE_SECONDS)
 
 
-def enqueue_emails(reminder_ids: Iterable[int]) -> int:
-    """Hand mails to the worker. A broker that is down loses nothing: the rows stay unsent and
-    the next sweep re-enqueues them."""
-    from .tasks import send_reminder_email
+MAIL_TASK_CHUNK = 100
 
+
+def enqueue_emails(reminder_ids: Iterable[int]) -> int:
+    """Hand mails to the worker, MAIL_TASK_CHUNK reminders per task. A broker that is down
+    loses nothing: the rows stay unsent and the next sweep re-enqueues them."""
+    from .tasks import send_reminder_emails
+
+    ids = list(reminder_ids)
     queued = 0
-    for reminder_id in reminder_ids:
+    for start in range(0, len(ids), MAIL_TASK_CHUNK):
+        chunk = ids[start : start + MAIL_TASK_CHUNK]
         try:
-            send_reminder_email.apply_async((reminder_id,), retry=False)
+            send_reminder_emails.apply_async((chunk,), retry=False)
         except Exception:  # any broker failure: the sweep retries later
             logger.warning(
-                "broker unavailable: reminder %s mail left for the next sweep", reminder_id
+                "broker unavailable: %d reminder mails left for the next sweep", len(ids) - queued
             )
             return queued
-        queued += 1
+        queued += len(chunk)
     return queued
 
 

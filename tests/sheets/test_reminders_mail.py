@@ -84,7 +84,7 @@ def test_a_broker_down_at_commit_loses_no_mail(
     def broker_down(*args: object, **kwargs: object) -> None:
         raise OSError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_reminder_email, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.send_reminder_emails, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         assert send_due_reminders(DUE) == 1
     assert Notification.objects.count() == 2  # in-app notices do not wait for the broker
