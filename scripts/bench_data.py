@@ -278,7 +278,8 @@ def hold_bench_lock(url: str) -> None:
     parts = urlparse(url)
     key = int.from_bytes(parts.path.encode()[-8:].rjust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
     conn = psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True)
-    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+    locked = conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
+    if not (locked and locked[0]):
         log(f"another benchmark run is using {parts.path.lstrip('/')}; waiting for it to finish")
         conn.execute("SELECT pg_advisory_lock(%s)", [key])
     _lock_connection = conn
