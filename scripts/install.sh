@@ -42,7 +42,19 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c \
     'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
     echo "==> Creating .venv with $("$TSUMUGI_PYTHON" --version) ($TSUMUGI_PYTHON)"
     rm -rf .venv
-    "$TSUMUGI_PYTHON" -m venv .venv
+    if ! "$TSUMUGI_PYTHON" -m venv .venv; then
+        # Debian's system Python ships venv/ensurepip in a separate package.
+        if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "==> Installing python3-venv (Debian package) to create .venv"
+            DEBIAN_FRONTEND=noninteractive apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+            rm -rf .venv
+            "$TSUMUGI_PYTHON" -m venv .venv
+        else
+            echo "Could not create .venv: install your Python's venv module (Debian: python3-venv)." >&2
+            exit 1
+        fi
+    fi
 fi
 
 # Reinstall only when pyproject.toml (or the wanted extras) changed since the last install.
