@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from string import ascii_uppercase
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from django.conf import settings
 from django.db import models, transaction
@@ -459,15 +459,46 @@ class Person(models.Model):
         return f"{(today_year - self.birth_year) // 10 * 10}代"
 
 
-class EventQuerySet(models.QuerySet["Event"]):
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_Row, _Row]):
+    """Rows that are written once: never changed or removed, not even in bulk."""
+
     def update(self, **kwargs: Any) -> int:
-        raise CaseError("記録は変更できません。")
+        model = cast("type[AppendOnly]", self.model)
+        raise model.refusal(model.change_refusal)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise CaseError("記録は削除できません。")
+        model = cast("type[AppendOnly]", self.model)
+        raise model.refusal(model.delete_refusal)
 
 
-class Event(models.Model):
+class AppendOnly(models.Model):
+    """A record kept as written (timelines, approved minutes): later facts are new rows.
+    Subclasses name the error their app shows and, if they like, its wording."""
+
+    refusal: ClassVar[type[Exception]] = CaseError
+    change_refusal: ClassVar[str] = "記録は変更できません。"
+    delete_refusal: ClassVar[str] = "記録は削除できません。"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise self.refusal(self.change_refusal)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise self.refusal(self.delete_refusal)
+
+
+class EventQuerySet(AppendOnlyQuerySet["Event"]):
+    pass
+
+
+class Event(AppendOnly):
     """One immutable line of a case's timeline: every move of the case and of its sheets."""
 
     class Kind(models.TextChoices):
@@ -520,14 +551,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise CaseError("記録は変更できません。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise CaseError("記録は削除できません。")
 
 
 class Access(models.Model):

@@ -8,7 +8,7 @@ Every move is a method that checks the state it starts from and appends an immut
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -18,7 +18,7 @@ from django.utils import timezone
 from areas.calendar import business_calendar
 from areas.models import Agency, Area, Body, Membership, RosterEntry, display_name
 from areas.scope import scope_of
-from cases.models import Case
+from cases.models import AppendOnly, AppendOnlyQuerySet, Case
 from sheets.models import Sheet
 from tsumugi.lib.dates import wareki
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     AnyUser = User | AnonymousUser
 
 
-_M = TypeVar("_M", bound=models.Model)
 Day = date  # `date` is also a field name inside Meeting
 
 
@@ -494,21 +493,13 @@ class Attendance(models.Model):
         return f"{display_name(self.membership.user)}（{self.get_role_display()}）"
 
 
-class ImmutableQuerySet(models.QuerySet[_M, _M]):
-    """Records that are never changed or removed, not even in bulk."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise MeetingError("記録は変更できません。")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise MeetingError("記録は削除できません。")
-
-
-class MeetingEventQuerySet(ImmutableQuerySet["MeetingEvent"]):
+class MeetingEventQuerySet(AppendOnlyQuerySet["MeetingEvent"]):
     pass
 
 
-class MeetingEvent(models.Model):
+class MeetingEvent(AppendOnly):
+    refusal = MeetingError
+
     """One immutable line of a meeting's history."""
 
     class Kind(models.TextChoices):
@@ -538,25 +529,21 @@ class MeetingEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise MeetingError("記録は変更できません。")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise MeetingError("記録は削除できません。")
-
-
-class MinutesRevisionQuerySet(ImmutableQuerySet["MinutesRevision"]):
+class MinutesRevisionQuerySet(AppendOnlyQuerySet["MinutesRevision"]):
     pass
 
 
-class MinutesEntryQuerySet(ImmutableQuerySet["MinutesEntry"]):
+class MinutesEntryQuerySet(AppendOnlyQuerySet["MinutesEntry"]):
     pass
 
 
-class MinutesRevision(models.Model):
+class MinutesRevision(AppendOnly):
     """An approved version of the minutes: never edited, corrections add a new number."""
+
+    refusal = MeetingError
+    change_refusal = "承認済みの議事録は変更できません。訂正は新しい版として記録します。"
+    delete_refusal = "承認済みの議事録は削除できません。"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveSmallIntegerField("版")
@@ -577,14 +564,6 @@ class MinutesRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} 第{self.number}版"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise MeetingError("承認済みの議事録は変更できません。訂正は新しい版として記録します。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise MeetingError("承認済みの議事録は削除できません。")
 
     @classmethod
     def snapshot(
@@ -607,7 +586,11 @@ class MinutesRevision(models.Model):
         return revision
 
 
-class MinutesEntry(models.Model):
+class MinutesEntry(AppendOnly):
+    refusal = MeetingError
+    change_refusal = "承認済みの議事録は変更できません。"
+    delete_refusal = "承認済みの議事録は削除できません。"
+
     revision = models.ForeignKey(MinutesRevision, on_delete=models.PROTECT, related_name="entries")
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="+")
     discussion = models.TextField("協議内容", blank=True)
@@ -624,11 +607,6 @@ class MinutesEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revision} #{self.item_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise MeetingError("承認済みの議事録は変更できません。")
-        super().save(*args, **kwargs)
 
 
 class ActionItemQuerySet(models.QuerySet["ActionItem"]):
