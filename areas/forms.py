@@ -20,6 +20,8 @@ from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.db.models import Q
 
+from tsumugi.lib.forms import JapaneseDateField
+
 from .models import Agency, Area, Body, Closure, Field, Membership, RosterEntry, display_name
 
 User = get_user_model()
@@ -272,10 +274,11 @@ class RosterEntryForm(forms.ModelForm):
 
 
 class ClosureForm(forms.ModelForm):
+    date = JapaneseDateField(label="閉庁日")
+
     class Meta:
         model = Closure
         fields = ["date", "reason"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

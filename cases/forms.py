@@ -1,16 +1,13 @@
 """Forms for consultations: intake, edit, close, list filters and search.
 
-People type dates the way they write them on paper: 2026-11-27, 2026/11/27 10:30,
-令和8年11月27日, R8.11.27, with full-width digits. All of those are understood; anything else is
-refused with a message that shows the accepted forms. Every text box is capped at
+Dates are read by tsumugi.lib.forms (西暦, 和暦, full-width digits). Every text box is capped at
 settings.TEXT_FIELD_MAX_CHARS so a pasted document is refused, not stored.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
@@ -22,118 +19,25 @@ from django.forms import formset_factory
 from django.utils import timezone
 
 from areas.models import Agency, Area
-from tsumugi.lib.dates import TOKYO
+from tsumugi.lib.dates import ERA_BY_KEY
+from tsumugi.lib.forms import JapaneseDateTimeField, normalise
 
 from .models import Basis, Case, Channel, IssueTag
 
-DATE_HELP = "例: 2026-11-27 10:30、令和8年11月27日、R8.11.27（全角数字も可）"
-DATE_ERROR = (
-    "日付を読み取れませんでした。2026-11-27、2026/11/27 10:30、令和8年11月27日、"
-    "R8.11.27 のいずれかの形で入力してください。"
-)
-ERAS = {
-    "令和": 2018,
-    "r": 2018,
-    "平成": 1988,
-    "h": 1988,
-    "昭和": 1925,
-    "s": 1925,
-    "大正": 1911,
-    "t": 1911,
-}
-ERA_STARTS = {
-    2018: date(2019, 5, 1),
-    1988: date(1989, 1, 8),
-    1925: date(1926, 12, 25),
-    1911: date(1912, 7, 30),
-}
-ERA_ENDS = {
-    2018: date.max,
-    1988: date(2019, 4, 30),
-    1925: date(1989, 1, 7),
-    1911: date(1926, 12, 24),
-}
-_ERA_RE = "|".join(sorted((re.escape(k) for k in ERAS), key=len, reverse=True))
-_WAREKI = re.compile(
-    rf"^(?P<era>{_ERA_RE})\s*(?P<y>\d{{1,2}}|元)\s*[年./-]\s*(?P<m>\d{{1,2}})\s*[月./-]\s*"
-    rf"(?P<d>\d{{1,2}})\s*日?$"
-)
-_SEIREKI = re.compile(r"^(?P<y>\d{4})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})\s*日?$")
-_TIME = re.compile(r"^(?P<rest>.*?)\s*(?P<h>\d{1,2})\s*[:時]\s*(?P<min>\d{1,2})\s*分?$")
+_ERA_RE = "|".join(sorted((re.escape(k) for k in ERA_BY_KEY), key=len, reverse=True))
 
 
-def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lower()
-
-
-def parse_japanese_date(text: str) -> date:
-    value = normalise(text)
-    if match := _WAREKI.match(value):
-        offset = ERAS[match["era"]]
-        era_year = 1 if match["y"] == "元" else int(match["y"])
-        if era_year < 1:
-            raise ValidationError(DATE_ERROR, code="invalid")
-        year = offset + era_year
-    elif match := _SEIREKI.match(value):
-        offset, year = 0, int(match["y"])
-    else:
-        raise ValidationError(DATE_ERROR, code="invalid")
-    try:
-        day = date(year, int(match["m"]), int(match["d"]))
-    except ValueError:
-        raise ValidationError("その日付は存在しません。", code="invalid") from None
-    if offset and not ERA_STARTS[offset] <= day <= ERA_ENDS[offset]:
-        raise ValidationError("元号と年の組み合わせが正しくありません。", code="invalid")
-    return day
-
-
-def parse_japanese_datetime(text: str) -> datetime:
-    value = normalise(text)
-    hour, minute = 0, 0
-    if (match := _TIME.match(value)) and match["rest"]:
-        value, hour, minute = match["rest"], int(match["h"]), int(match["min"])
-    day = parse_japanese_date(value)
-    if hour > 23 or minute > 59:
-        raise ValidationError("時刻は 0:00〜23:59 で入力してください。", code="invalid")
-    return datetime.combine(day, time(hour, minute), tzinfo=TOKYO)
-
-
-class JapaneseDateTimeField(forms.CharField):
-    """A text box (not a date picker) so 和暦 and full-width digits can be typed."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 40)
-        kwargs.setdefault("help_text", DATE_HELP)
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
-        return value
-
-    def to_python(self, value: Any) -> datetime | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        return parse_japanese_datetime(text)
+class ReceivedAtField(JapaneseDateTimeField):
+    """When a consultation came in: not in the future, not before this kind of record existed."""
 
     def validate(self, value: Any) -> None:
-        if value is None and self.required:
-            raise ValidationError(self.error_messages["required"], code="required")
-
-    def run_validators(self, value: Any) -> None:
-        return None
-
-    def clean(self, value: Any) -> datetime | None:
-        if isinstance(value, str) and len(value) > 40:
-            raise ValidationError(DATE_ERROR, code="invalid")
-        result = self.to_python(value)
-        self.validate(result)
-        if result is not None and result > timezone.now() + timedelta(minutes=5):
+        super().validate(value)
+        if value is None:
+            return
+        if value > timezone.now() + timedelta(minutes=5):
             raise ValidationError("未来の日時は入力できません。", code="future")
-        if result is not None and result.year < 2000:
+        if value.year < 2000:
             raise ValidationError("2000年より前の日付は入力できません。", code="too_old")
-        return result
 
 
 def parse_birth_year(text: str) -> int | None:
@@ -143,7 +47,7 @@ def parse_birth_year(text: str) -> int | None:
     if value.isdigit() and len(value) == 4:
         year = int(value)
     elif match := re.match(rf"^({_ERA_RE})\s*(\d{{1,2}}|元)$", value):
-        year = ERAS[match[1]] + (1 if match[2] == "元" else int(match[2]))
+        year = ERA_BY_KEY[match[1]].offset + (1 if match[2] == "元" else int(match[2]))
     else:
         raise ValidationError(
             "生まれ年は 1944 や 昭和19、S19 のように入力してください。", code="invalid"
@@ -286,7 +190,7 @@ class CaseFieldsMixin(forms.Form):
 
 def _case_fields() -> dict[str, forms.Field]:
     return {
-        "received_at": JapaneseDateTimeField(label="受付日時"),
+        "received_at": ReceivedAtField(label="受付日時"),
         "channel": forms.ChoiceField(label="受付方法", choices=Channel.choices),
         "district": ModelChoice(
             label="地区", queryset=Area.objects.none(), empty_label="選んでください"

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 
 from areas.models import Agency, Area
+from tsumugi.lib.dates import wareki_fiscal_year
+from tsumugi.lib.forms import JapaneseDateField
 
 from .insight import Filters, Period, current_fiscal_year
 
@@ -16,7 +18,7 @@ MAX_PERIOD_DAYS = 3 * 366
 
 def year_choices() -> list[tuple[int, str]]:
     this = current_fiscal_year()
-    return [(y, f"{y}年度（令和{y - 2018}年度）") for y in range(this, this - 6, -1)]
+    return [(y, f"{y}年度（{wareki_fiscal_year(y)}）") for y in range(this, this - 6, -1)]
 
 
 class YearForm(forms.Form):
@@ -29,15 +31,10 @@ class YearForm(forms.Form):
 
 
 class FiguresFilterForm(YearForm):
-    start = forms.DateField(
-        label="期間の初日",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="期間を指定すると年度より優先します。",
+    start = JapaneseDateField(
+        label="期間の初日", required=False, help_text="期間を指定すると年度より優先します。"
     )
-    end = forms.DateField(
-        label="期間の末日", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    end = JapaneseDateField(label="期間の末日", required=False)
     district = forms.ModelChoiceField(
         label="地区", queryset=Area.objects.districts(), required=False, empty_label="すべての地区"
     )

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 
 from areas.models import Area
 from areas.scope import Scope
-from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
+from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date, wareki_fiscal_year
 
 from .insight import (
     Filters,
@@ -251,5 +251,8 @@ def indicators(scope: Scope, year: int) -> Table:
         source = sheet_rows if key in {"sheets", "redirected", "acknowledged"} else case_rows
         rows.append((label, [source.get(pk, {}).get(key, 0) for pk, _ in districts]))
     return Table(
-        f"{year}年度（令和{year - 2018}年度）の指標", "指標", [name for _, name in districts], rows
+        f"{year}年度（{wareki_fiscal_year(year)}）の指標",
+        "指標",
+        [name for _, name in districts],
+        rows,
     )

@@ -14,6 +14,7 @@ from areas.forms import japanese_blank_choices
 from areas.models import Agency, Body, Membership, display_name
 from cases.models import Case
 from sheets.models import Sheet
+from tsumugi.lib.forms import JapaneseDateField, JapaneseTimeField
 
 from .models import AgendaItem, Attendance, Meeting
 
@@ -39,6 +40,8 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 
 class MeetingForm(forms.ModelForm):
+    date = JapaneseDateField(label="開催日")
+    start_time = JapaneseTimeField(label="開始時刻")
     chair = MemberChoiceField(
         Membership.objects.none(),
         label="司会",
@@ -49,10 +52,6 @@ class MeetingForm(forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["body", "title", "date", "start_time", "place", "chair"]
-        widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        }
 
     def __init__(self, *args: Any, bodies: QuerySet[Body], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -208,7 +207,7 @@ class MinutesForm(forms.ModelForm):
 class ActionItemForm(forms.Form):
     text = forms.CharField(label="宿題の内容", max_length=300)
     owner = MemberChoiceField(Membership.objects.none(), label="担当者")
-    due_date = forms.DateField(label="期日", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = JapaneseDateField(label="期日")
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

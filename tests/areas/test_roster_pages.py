@@ -315,7 +315,7 @@ def test_admin_creates_a_body_and_a_closure(client: Client, world: World) -> Non
     assert "この 閉庁日 を持った 臨時の閉庁日 が既に存在します。" in duplicate.content.decode()
     assert Closure.objects.count() == 1
     bad = client.post("/roster/closures/new/", {"date": "2026-02-30", "reason": ""})
-    assert "日付を正しく入力してください。" in bad.content.decode()
+    assert "その日付は存在しません。" in bad.content.decode()
 
 
 def test_csv_upload_pages(client: Client, world: World) -> None:

@@ -77,13 +77,15 @@ def test_a_coordinator_creates_a_meeting(client: Client, world: World, bodies: B
         ({"date": "", "start_time": "14:00", "place": "朽木"}, "このフィールドは必須です。"),
         (
             {"date": "2026-13-40", "start_time": "14:00", "place": "朽木"},
-            "日付を正しく入力してください。",
+            "その日付は存在しません。",
         ),
         (
             {"date": "2026-12-09", "start_time": "25:99", "place": "朽木"},
-            "時間を正しく入力してください。",
+            "時刻は 0:00〜23:59 で入力してください。",
         ),
         ({"date": "2026-12-09", "start_time": "14:00", "place": ""}, "このフィールドは必須です。"),
+        ({"date": "0001-01-01", "start_time": "14:00", "place": "朽木"}, "1900年1月1日から"),
+        ({"date": "9999-12-31", "start_time": "14:00", "place": "朽木"}, "2100年12月31日まで"),
     ],
 )
 def test_bad_meeting_input_rerenders_in_japanese(

@@ -34,18 +34,78 @@ def fiscal_year(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+@dataclass(frozen=True)
+class Era:
+    name: str
+    letter: str
+    starts: date
+
+    @property
+    def offset(self) -> int:
+        """Gregorian year of this era's year 0 (令和: 2018, so 2019 is 令和1 = 元年)."""
+        return self.starts.year - 1
+
+
+# The eras a date from 1900 to 2100 can fall in, newest first. Each starts on the day of its
+# 改元 and ends the day before the next one starts (昭和64年: 1989-01-01..07; 平成元年 from 01-08).
+# Written out rather than taken from japanera: that library (2.1.3) installs and formats on
+# Python 3.12, but its strptime refused 「令和8年12月1日」 and it has no arabic 元年, and the
+# parsing here needs R/H/S letters, full-width digits and 1900–2100 anyway.
+ERAS: tuple[Era, ...] = (
+    Era("令和", "R", date(2019, 5, 1)),
+    Era("平成", "H", date(1989, 1, 8)),
+    Era("昭和", "S", date(1926, 12, 25)),
+    Era("大正", "T", date(1912, 7, 30)),
+    Era("明治", "M", date(1868, 1, 25)),
+)
+ERA_BY_KEY: dict[str, Era] = {k: e for e in ERAS for k in (e.name, e.letter, e.letter.lower())}
+WEEKDAYS = "月火水木金土日"
+
+
+def era_of(day: date) -> tuple[Era, int]:
+    for era in ERAS:
+        if day >= era.starts:
+            return era, day.year - era.offset
+    raise ValueError(f"{day} is before 明治")
+
+
+def era_ends(era: Era) -> date:
+    """The last day of `era` (date.max for the current one)."""
+    index = ERAS.index(era)
+    return date.max if index == 0 else ERAS[index - 1].starts - timedelta(days=1)
+
+
+def _year_label(era_year: int) -> str:
+    return "元" if era_year == 1 else str(era_year)
+
+
 def wareki(day: date) -> str:
-    """令和8年11月27日. Only 令和 and 平成 are needed for dates this system shows."""
-    if day >= date(2019, 5, 1):
-        era, year = "令和", day.year - 2018
-    else:
-        era, year = "平成", day.year - 1988
-    return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    """令和8年11月27日; 令和元年5月1日; 平成31年4月30日; 昭和64年1月7日."""
+    era, year = era_of(day)
+    return f"{era.name}{_year_label(year)}年{day.month}月{day.day}日"
+
+
+def wareki_compact(day: date) -> str:
+    """R8.11.27 — the form used on Japanese official forms, for table cells."""
+    era, year = era_of(day)
+    return f"{era.letter}{year}.{day.month}.{day.day}"
+
+
+def weekday_ja(day: date) -> str:
+    return WEEKDAYS[day.weekday()]
+
+
+def wareki_year(year: int) -> str:
+    """The era name of a Gregorian year: the era in force at its end, as in a 和暦 year table
+    (2019 → 令和元年, 1989 → 平成元年, 1988 → 昭和63年)."""
+    era, era_year = era_of(date(year, 12, 31))
+    return f"{era.name}{_year_label(era_year)}年"
 
 
 def wareki_fiscal_year(year: int) -> str:
-    era_year = year - 2018
-    return f"令和{'元' if era_year == 1 else era_year}年度"
+    """年度 named by the year it starts in: 2018 → 平成30年度, 2019 → 令和元年度 (that 年度 began
+    under 平成 on 4月1日, but is called by the new era, as municipalities did)."""
+    return wareki_year(year).removesuffix("年") + "年度"
 
 
 @dataclass(frozen=True)
