@@ -11,15 +11,10 @@ from collections.abc import Iterable
 from django.http import HttpRequest
 
 from areas.scope import scope_of
+from tsumugi.lib.client import client_address
 
 from .http import user_of
 from .models import Access, Case
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites
-    # it, and an audit log must not record what the reader chose to claim.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def acting_agency_id(request: HttpRequest, case: Case, preferred: Iterable[int] = ()) -> int | None:
@@ -40,7 +35,7 @@ def record_access(
         user=user_of(request),
         agency_id=acting_agency_id(request, case, preferred_agencies),
         what=what,
-        ip=client_ip(request),
+        ip=client_address(request),
     )
 
 
@@ -52,7 +47,7 @@ def record_accesses(request: HttpRequest, cases: Iterable[Case], what: str) -> l
             user=user_of(request),
             agency_id=acting_agency_id(request, case),
             what=what,
-            ip=client_ip(request),
+            ip=client_address(request),
         )
         for case in cases
     ]

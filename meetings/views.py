@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases.audit import record_accesses
+from tsumugi.lib.client import client_address
 
 from . import agenda
 from .forms import (
@@ -459,7 +460,7 @@ def packet(request: AuthedRequest, pk: int) -> HttpResponse:
             meeting=meeting,
             user=request.user,
             masked=not meeting.body.is_confidential,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_address(request),
         )
         _record_case_reads(request, meeting, "会議資料PDF")
     response = HttpResponse(pdf, content_type="application/pdf")

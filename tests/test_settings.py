@@ -144,6 +144,7 @@ def test_database_url_switches_to_postgresql(tmp_path: Path) -> None:
         ("TSUMUGI_BUSINESS_DAY_ENDS", "5pm", "TSUMUGI_BUSINESS_DAY_ENDS must be a time"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL must start with postgres://"),
         ("CELERY_BROKER_URL", "amqp://guest@rabbit//", "CELERY_BROKER_URL must be"),
+        ("TSUMUGI_TRUSTED_PROXIES", "10.0.0.5,proxy", "TSUMUGI_TRUSTED_PROXIES must be IP"),
     ],
 )
 def test_a_bad_value_stops_the_app_at_start_up_with_a_clear_message(

@@ -43,6 +43,21 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def env_networks(name: str, default: str = "") -> list[str]:
+    """Comma-separated IP addresses or CIDR networks (e.g. `10.0.0.5,192.168.10.0/24`)."""
+    import ipaddress
+
+    values = [v.strip() for v in env_str(name, default).split(",") if v.strip()]
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be IP addresses or networks separated by commas, got {value!r}"
+            ) from None
+    return values
+
+
 def env_time(name: str, default: str) -> time:
     raw = env_str(name, default)
     try:
@@ -174,6 +189,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The reverse proxies whose X-Forwarded-For is believed (tsumugi/lib/client.py); nobody else's.
+TSUMUGI_TRUSTED_PROXIES = env_networks("TSUMUGI_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "tsumugi.lib.client.client_address"
 
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("TSUMUGI_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
