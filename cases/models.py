@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from string import ascii_uppercase
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import models, transaction
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from areas.models import Agency, Area, Body, Field, RosterEntry
 from areas.scope import scope_of
+from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, fiscal_year, local_date, wareki_fiscal_year
 from tsumugi.lib.text import search_key
 
@@ -459,47 +460,14 @@ class Person(models.Model):
         return f"{(today_year - self.birth_year) // 10 * 10}代"
 
 
-_Row = TypeVar("_Row", bound=models.Model)
-
-
-class AppendOnlyQuerySet(models.QuerySet[_Row, _Row]):
-    """Rows that are written once: never changed or removed, not even in bulk."""
-
-    def update(self, **kwargs: Any) -> int:
-        model = cast("type[AppendOnly]", self.model)
-        raise model.refusal(model.change_refusal)
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        model = cast("type[AppendOnly]", self.model)
-        raise model.refusal(model.delete_refusal)
-
-
-class AppendOnly(models.Model):
-    """A record kept as written (timelines, approved minutes): later facts are new rows.
-    Subclasses name the error their app shows and, if they like, its wording."""
-
-    refusal: ClassVar[type[Exception]] = CaseError
-    change_refusal: ClassVar[str] = "記録は変更できません。"
-    delete_refusal: ClassVar[str] = "記録は削除できません。"
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise self.refusal(self.change_refusal)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise self.refusal(self.delete_refusal)
-
-
 class EventQuerySet(AppendOnlyQuerySet["Event"]):
     pass
 
 
 class Event(AppendOnly):
     """One immutable line of a case's timeline: every move of the case and of its sheets."""
+
+    refusal = CaseError
 
     class Kind(models.TextChoices):
         CASE_OPENED = "case_opened", "相談受付"
@@ -553,8 +521,16 @@ class Event(AppendOnly):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
 
-class Access(models.Model):
-    """Who read which case, when, from where (閲覧記録)."""
+class AccessQuerySet(AppendOnlyQuerySet["Access"]):
+    pass
+
+
+class Access(AppendOnly):
+    """Who read which case, when, from where (閲覧記録). Written only by `cases.audit`."""
+
+    refusal = CaseError
+    change_refusal = "閲覧記録は変更できません。"
+    delete_refusal = "閲覧記録は削除できません。"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -564,6 +540,8 @@ class Access(models.Model):
     what = models.CharField("閲覧した画面", max_length=60)
     at = models.DateTimeField("日時", default=timezone.now)
     ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

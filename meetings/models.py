@@ -18,8 +18,9 @@ from django.utils import timezone
 from areas.calendar import business_calendar
 from areas.models import Agency, Area, Body, Membership, RosterEntry, display_name
 from areas.scope import scope_of
-from cases.models import AppendOnly, AppendOnlyQuerySet, Case
+from cases.models import Case
 from sheets.models import Sheet
+from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import wareki
 
 if TYPE_CHECKING:
@@ -728,14 +729,24 @@ class ActionItem(models.Model):
         self.refresh_from_db()
 
 
-class PacketPrint(models.Model):
+class PacketPrintQuerySet(AppendOnlyQuerySet["PacketPrint"]):
+    pass
+
+
+class PacketPrint(AppendOnly):
     """Audit: who printed which meeting's packet, when, from where."""
+
+    refusal = MeetingError
+    change_refusal = "印刷記録は変更できません。"
+    delete_refusal = "印刷記録は削除できません。"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="prints")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     masked = models.BooleanField("伏せ字あり")
     at = models.DateTimeField("日時", default=timezone.now)
     ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+
+    objects = PacketPrintQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
