@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Collection, Iterable
+from datetime import datetime
 from string import ascii_uppercase
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
 
 from areas.models import Agency, Area, Body, Field, RosterEntry
 from areas.scope import scope_of
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
-from tsumugi.lib.dates import TOKYO, BusinessCalendar, fiscal_year, local_date, wareki_fiscal_year
+from tsumugi.lib.dates import fiscal_year, local_date, wareki_fiscal_year
 from tsumugi.lib.text import search_key
 
 if TYPE_CHECKING:
@@ -62,22 +63,51 @@ class Basis(models.TextChoices):
     NONE = "none", "同意なし（匿名でのみ共有）"
 
 
+class SheetLinks(Protocol):
+    """What the case rules need to know about the sheets issued from a case. `sheets` sits above
+    `cases` in the layers contract (.importlinter), so instead of cases importing it, the sheets
+    app hands an implementation over at start-up (SheetsConfig.ready → provide_sheet_links).
+    Each method gives a condition on the outer case (OuterRef("pk"))."""
+
+    def to_or_from(self, agency_ids: Collection[int], *, named: bool = False) -> Exists:
+        """A sheet of the case sent to or from one of these agencies (named=True: only sheets
+        that carry personal details, i.e. not anonymised)."""
+        ...
+
+    def any_issued(self) -> Exists:
+        """Any sheet of the case at all."""
+        ...
+
+    def any_open(self) -> Exists:
+        """A sheet of the case that is still open (sent or acknowledged)."""
+        ...
+
+
+_sheet_links: SheetLinks | None = None
+
+
+def provide_sheet_links(links: SheetLinks) -> None:
+    global _sheet_links
+    _sheet_links = links
+
+
+def sheet_links() -> SheetLinks:
+    if _sheet_links is None:
+        raise ImproperlyConfigured("the sheets app is not installed: cases need its SheetLinks")
+    return _sheet_links
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: AnyUser) -> CaseQuerySet:
         """The one choke point: cases of my agencies, cases of sheets to or from my agencies,
         and, for coordinators, the cases of their districts."""
-        from sheets.models import Sheet
-
         scope = scope_of(user)
         if not scope.agency_ids:
             return self.none()
-        via_sheet = Sheet.objects.filter(case=OuterRef("pk")).filter(
-            Q(sender_agency_id__in=scope.agency_ids) | Q(receiver_agency_id__in=scope.agency_ids)
-        )
         return self.filter(
             Q(agency_id__in=scope.agency_ids)
             | Q(district_id__in=scope.coordinator_district_ids)
-            | Exists(via_sheet)
+            | sheet_links().to_or_from(scope.agency_ids)
         )
 
     def open(self) -> CaseQuerySet:
@@ -99,32 +129,24 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
     def with_holding_flag(self, cutoff: datetime) -> CaseQuerySet:
         """Annotate `is_holding` (抱え込み): open, issues in two or more fields, received before
-        `cutoff` (see holding_cutoff) and never a sheet issued."""
-        from sheets.models import Sheet
-
+        `cutoff` (BusinessCalendar.quiet_cutoff) and never a sheet issued."""
         return self.annotate(
             is_holding=models.ExpressionWrapper(
                 Q(status=Case.Status.OPEN, field_count__gte=2, received_at__lt=cutoff)
-                & ~Exists(Sheet.objects.filter(case=OuterRef("pk"))),
+                & ~sheet_links().any_issued(),
                 output_field=models.BooleanField(),
             )
         )
 
     def holding(self, cutoff: datetime) -> CaseQuerySet:
-        from sheets.models import Sheet
-
         return self.filter(
             status=Case.Status.OPEN, field_count__gte=2, received_at__lt=cutoff
-        ).exclude(Exists(Sheet.objects.filter(case=OuterRef("pk"))))
+        ).exclude(sheet_links().any_issued())
 
     def with_personal_visibility(self, user: AnyUser) -> CaseQuerySet:
         """Annotate `shows_people`: the SQL twin of Case.shows_personal_details_to(user)."""
-        from sheets.models import Sheet
-
         scope = scope_of(user)
-        named_sheet = Sheet.objects.filter(case=OuterRef("pk"), is_anonymised=False).filter(
-            Q(sender_agency_id__in=scope.agency_ids) | Q(receiver_agency_id__in=scope.agency_ids)
-        )
+        named_sheet = sheet_links().to_or_from(scope.agency_ids, named=True)
         return self.annotate(
             shows_people=models.ExpressionWrapper(
                 Q(agency_id__in=scope.agency_ids)
@@ -133,20 +155,6 @@ class CaseQuerySet(models.QuerySet["Case"]):
                 output_field=models.BooleanField(),
             )
         )
-
-
-def holding_cutoff(now: datetime, calendar: BusinessCalendar, business_days: int) -> datetime:
-    """Cases received before this moment have waited at least `business_days` business days
-    (counted as in BusinessCalendar.business_days_between: the day of receipt does not count)."""
-    day = local_date(now)
-    counted = 0
-    while counted < business_days:
-        if calendar.is_business_day(day):
-            counted += 1
-        day -= timedelta(days=1)
-    # `day` is the latest receipt day with enough business days since; anything received
-    # before the following midnight in Tokyo qualifies.
-    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=TOKYO)
 
 
 class CaseCounter(models.Model):
@@ -286,26 +294,16 @@ class Case(models.Model):
         """Names, kana and birth years are shown only where the basis allows: to the
         receiving counter, to agencies on a non-anonymised sheet, and to coordinators unless
         the resident gave no basis at all."""
-        from sheets.models import Sheet
-
         scope = scope_of(user)
         if self.agency_id in scope.agency_ids:
             return True
         if self.basis != Basis.NONE and scope.covers_district(self.district_id):
             return True
-        return (
-            Sheet.objects.filter(case=self, is_anonymised=False)
-            .filter(
-                Q(sender_agency_id__in=scope.agency_ids)
-                | Q(receiver_agency_id__in=scope.agency_ids)
-            )
-            .exists()
-        )
+        named_sheet = sheet_links().to_or_from(scope.agency_ids, named=True)
+        return Case.objects.filter(pk=self.pk).filter(named_sheet).exists()
 
-    def open_sheet_count(self) -> int:
-        from sheets.models import Sheet
-
-        return self.sheets.filter(status__in=Sheet.OPEN_STATUSES).count()
+    def has_open_sheets(self) -> bool:
+        return Case.objects.filter(pk=self.pk).filter(sheet_links().any_open()).exists()
 
     def close(self, *, by: User, note: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
@@ -316,7 +314,7 @@ class Case(models.Model):
             case = Case.objects.select_for_update().get(pk=self.pk)
             if case.status != Case.Status.OPEN:
                 raise CaseError("この相談はすでに終結しています。")
-            if case.open_sheet_count():
+            if case.has_open_sheets():
                 raise CaseError(
                     "この相談から出したつむぎあいシートがまだ終わっていません。"
                     "相手機関の終結または取下げの後に終結できます（丸投げを防ぐため）。"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from areas.calendar import business_calendar
 from areas.scope import scope_of
-from sheets.models import Sheet
+from tsumugi.lib.dates import local_date
 from tsumugi.lib.text import search_key
 
 from .audit import record_access, record_accesses
@@ -37,8 +37,11 @@ from .forms import (
 )
 from .http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
 from .intake import PersonData, open_case
-from .models import Access, Case, CaseError, Person, holding_cutoff, masked_people
+from .models import Access, Case, CaseError, Person, masked_people
 from .timeline import timeline
+
+if TYPE_CHECKING:
+    from sheets.models import Sheet
 
 CASES_PER_PAGE = 25
 CASE_NUMBER = re.compile(r"^\d{4}-?\d{0,5}$")
@@ -47,8 +50,8 @@ CASE_NUMBER = re.compile(r"^\d{4}-?\d{0,5}$")
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
-    cutoff = holding_cutoff(
-        timezone.now(), business_calendar(), settings.HOLDING_FLAG_BUSINESS_DAYS
+    cutoff = business_calendar().quiet_cutoff(
+        local_date(timezone.now()), settings.HOLDING_FLAG_BUSINESS_DAYS
     )
     cases = (
         Case.objects.listed_for(request.user)

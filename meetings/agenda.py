@@ -19,7 +19,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from areas.calendar import business_calendar
-from cases.insight import quiet_since_cutoff
 from cases.models import Case
 from sheets.models import Sheet
 from tsumugi.lib.dates import local_date
@@ -58,7 +57,7 @@ REASONS = {
 def cutoff_before(today: date, business_days: int) -> datetime:
     """Anything strictly before this moment has been quiet for `business_days` business days
     (the same cut-off the insight figures use)."""
-    return quiet_since_cutoff(business_calendar(), today, business_days)
+    return business_calendar().quiet_cutoff(today, business_days)
 
 
 def district_sheets(meeting: Meeting) -> QuerySet[Sheet]:

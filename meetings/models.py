@@ -7,7 +7,7 @@ Every move is a method that checks the state it starts from and appends an immut
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,6 +22,8 @@ from cases.models import Case
 from sheets.models import Sheet
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import wareki
+
+from . import notify
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -161,14 +163,9 @@ class Meeting(models.Model):
     def distribute_by(self) -> Day:
         """The day the agenda should go out: the seed's "send the topic beforehand", as
         MEETING_DISTRIBUTE_BUSINESS_DAYS business days before the meeting (default 5)."""
-        calendar = business_calendar()
-        days = settings.MEETING_DISTRIBUTE_BUSINESS_DAYS
-        day, counted = self.date, 0
-        while counted < days:
-            day -= timedelta(days=1)
-            if calendar.is_business_day(day):
-                counted += 1
-        return day
+        return business_calendar().business_days_before(
+            self.date, settings.MEETING_DISTRIBUTE_BUSINESS_DAYS
+        )
 
     def starts_at(self) -> datetime:
         from tsumugi.lib.dates import TOKYO
@@ -273,8 +270,6 @@ class Meeting(models.Model):
     def distribute(self, *, by: User, now: datetime | None = None) -> int:
         """Send the agenda: one in-app notice and one e-mail per attendee (people with two
         roles still get one), then freeze the agenda. Returns how many people were told."""
-        from . import notify
-
         now = now or timezone.now()
         with transaction.atomic():
             locked = Meeting.objects.select_for_update().get(pk=self.pk)

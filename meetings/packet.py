@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cases import insight
+from sheets import district
 from sheets.models import Sheet
 from tsumugi.lib import pdf
 from tsumugi.lib.dates import wareki
@@ -45,10 +45,10 @@ class ItemSection:
 
 def district_figures(meeting: Meeting, now: datetime) -> dict[str, Any]:
     """A district meeting's figures (open cases by issue field, sheets by status), from the
-    insight module so the packet and the 地区カルテ never disagree. Counts only."""
+    same query as the 地区カルテ, so the two never disagree. Counts only."""
     if meeting.district is None:
         return {}
-    return insight.district_figures(meeting.district, now)
+    return district.district_figures(meeting.district, now)
 
 
 def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:

@@ -11,6 +11,11 @@ class SheetsConfig(AppConfig):
 
     def ready(self) -> None:
         from areas.models import Closure
+        from cases.models import provide_sheet_links
+
+        from .models import CaseSheetLinks
+
+        provide_sheet_links(CaseSheetLinks())
 
         post_save.connect(closure_changed, sender=Closure, dispatch_uid="sheets_closure_saved")
         post_delete.connect(closure_changed, sender=Closure, dispatch_uid="sheets_closure_deleted")

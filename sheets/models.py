@@ -8,13 +8,13 @@ engine's cursor, both recomputed by every move.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -101,6 +101,24 @@ class SheetQuerySet(models.QuerySet["Sheet"]):
     def due(self, now: datetime) -> SheetQuerySet:
         """Sheets whose reminder cursor has passed: one range scan of the partial index."""
         return self.filter(remind_at__lte=now)
+
+
+class CaseSheetLinks:
+    """cases.models.SheetLinks: the sheet conditions the case rules need (visible_to's hand-offs,
+    the 抱え込み flag, "no closing while a sheet is open"), provided by SheetsConfig.ready."""
+
+    def to_or_from(self, agency_ids: Collection[int], *, named: bool = False) -> Exists:
+        ids = sorted(agency_ids)
+        sheets = Sheet.objects.filter(case=OuterRef("pk"))
+        if named:
+            sheets = sheets.filter(is_anonymised=False)
+        return Exists(sheets.filter(Q(sender_agency_id__in=ids) | Q(receiver_agency_id__in=ids)))
+
+    def any_issued(self) -> Exists:
+        return Exists(Sheet.objects.filter(case=OuterRef("pk")))
+
+    def any_open(self) -> Exists:
+        return Exists(Sheet.objects.filter(case=OuterRef("pk")).open())
 
 
 class Sheet(models.Model):

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "cases",
     "sheets",
     "meetings",
+    "insight",
 ]
 
 MIDDLEWARE = [
@@ -348,4 +349,4 @@ LOGGING = {
 
 # --- demo data ------------------------------------------------------------------------------
 # `manage.py seed_demo` runs these loaders in order; each app appends its own (see the command).
-TSUMUGI_DEMO_LOADERS = ["areas.demo.load_city", "cases.demo.load", "meetings.demo.load"]
+TSUMUGI_DEMO_LOADERS = ["areas.demo.load_city", "sheets.demo.load", "meetings.demo.load"]

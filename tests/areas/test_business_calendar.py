@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -106,3 +106,21 @@ def test_fiscal_year_and_wareki() -> None:
     assert wareki(date(2026, 11, 27)) == "令和8年11月27日"
     assert wareki(date(2019, 5, 1)) == "令和元年5月1日"
     assert wareki(date(2019, 4, 30)) == "平成31年4月30日"
+
+
+def test_business_days_before_walks_back_over_closed_days() -> None:
+    # Monday 2026-01-05: before it lie the year-end closure (12/29–1/3) and a weekend.
+    assert CAL.business_days_before(date(2026, 1, 5), 1) == date(2025, 12, 26)
+    assert CAL.business_days_before(date(2026, 1, 5), 2) == date(2025, 12, 25)
+    assert CAL.business_days_before(date(2026, 1, 5), 0) == date(2026, 1, 5)
+
+
+def test_quiet_cutoff_agrees_with_business_days_between() -> None:
+    today = date(2026, 1, 6)  # Tuesday after the year-end closure
+    assert CAL.quiet_cutoff(today, 0) == datetime(2026, 1, 7, tzinfo=TOKYO)
+    for n in range(1, 6):
+        cutoff = CAL.quiet_cutoff(today, n)
+        assert cutoff.tzinfo is TOKYO and cutoff.time() == datetime.min.time()
+        # the day before the cut-off has been quiet n business days; the cut-off day has not
+        assert CAL.business_days_between(local_date(cutoff) - timedelta(days=1), today) >= n
+        assert CAL.business_days_between(local_date(cutoff), today) < n

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from areas.models import Agency, Membership, Role
-from cases.csvexport import csv_text, guard
 from cases.models import IssueTag
+from insight.csvexport import csv_text, guard
 from tests.conftest import World, make_case, make_sheet, make_tags
 from tsumugi.lib.dates import TOKYO
 

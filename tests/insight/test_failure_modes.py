@@ -13,9 +13,9 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from areas.calendar import business_calendar
 from areas.scope import scope_of
-from cases.insight import Names
-from cases.insight_failures import Clock, drill_down, failure_counts, mode_by_code
 from cases.models import Case
+from insight.failures import Clock, drill_down, failure_counts, mode_by_code
+from insight.figures import Names
 from meetings.models import ActionItem
 from sheets.models import Sheet
 from tests.conftest import World, make_case, make_sheet, outcome

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from areas.calendar import business_calendar
 from areas.scope import scope_of
-from cases.insight import Filters, Names, Period
-from cases.insight_health import handoff_health, weighted_percentile
+from insight.figures import Filters, Names, Period
+from insight.health import handoff_health, weighted_percentile
 from tests.conftest import World, make_sheet, outcome
 from tsumugi.lib.dates import TOKYO
 

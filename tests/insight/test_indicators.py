@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from areas.scope import scope_of
-from cases.insight_health import indicators
+from insight.health import indicators
 from sheets.models import Sheet
 from tests.conftest import World, make_case, make_sheet
 from tsumugi.lib.dates import TOKYO

@@ -13,9 +13,9 @@ from django.urls import reverse
 from areas.calendar import business_calendar
 from areas.models import Agency, Role
 from areas.scope import scope_of
-from cases.insight import Filters, Names, Period, consultation_figures
-from cases.insight_failures import Clock, failure_counts
-from cases.insight_health import handoff_health, indicators
+from insight.failures import Clock, failure_counts
+from insight.figures import Filters, Names, Period, consultation_figures
+from insight.health import handoff_health, indicators
 from tests.conftest import World, make_case, make_member, make_sheet, make_user
 from tsumugi.lib.dates import TOKYO
 

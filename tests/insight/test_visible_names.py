@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from areas.models import Role
-from cases.insight import visible_names
 from cases.models import Basis, Case
+from insight.figures import visible_names
 from tests.conftest import World, make_case, make_member, make_sheet, make_user
 from tsumugi.lib.dates import TOKYO
 

@@ -26,7 +26,7 @@ RANGE = "日付は1900年1月1日から2100年12月31日までの範囲で入力
 FORM_MODULES = [
     "areas.forms",
     "cases.forms",
-    "cases.insight_forms",
+    "insight.forms",
     "meetings.forms",
     "sheets.forms",
 ]

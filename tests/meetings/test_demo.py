@@ -10,12 +10,12 @@ import time_machine
 from areas.demo import load_city
 from areas.management.commands.seed_demo import DEFAULT_FILE
 from areas.models import Agency, Area, Membership
-from cases import demo as case_demo
 from cases.intake import PersonData, open_case
 from cases.models import Basis, Channel, IssueTag
 from meetings import demo
 from meetings.models import Meeting
 from meetings.packet import render_packet
+from sheets import demo as case_demo
 from tests.meetings.conftest import NOW
 
 

@@ -166,6 +166,27 @@ class BusinessCalendar:
                 count += 1
         return count
 
+    def business_days_before(self, day: date, n: int) -> date:
+        """The n-th business day strictly before `day` (n=0: `day` itself). The one walk back
+        over the calendar: agenda distribution dates and every quiet-since cut-off use it."""
+        counted = 0
+        while counted < n:
+            day -= timedelta(days=1)
+            if self.is_business_day(day):
+                counted += 1
+        return day
+
+    def quiet_cutoff(self, today: date, n: int) -> datetime:
+        """The first moment that is *not* yet n business days ago.
+
+        Something that last happened on local day D has been quiet for n business days when
+        `business_days_between(D, today) >= n`. The latest such D is the n-th business day
+        counting back from today itself, and everything before the next local midnight
+        qualifies, so one indexed `< cutoff` comparison in SQL replaces a per-row count.
+        """
+        day = self.business_days_before(today + timedelta(days=1), n)
+        return datetime.combine(day, time(), tzinfo=TOKYO)
+
     def is_open_at(self, moment: datetime) -> bool:
         local = moment.astimezone(TOKYO)
         return self.is_business_day(local.date()) and self.opens <= local.time() < self.ends

@@ -2,7 +2,7 @@
 
 The command runs every loader named in the setting TSUMUGI_DEMO_LOADERS, in order, inside one
 transaction. The default list is ["areas.demo.load_city"]; other apps append their own loader
-(e.g. "cases.demo.load", "meetings.demo.load") to that setting in tsumugi/settings.py once the
+(e.g. "sheets.demo.load", "meetings.demo.load") to that setting in tsumugi/settings.py once the
 module exists — a missing module is a configuration error, never silently skipped.
 
 A loader is a plain function `load(path: pathlib.Path) -> list[str]`: it receives the city data

@@ -11,7 +11,7 @@ from areas.models import Agency, Area
 from tsumugi.lib.dates import wareki_fiscal_year
 from tsumugi.lib.forms import JapaneseDateField
 
-from .insight import Filters, Period, current_fiscal_year
+from .figures import Filters, Period, current_fiscal_year
 
 MAX_PERIOD_DAYS = 3 * 366
 

@@ -6,14 +6,16 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 
 from areas.models import Area
 from areas.scope import Scope
+from sheets.models import Sheet, Status
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date, wareki_fiscal_year
 
-from .insight import (
+from .figures import (
     Filters,
     Names,
     Period,
@@ -79,7 +81,6 @@ def ladder_cutoffs(calendar: BusinessCalendar, now: datetime) -> list[tuple[int,
     Step 1 at the due time, step 2 and 3 a number of business days after it (DESIGN.md); a due
     time is the end of a business day, so the step of a sheet follows from its due time alone.
     """
-    from django.conf import settings
 
     steps = [
         (1, 0),
@@ -108,7 +109,6 @@ def handoff_health(
     weighted percentile. Distinct pairs are bounded by days × days (in practice a few thousand a
     year), never by the number of sheets.
     """
-    from sheets.models import Sheet, Status
 
     sheets = filtered_sheets(scope, filters)
     # 1. sheets by receiving agency × district × status
@@ -210,7 +210,6 @@ def indicators(scope: Scope, year: int) -> Table:
     多機関協働の事例数 counts the cases received in the year that involve two or more fields, or
     whose sheets went to two or more distinct agencies.
     """
-    from sheets.models import Sheet
 
     filters = Filters(Period.fiscal(year))
     cases = filtered_cases(scope, filters)

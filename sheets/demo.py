@@ -32,11 +32,11 @@ from django.utils import timezone
 
 from areas.calendar import business_calendar
 from areas.models import Agency, Area, Field, Membership, Role
-from sheets.models import Outcome, Sheet, Status, Urgency
+from cases.intake import PersonData, open_case
+from cases.models import Basis, Case, Channel, Event, IssueTag
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
 
-from .intake import PersonData, open_case
-from .models import Basis, Case, Channel, Event, IssueTag
+from .models import Outcome, Sheet, Status, Urgency
 
 SEED = 20250601
 CASES = 320

@@ -4,7 +4,8 @@ Every figure is a GROUP BY query; Python only reshapes the few grouped rows (a h
 districts, agencies, fields, months). What a viewer may count is decided in one place per model:
 `insight_case_filter`, `insight_sheet_filter` and `insight_action_item_filter` below.
 
-Failure-mode metrics live in `cases/insight_failures.py`, charts in `cases/insight_svg.py`.
+Failure-mode metrics live in `insight/failures.py`, hand-off health and indicators in
+`insight/health.py`, charts in `insight/svg.py`.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from areas.models import Agency, Area, Field
-from areas.scope import Scope
-from tsumugi.lib.dates import TOKYO, BusinessCalendar, fiscal_year, local_date
-
-from .models import Basis, Case, Channel, Person
+from areas.scope import Scope, scope_of
+from cases.models import Basis, Case, Channel, IssueTag, Person
+from sheets.models import Sheet
+from tsumugi.lib.dates import TOKYO, fiscal_year, local_date
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from sheets.models import Sheet
 
 NOTHING = Q(pk__in=[])
 
@@ -117,92 +117,6 @@ def current_fiscal_year(now: datetime | None = None) -> int:
     return fiscal_year(local_date(now or timezone.now()))
 
 
-# --- business-day cut-offs ---------------------------------------------------------------------
-
-
-def quiet_since_cutoff(calendar: BusinessCalendar, today: date, n: int) -> datetime:
-    """The first moment that is *not* yet n business days ago.
-
-    Something that last happened on local day D has been quiet for n business days when
-    `calendar.business_days_between(D, today) >= n`. The latest such D is found by walking back
-    over n business days; everything strictly before the next local midnight qualifies. So one
-    indexed `< cutoff` comparison in SQL replaces a per-row business-day count.
-    """
-    day, counted = today, 0
-    while counted < n:
-        if calendar.is_business_day(day):
-            counted += 1
-        day -= timedelta(days=1)
-    return _local_midnight(day + timedelta(days=1))
-
-
-# --- the district figures (also used by the meeting packet) ------------------------------------
-
-
-def district_figures(district: Area, now: datetime | None = None) -> dict[str, Any]:
-    """One district at a glance: open cases by issue field, this fiscal year's sheets by status,
-    open and overdue sheets. Four queries.
-
-    Not scoped to a viewer: callers (the 地区カルテ, a district meeting's packet) have already
-    checked that the reader covers the district. Counts only, never personal data.
-    """
-    from sheets.models import Sheet, Status
-
-    now = now or timezone.now()
-    open_cases = Case.objects.filter(district=district, status=Case.Status.OPEN)
-    # 1. open cases and multi-field open cases
-    totals = open_cases.aggregate(
-        open_cases=Count("pk"), multi_field=Count("pk", filter=Q(field_count__gte=2))
-    )
-    # 2. open cases by issue field (a case with two tags in one field counts once there);
-    # grouped by the field's id alone, so the sort behind COUNT(DISTINCT) compares integers
-    field_counts: dict[int, int] = {
-        r["issuetag__field_id"]: r["n"]
-        for r in Case.tags.through.objects.filter(
-            case__district=district, case__status=Case.Status.OPEN
-        )
-        .order_by()
-        .values("issuetag__field_id")
-        .annotate(n=Count("case_id", distinct=True))
-    }
-    # 3. the names of the fields, in their order
-    by_field = [
-        {"field_id": pk, "field": name, "count": field_counts[pk]}
-        for pk, name in Field.objects.values_list("pk", "name")
-        if pk in field_counts
-    ]
-    # 4. sheets of the district's cases: by status those sent this fiscal year, and every open
-    # one whatever its year (a bounded slice of history, so the count does not grow with it)
-    year = Period.fiscal(fiscal_year(local_date(now)))
-    rows: Any = (
-        Sheet.objects.order_by()
-        .filter(case__district=district)
-        .filter(Q(sent_at__gte=year.start_at) | Q(next_due_at__isnull=False))
-        .values("status")
-        .annotate(
-            count=Count("pk", filter=Q(sent_at__gte=year.start_at)),
-            open=Count("pk", filter=Q(next_due_at__isnull=False)),
-            overdue=Count("pk", filter=Q(next_due_at__lte=now)),
-        )
-    )
-    counts: dict[str, Any] = {r["status"]: r for r in rows}
-    sheets_by_status = [
-        {"status": value, "label": label, "count": counts.get(value, {}).get("count", 0)}
-        for value, label in Status.choices
-    ]
-    return {
-        "district": district,
-        "as_of": now,
-        "fiscal_year": year,
-        "open_cases": totals["open_cases"],
-        "multi_field_open_cases": totals["multi_field"],
-        "cases_by_field": by_field,
-        "sheets_by_status": sheets_by_status,
-        "open_sheets": sum(r["open"] for r in counts.values()),
-        "overdue_sheets": sum(r["overdue"] for r in counts.values()),
-    }
-
-
 def district_months(district: Area, period: Period) -> list[tuple[date, int]]:
     """Cases received in the district per month of the period (one GROUP BY query)."""
     rows = (
@@ -256,7 +170,6 @@ def _case_tags(scope: Scope, filters: Filters) -> QuerySet[Any]:
 
 
 def filtered_sheets(scope: Scope, filters: Filters | None) -> QuerySet[Sheet]:
-    from sheets.models import Sheet
 
     qs = scoped(Sheet.objects.order_by(), insight_sheet_filter(scope))
     if filters is None:
@@ -346,8 +259,6 @@ class Names:
 
     @classmethod
     def load(cls) -> Names:
-        from .models import IssueTag
-
         return cls(
             districts={
                 pk: (order, name)
@@ -516,8 +427,6 @@ def visible_names(user: Any, case_ids: list[int]) -> dict[int, str]:
     The same rule as `Case.shows_personal_details_to`, written once as a filter so a list of
     200 cases costs one query instead of 200.
     """
-    from areas.scope import scope_of
-    from sheets.models import Sheet
 
     scope = scope_of(user)
     if not case_ids or not scope.agency_ids:

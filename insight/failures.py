@@ -6,7 +6,7 @@ wrong with the open sheets and open cases today.
 
 Quiet periods are business days of the office calendar: "no activity for N business days" means
 `calendar.business_days_between(last local day, today) >= N`, turned once into a cut-off time
-(`quiet_since_cutoff`) so the database compares one indexed column.
+(`BusinessCalendar.quiet_cutoff`) so the database compares one indexed column.
 """
 
 from __future__ import annotations
@@ -22,23 +22,23 @@ from django.db.models.lookups import In, LessThan, LessThanOrEqual
 
 from areas.models import Area
 from areas.scope import Scope
+from cases.models import Case
 from meetings.models import ActionItem
+from sheets.models import Sheet, Status
 from tsumugi.lib.dates import BusinessCalendar, local_date
 
-from .insight import (
+from .figures import (
     Names,
     insight_action_item_filter,
     insight_case_filter,
     insight_sheet_filter,
-    quiet_since_cutoff,
     scoped,
+    visible_names,
 )
-from .models import Case
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from sheets.models import Sheet
 
 # What a sender writes when it means "nothing": shorter than three characters, or one of these.
 TRIVIAL_CONTINUING = (
@@ -138,8 +138,8 @@ class Clock:
         today = local_date(now)
         return cls(
             now=now,
-            idle_cutoff=quiet_since_cutoff(calendar, today, settings.SILENT_SHEET_BUSINESS_DAYS),
-            holding_cutoff=quiet_since_cutoff(calendar, today, settings.HOLDING_FLAG_BUSINESS_DAYS),
+            idle_cutoff=calendar.quiet_cutoff(today, settings.SILENT_SHEET_BUSINESS_DAYS),
+            holding_cutoff=calendar.quiet_cutoff(today, settings.HOLDING_FLAG_BUSINESS_DAYS),
         )
 
 
@@ -179,7 +179,6 @@ def idle_case(clock: Clock) -> Q:
 
 def sheet_condition(code: str, clock: Clock) -> Q:
     """The condition of a sheet-based mode, on open sheets."""
-    from sheets.models import Status
 
     if code == "marunage":
         return trivial_continuing() | idle_case(clock)
@@ -198,7 +197,6 @@ SHEET_MODES = ("marunage", "no_response", "fading", "vague")
 
 
 def holding_cases(scope: Scope, clock: Clock) -> QuerySet[Case]:
-    from sheets.models import Sheet
 
     return (
         scoped(Case.objects.order_by(), insight_case_filter(scope))
@@ -212,7 +210,6 @@ def holding_cases(scope: Scope, clock: Clock) -> QuerySet[Case]:
 
 
 def open_sheets(scope: Scope) -> QuerySet[Sheet]:
-    from sheets.models import Sheet
 
     # An open sheet always has a next deadline; saying so lets PostgreSQL use the partial
     # indexes on open sheets (sheet_insight_open).
@@ -252,7 +249,6 @@ class FailureCounts:
 def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     """Five GROUP BY queries (open sheets, their short texts twice; held cases; vague action
     items)."""
-    from sheets.models import Status
 
     group = ("sender_agency_id", "receiver_agency_id", "case__district_id")
     # 1. open sheets by sender × receiver × district, one conditional count per mode, on the
@@ -392,7 +388,6 @@ def drill_down(
     """The rows behind one mode's number, optionally behind one cell of the agency or district
     table: two or three queries, whatever the data size (the rows, the names the viewer may
     see, and for あいまい the action items)."""
-    from .insight import visible_names
 
     sheets: list[Sheet] = []
     cases: list[Case] = []

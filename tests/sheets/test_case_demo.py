@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from pytest_django.fixtures import Settings as DjangoSettings
 
-import cases.demo
+import sheets.demo
 from areas.models import Area
 from cases.models import Basis, Case, Event, IssueTag, Person
 from sheets.models import Notification, Sheet, Status
@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def seed(settings: DjangoSettings, monkeypatch: pytest.MonkeyPatch) -> str:
-    assert "cases.demo.load" in settings.TSUMUGI_DEMO_LOADERS
-    monkeypatch.setattr(cases.demo, "CASES", CASES)
+    assert "sheets.demo.load" in settings.TSUMUGI_DEMO_LOADERS
+    monkeypatch.setattr(sheets.demo, "CASES", CASES)
     out = StringIO()
     with time_machine.travel(TODAY, tick=False):
         call_command("seed_demo", stdout=out)
@@ -69,8 +69,8 @@ def signature() -> list[tuple[object, ...]]:
 def test_seed_demo_is_deterministic_and_idempotent(
     settings: DjangoSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert "cases.demo.load" in settings.TSUMUGI_DEMO_LOADERS
-    monkeypatch.setattr(cases.demo, "CASES", SMALL)
+    assert "sheets.demo.load" in settings.TSUMUGI_DEMO_LOADERS
+    monkeypatch.setattr(sheets.demo, "CASES", SMALL)
     with time_machine.travel(TODAY, tick=False):
         with transaction.atomic():
             call_command("seed_demo", stdout=StringIO())

@@ -1,7 +1,7 @@
 """Insight pages: figures, failure modes, 地区カルテ, indicators, and their CSV downloads.
 
 Only supervisors, coordinators and the coordination office reach these pages; anyone else gets
-a 404, as for a guessed URL. Every figure is computed by `cases.insight*` within the viewer's
+a 404, as for a guessed URL. Every figure is computed by `insight/*` within the viewer's
 scope.
 """
 
@@ -21,22 +21,22 @@ from areas.calendar import business_calendar
 from areas.models import Area, Body, RosterEntry
 from areas.scope import Scope, scope_of
 from meetings.models import ActionItem, Meeting
+from sheets.district import district_figures
 from sheets.models import Sheet
 
-from . import insight_svg as svg
+from . import svg
 from .csvexport import csv_response
-from .insight import (
+from .failures import Clock, drill_down, failure_counts, mode_by_code
+from .figures import (
     Names,
     Period,
     consultation_figures,
-    district_figures,
     district_months,
     figures_csv_rows,
     table_rows,
 )
-from .insight_failures import Clock, drill_down, failure_counts, mode_by_code
-from .insight_forms import FiguresFilterForm, YearForm
-from .insight_health import handoff_health, indicators
+from .forms import FiguresFilterForm, YearForm
+from .health import handoff_health, indicators
 
 View = Callable[..., HttpResponse]
 KARTE_SHEET_LIMIT = 100

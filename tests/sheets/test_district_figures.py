@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import time_machine
 
-from cases.insight import district_figures
+from sheets.district import district_figures
 from tests.conftest import World, make_case, make_sheet, outcome
 
 MONDAY = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
