@@ -15,9 +15,14 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN pip install .
+# Dependencies first, so that a code change does not reinstall them: exactly the versions and
+# hashes of uv.lock (pip refuses any file whose hash differs).
+COPY pyproject.toml uv.lock ./
+RUN pip install "uv>=0.9" \
+    && uv export --frozen --no-dev --no-emit-project --format requirements-txt -o /tmp/requirements.txt \
+    && pip install --require-hashes --no-deps -r /tmp/requirements.txt \
+    && pip uninstall -y uv \
+    && rm /tmp/requirements.txt
 
 COPY . .
 RUN useradd --system --home-dir /app --shell /usr/sbin/nologin tsumugi \

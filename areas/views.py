@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from tsumugi.lib.reauth import reauthentication_required
+
 from . import csvio
 from .forms import (
     AgencyForm,
@@ -327,6 +329,7 @@ def csv_import(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @admin_only
+@reauthentication_required
 def csv_export(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in CSV_KINDS:
         raise Http404

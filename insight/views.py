@@ -23,6 +23,7 @@ from areas.scope import Scope, scope_of
 from meetings.models import ActionItem, Meeting
 from sheets.district import district_figures
 from sheets.models import Sheet
+from tsumugi.lib.reauth import reauthentication_required
 
 from . import svg
 from .csvexport import csv_response
@@ -109,6 +110,7 @@ def figures_charts(figs: dict[str, Any]) -> dict[str, Any]:
 
 
 @insight_required
+@reauthentication_required
 def figures_csv(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     filters = FiguresFilterForm(request.GET or None).filters()
@@ -245,6 +247,7 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
 
 
 @insight_required
+@reauthentication_required
 def indicators_csv(request: HttpRequest) -> HttpResponse:
     year = YearForm(request.GET or None).year_or_default()
     table = indicators(scope_of(request.user), year)

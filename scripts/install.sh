@@ -57,22 +57,25 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c \
     fi
 fi
 
-# Reinstall only when pyproject.toml (or the wanted extras) changed since the last install.
+# Install exactly what uv.lock pins (never a fresh resolution); again only when the lock (or the
+# wanted extras) changed since the last install.
 extras="main"
 [ "$WITH_TEST" -eq 1 ] && extras="test"
 stamp_file=".venv/.tsumugi-installed-$extras"
-wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+wanted="$(cat pyproject.toml uv.lock | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$wanted" ]; then
     echo "==> Python packages are up to date ($extras)"
 else
-    echo "==> Installing Python packages ($extras)"
-    # uv resolves and installs the whole stack in seconds; plain pip takes about half a minute.
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
-    # Install the dependencies listed in pyproject.toml (tsumugi itself is run from the checkout).
+    echo "==> Installing Python packages from uv.lock ($extras)"
+    # uv installs the whole stack in seconds; plain pip takes about half a minute.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
+    # --frozen: install the lock as it is, fail rather than re-resolve. --inexact: keep pip and
+    # uv themselves (they are not in the lock) in .venv.
+    sync=(.venv/bin/uv sync --frozen --inexact --python .venv/bin/python)
     if [ "$WITH_TEST" -eq 1 ]; then
-        .venv/bin/uv pip install --quiet --python .venv/bin/python -r pyproject.toml --extra test
+        UV_PROJECT_ENVIRONMENT=.venv "${sync[@]}" --extra test
     else
-        .venv/bin/uv pip install --quiet --python .venv/bin/python -r pyproject.toml
+        UV_PROJECT_ENVIRONMENT=.venv "${sync[@]}"
     fi
     echo "$wanted" >"$stamp_file"
 fi

@@ -40,7 +40,7 @@ def command_words(service: dict[str, Any]) -> list[str]:
 
 
 def test_it_defines_the_production_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"postgres", "redis", *APP_SERVICES}
+    assert set(compose["services"]) == {"postgres", "redis", "backup", *APP_SERVICES}
 
 
 def test_web_worker_and_beat_run_one_image_built_from_the_dockerfile(
@@ -116,3 +116,31 @@ def test_the_image_does_not_copy_local_state() -> None:
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     for path in [".venv", "var", ".git", ".env"]:
         assert path in ignored
+
+
+def test_a_backup_service_dumps_the_database_nightly_into_a_volume(compose: dict[str, Any]) -> None:
+    backup = compose["services"]["backup"]
+    assert backup["image"] == compose["services"]["postgres"]["image"]  # pg_dump matches
+    assert backup["command"] == ["bash", "/usr/local/bin/tsumugi-backup"]
+    assert "./scripts/backup.sh:/usr/local/bin/tsumugi-backup:ro" in backup["volumes"]
+    assert "backups:/backups" in backup["volumes"]
+    assert "backups" in compose["volumes"]
+    env = backup["environment"]
+    assert (env["PGHOST"], env["PGDATABASE"], env["TSUMUGI_BACKUP_DIR"]) == (
+        "postgres",
+        "tsumugi",
+        "/backups",
+    )
+    assert env["PGPASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert env["TSUMUGI_BACKUP_KEEP_DAYS"] == "${TSUMUGI_BACKUP_KEEP_DAYS:-14}"
+    assert backup["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_the_image_installs_exactly_what_the_lock_pins() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY pyproject.toml uv.lock ./" in dockerfile
+    assert "uv export --frozen" in dockerfile
+    assert "pip install --require-hashes --no-deps" in dockerfile
+    install = (ROOT / "scripts" / "install.sh").read_text(encoding="utf-8")
+    assert "uv sync --frozen" in install
+    assert "uv lock --check" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -75,6 +75,7 @@ def production_settings(tmp_path: Path, **env: str) -> dict[str, object]:
         "SESSION_EXPIRE_AT_BROWSER_CLOSE",
         "SESSION_IDLE_TIMEOUT_SECONDS",
         "ALLOWED_HOSTS",
+        "TSUMUGI_REQUIRE_TWO_FACTOR",
     ]
     code = f"import json; print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
     result = read_settings(tmp_path, code, **env)
@@ -116,6 +117,7 @@ def test_production_turns_on_secure_cookies_hsts_and_ssl_redirect(tmp_path: Path
     assert values["SESSION_EXPIRE_AT_BROWSER_CLOSE"] is True
     assert values["SESSION_IDLE_TIMEOUT_SECONDS"] == 1800
     assert values["ALLOWED_HOSTS"] == ["tsumugi.example.lg.jp"]
+    assert values["TSUMUGI_REQUIRE_TWO_FACTOR"] is True  # so check --deploy above runs with it
 
 
 def test_with_no_environment_the_app_runs_embedded(tmp_path: Path) -> None:
@@ -160,3 +162,13 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     result = run_manage(tmp_path, "check", **PRODUCTION_ENV)
     assert result.returncode != 0
     assert "TSUMUGI_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["short-key-123", "a" * 60, "django-insecure-" + "x1y2z3w4v5" * 5],
+)
+def test_production_refuses_a_weak_secret_key(tmp_path: Path, weak: str) -> None:
+    result = read_settings(tmp_path, "print('started')", **PRODUCTION_ENV, TSUMUGI_SECRET_KEY=weak)
+    assert result.returncode != 0
+    assert "TSUMUGI_SECRET_KEY is too weak" in result.stderr

@@ -75,6 +75,14 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("TSUMUGI_SECRET_KEY must be set when TSUMUGI_PRODUCTION=1")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-tsumugi-0123456789abcdef"
+elif PRODUCTION and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    # The same test as `check --deploy` (security.W009), but refusing instead of warning.
+    raise ImproperlyConfigured(
+        "TSUMUGI_SECRET_KEY is too weak: use 50 or more random characters "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    )
 
 ALLOWED_HOSTS = [h for h in env_str("TSUMUGI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("TSUMUGI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -92,7 +100,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "areas",
+    "accounts",
     "cases",
     "sheets",
     "meetings",
@@ -107,10 +119,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "tsumugi.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "tsumugi.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -130,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "tsumugi.context_processors.navigation",
+                "accounts.context_processors.two_factor",
             ],
         },
     },
@@ -193,6 +209,15 @@ AXES_VERBOSE = False
 # The reverse proxies whose X-Forwarded-For is believed (tsumugi/lib/client.py); nobody else's.
 TSUMUGI_TRUSTED_PROXIES = env_networks("TSUMUGI_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "tsumugi.lib.client.client_address"
+
+# Password lifecycle and second factor (accounts/).
+PASSWORD_RESET_TIMEOUT = env_int("TSUMUGI_PASSWORD_RESET_MINUTES", 60, minimum=5) * 60
+TSUMUGI_INVITATION_SECONDS = env_int("TSUMUGI_INVITATION_DAYS", 7, minimum=1) * 24 * 60 * 60
+TSUMUGI_RESET_PER_ADDRESS = env_int("TSUMUGI_RESET_PER_ADDRESS_HOURLY", 10, minimum=1)
+TSUMUGI_RESET_PER_EMAIL = env_int("TSUMUGI_RESET_PER_EMAIL_HOURLY", 3, minimum=1)
+TSUMUGI_REQUIRE_TWO_FACTOR = env_bool("TSUMUGI_REQUIRE_TWO_FACTOR", PRODUCTION)
+TSUMUGI_REAUTH_SECONDS = env_int("TSUMUGI_REAUTH_MINUTES", 5, minimum=1) * 60
+OTP_TOTP_ISSUER = env_str("TSUMUGI_TOTP_ISSUER", "つむぎ")
 
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("TSUMUGI_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("areas.urls")),
+    path("accounts/", include("accounts.urls")),
     path("meetings/", include("meetings.urls")),
     path("cases/", include("cases.urls")),
     path("sheets/", include("sheets.urls")),

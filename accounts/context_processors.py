@@ -1,0 +1,6 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def two_factor(request: HttpRequest) -> dict[str, object]:
+    return {"two_factor_required": settings.TSUMUGI_REQUIRE_TWO_FACTOR}
