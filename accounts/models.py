@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
+
+from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 
 
 class Account(models.Model):
@@ -26,20 +26,9 @@ class Account(models.Model):
         return str(self.user)
 
 
-class EventQuerySet(models.QuerySet["SignInEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("sign-in events are append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("sign-in events are append-only")
-
-
-class SignInEvent(models.Model):
-    """Who signed in or out, failed, was locked out, changed a password or a factor: append-only.
-
-    TODO(privacy-audit): switch to tsumugi.lib.appendonly.AppendOnly and its PostgreSQL trigger
-    once that lands; until then the model and its queryset refuse updates and deletes.
-    """
+class SignInEvent(AppendOnly):
+    """Who signed in or out, failed, was locked out, changed a password or a factor: append-only
+    in the ORM and, on PostgreSQL, by a trigger (migration 0002)."""
 
     class Kind(models.TextChoices):
         SIGNED_IN = "signed_in", "ログイン"
@@ -81,7 +70,7 @@ class SignInEvent(models.Model):
     )
     ip = models.GenericIPAddressField("接続元", null=True, blank=True)
 
-    objects = EventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "ログイン記録"
@@ -91,11 +80,3 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("sign-in events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("sign-in events are append-only")

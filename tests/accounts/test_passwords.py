@@ -20,6 +20,7 @@ from pytest_django.fixtures import Settings as DjangoSettings
 
 from accounts.models import Account, SignInEvent
 from tests.conftest import PASSWORD, World
+from tsumugi.lib.appendonly import AppendOnlyError
 
 User = get_user_model()
 NEW_PASSWORD = "a-new-pass-phrase-2026"
@@ -250,13 +251,13 @@ def test_a_lockout_is_on_the_record(client: Client, world: World) -> None:
 
 def test_the_record_is_append_only(world: World) -> None:
     event = SignInEvent.objects.create(kind=Kind.SIGNED_IN, user=world.bob, username="bob")
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         event.save()
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         event.delete()
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         SignInEvent.objects.filter(pk=event.pk).update(username="x")
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         SignInEvent.objects.all().delete()
 
 
@@ -279,3 +280,18 @@ def test_admins_read_the_record_in_the_browser(
     assert page.count("ログイン失敗") == min(rows, 99)
     filtered = client.get(reverse("accounts:events"), {"username": "u1"}).content.decode()
     assert filtered.count("ログイン失敗") == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_raw_changes_to_the_record(world: World) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    SignInEvent.objects.create(kind=Kind.SIGNED_IN, user=world.bob, username="bob")
+    for sql in [
+        "UPDATE accounts_signinevent SET username = 'x'",
+        "DELETE FROM accounts_signinevent",
+    ]:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
