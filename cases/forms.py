@@ -21,6 +21,7 @@ from django.utils import timezone
 from areas.models import Agency, Area
 from tsumugi.lib.dates import ERA_BY_KEY
 from tsumugi.lib.forms import JapaneseDateTimeField, normalise
+from tsumugi.lib.text import Identity, guard_anonymous_text
 
 from .models import Basis, Case, Channel, IssueTag
 
@@ -113,6 +114,25 @@ def capped_text(
             "長い記録は要点にまとめてください。"
         },
     )
+
+
+def identities(case: Case | None) -> list[Identity]:
+    """The people of a case as the anonymous-text guard needs them."""
+    if case is None:
+        return []
+    return [Identity(p.name, p.kana, p.birth_year) for p in case.people.all()]
+
+
+def refuse_identifying_text(form: forms.BaseForm, names: list[str], people: list[Identity]) -> None:
+    """Put the guard's refusal on each field (of `names`) written for anonymous readers."""
+    for name in names:
+        value = form.cleaned_data.get(name)
+        if not value:
+            continue
+        try:
+            guard_anonymous_text(value, people)
+        except ValidationError as refused:
+            form.add_error(name, refused)
 
 
 def grouped_tags() -> list[tuple[str, list[tuple[int, str]]]]:

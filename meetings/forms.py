@@ -12,13 +12,24 @@ from django.db.models import Q, QuerySet
 
 from areas.forms import japanese_blank_choices
 from areas.models import Agency, Body, Membership, display_name
+from cases.forms import identities, refuse_identifying_text
 from cases.models import Case
 from sheets.models import Sheet
 from tsumugi.lib.forms import JapaneseDateField, JapaneseTimeField
 
+from .masking import Masker
 from .models import AgendaItem, Attendance, Meeting
 
 TEXT_MAX = settings.TEXT_FIELD_MAX_CHARS
+
+
+def guard_masked_item(
+    form: forms.BaseForm, masker: Masker, item: AgendaItem, names: list[str]
+) -> None:
+    """Text on an item whose case is masked in this meeting is read by people its basis does
+    not name: refuse names, readings, birth years, phones and addresses (issue 9, point 4)."""
+    if item.case is not None and masker.masks(item.case):
+        refuse_identifying_text(form, names, identities(item.case))
 
 
 def _model_choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
@@ -154,6 +165,13 @@ class ItemForm(forms.ModelForm):
             del self.fields["theme"]
         self.helper = _helper(*fields)
 
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if "theme" in self.fields and not self.instance.meeting.body.is_confidential:
+            # A theme names no case, yet every roster member reads it: no phones or addresses.
+            refuse_identifying_text(self, ["theme"], [])
+        return self.cleaned_data
+
     def clean_minutes(self) -> int:
         value = self.cleaned_data["minutes"]
         if not 1 <= value <= 240:
@@ -203,15 +221,24 @@ class MinutesForm(forms.ModelForm):
         japanese_blank_choices(self)
         self.helper = _helper("discussion", "decisions", submit="議事録を保存")
 
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        item = self.instance
+        guard_masked_item(self, Masker(item.meeting), item, ["discussion", "decisions"])
+        return self.cleaned_data
+
 
 class ActionItemForm(forms.Form):
     text = forms.CharField(label="宿題の内容", max_length=300)
     owner = MemberChoiceField(Membership.objects.none(), label="担当者")
     due_date = JapaneseDateField(label="期日")
 
-    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, meeting: Meeting, item: AgendaItem | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         japanese_blank_choices(self)
+        self.item = item
         attendees = meeting.attendances.values("membership")
         _model_choices(self, "owner").queryset = (
             Membership.objects.active()
@@ -221,6 +248,12 @@ class ActionItemForm(forms.Form):
         )
         self.helper = _helper("text", "owner", "due_date", submit="宿題を追加")
         self.meeting = meeting
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if self.item is not None:
+            guard_masked_item(self, Masker(self.meeting), self.item, ["text"])
+        return self.cleaned_data
 
     def clean_due_date(self) -> Any:
         due = self.cleaned_data["due_date"]
@@ -241,7 +274,8 @@ class CorrectionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         japanese_blank_choices(self)
-        self.items = list(meeting.items.all())
+        self.meeting = meeting
+        self.items = list(meeting.items.select_related("case"))
         for item in self.items:
             discussion, decisions = current.get(item.pk, ("", ""))
             self.fields[f"discussion_{item.pk}"] = forms.CharField(
@@ -259,6 +293,14 @@ class CorrectionForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
         self.helper = _helper(*self.fields, submit="訂正を記録する")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        masker = Masker(self.meeting)
+        for item in self.items:
+            names = [f"discussion_{item.pk}", f"decisions_{item.pk}"]
+            guard_masked_item(self, masker, item, names)
+        return self.cleaned_data
 
     def drafts(self) -> dict[int, tuple[str, str]]:
         return {

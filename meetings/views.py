@@ -348,7 +348,7 @@ def _minutes_page(
                 instance=section.item, prefix=f"m{pk}"
             )
             section.action_form = bound.get(f"a{pk}") or ActionItemForm(
-                meeting=meeting, prefix=f"a{pk}"
+                meeting=meeting, item=section.item, prefix=f"a{pk}"
             )
     return render(
         request,
@@ -391,7 +391,7 @@ def minutes_save(request: AuthedRequest, meeting: Meeting, item_pk: int) -> Http
 @managed
 def action_add(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
     item = get_object_or_404(meeting.items, pk=item_pk)
-    form = ActionItemForm(request.POST, meeting=meeting, prefix=f"a{item.pk}")
+    form = ActionItemForm(request.POST, meeting=meeting, item=item, prefix=f"a{item.pk}")
     if not form.is_valid():
         return _minutes_page(request, meeting, {f"a{item.pk}": form})
     data = form.cleaned_data

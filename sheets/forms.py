@@ -12,9 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from areas.models import CASE_ROLES, Agency, Area, Membership, display_name
-from cases.forms import ModelChoice, ModelMultipleChoice, capped_text, model_field
+from cases.forms import (
+    ModelChoice,
+    ModelMultipleChoice,
+    capped_text,
+    identities,
+    model_field,
+    refuse_identifying_text,
+)
 from cases.models import Case
-from tsumugi.lib.text import search_key
 
 from .models import Outcome, Sheet, Status, Urgency
 
@@ -114,21 +120,10 @@ class SheetIssueForm(forms.Form):
         receivers = data.get("receivers") or []
         anonymous = [a for a in receivers if self.covered is not None and a.pk not in self.covered]
         if anonymous:
-            text = search_key(
-                " ".join(
-                    data.get(k, "") or "" for k in ("request", "sender_continuing", "shared_info")
-                )
+            # Text of a sheet some receiver reads anonymously (issue 9, point 4).
+            refuse_identifying_text(
+                self, ["request", "sender_continuing", "shared_info"], identities(self.case)
             )
-            for person in self.case.people.all():
-                for part in (person.name, person.kana):
-                    key = search_key(part)
-                    if len(key) >= 2 and key in text:
-                        raise ValidationError(
-                            "匿名で送る機関（"
-                            + "、".join(a.name for a in anonymous)
-                            + "）があるため、"
-                            "関係する人の氏名やふりがなを本文に書けません。書き直してください。"
-                        )
         return data
 
 
@@ -201,8 +196,16 @@ class RedirectForm(forms.Form):
 class WithdrawForm(forms.Form):
     def __init__(self, *args: Any, sheet: Sheet | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.sheet = sheet
         self.fields["reason"] = capped_text("取下げの理由", rows=2)
         self.helper = _helper("reason", submit="取り下げる", css="btn-outline-danger")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        # The sender writes the reason; the receiver of an anonymised sheet reads it.
+        if self.sheet is not None and self.sheet.is_anonymised:
+            refuse_identifying_text(self, ["reason"], identities(self.sheet.case))
+        return self.cleaned_data
 
 
 def _helper(*fields: str, submit: str, css: str = "btn-primary") -> FormHelper:

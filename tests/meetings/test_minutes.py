@@ -40,14 +40,16 @@ def test_the_recorder_writes_then_approval_makes_it_read_only(
     client: Client, world: World, meeting: Meeting
 ) -> None:
     client.force_login(world.alice)  # 記録
-    save_minutes(client, meeting, "山田 花子さんの介護申請について協議", "包括が来週訪問")
+    refused = save_minutes(client, meeting, "山田 花子さんの介護申請について協議", "包括が来週訪問")
+    assert "氏名の一部「山田」" in refused.content.decode()  # the case is masked here
+    assert meeting.items.get().discussion == ""
+    save_minutes(client, meeting, "Aさんの介護申請について協議", "包括が来週訪問")
     meeting.approve_minutes(by=world.coordinator, now=NOW)
     meeting.refresh_from_db()
     assert meeting.status == "held"
     response = save_minutes(client, meeting, "書き換え", "書き換え")
     assert response.status_code == 302
     entry = MinutesEntry.objects.get()
-    # The case is masked in this meeting, so the minutes were stored masked.
     assert (entry.discussion, entry.decisions) == ("Aさんの介護申請について協議", "包括が来週訪問")
     with pytest.raises(MeetingError):
         meeting.approve_minutes(by=world.coordinator, now=NOW)
