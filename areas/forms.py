@@ -124,6 +124,15 @@ class AreaForm(forms.ModelForm):
         self.fields["parent"].help_text = "第2層（中学校区域）は市域を選びます。第1層は空欄です。"
         self.helper = _helper("code", "name", "layer", "parent", "school_name", "order")
 
+    def clean_layer(self) -> int:
+        layer: int = self.cleaned_data["layer"]
+        others = Area.objects.filter(layer=Area.Layer.CITY).exclude(pk=self.instance.pk)
+        if layer == Area.Layer.CITY and others.exists():
+            raise forms.ValidationError(
+                "第1層（市域）はすでにあります。1つのデプロイで扱える市町村は1つだけです。"
+            )
+        return layer
+
 
 class MembershipForm(forms.ModelForm):
     """Edit a membership; on create, either pick an existing user or create the account here."""
