@@ -1,6 +1,28 @@
-from django.contrib import admin
+"""Django admin for the roster data. Every model here keeps its change history
+(django-simple-history: the 履歴 button), and an admin cannot give itself a case role or a seat
+on a body here either (the same rule as the roster pages and the CSV import)."""
 
-from .models import Agency, Area, Body, Closure, Field, Membership, RosterEntry
+from __future__ import annotations
+
+from copy import copy
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    SELF_GRANT_REFUSAL,
+    Agency,
+    Area,
+    Body,
+    Closure,
+    Field,
+    Membership,
+    RosterEntry,
+    grants_self_case_access,
+)
 
 
 @admin.register(Field)
@@ -9,13 +31,13 @@ class FieldAdmin(admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(SimpleHistoryAdmin):
     list_display = ["name", "layer", "parent", "school_name", "order"]
     list_filter = ["layer"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "is_coordination_office", "is_active"]
     list_filter = ["kind", "is_active", "districts"]
     search_fields = ["name", "code"]
@@ -23,25 +45,54 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "agency", "role", "position", "is_active"]
     list_filter = ["role", "is_active", "agency"]
     search_fields = ["user__username", "user__last_name", "agency__name"]
     autocomplete_fields = ["agency"]
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        base = super().get_form(request, obj, change=change, **kwargs)
+        before = copy(obj) if obj is not None else None
+
+        class SelfGrantGuard(base):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                cleaned: dict[str, Any] = super().clean()
+                user, agency = cleaned.get("user"), cleaned.get("agency")
+                if grants_self_case_access(
+                    request.user,
+                    user.pk if user else None,
+                    agency.pk if agency else None,
+                    cleaned.get("role", ""),
+                    bool(cleaned.get("is_active")),
+                    before,
+                ):
+                    raise forms.ValidationError(SELF_GRANT_REFUSAL)
+                return cleaned
+
+        return SelfGrantGuard
+
 
 @admin.register(Body)
-class BodyAdmin(admin.ModelAdmin):
+class BodyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "area"]
     list_filter = ["kind"]
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(admin.ModelAdmin):
+class RosterEntryAdmin(SimpleHistoryAdmin):
     list_display = ["body", "membership", "title"]
     list_filter = ["body"]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "membership":
+            # A seat on a body opens its meetings: never offered for oneself.
+            kwargs["queryset"] = Membership.objects.exclude(user=request.user.pk or 0)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(SimpleHistoryAdmin):
     list_display = ["date", "reason"]

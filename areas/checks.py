@@ -2,15 +2,16 @@
 
 Every coordinator's scope is "the city": a second layer-1 area loaded into the same database
 would let the first city's coordinators see the second city's cases, and the other way round.
-Until each row carries its municipality, the system check refuses such a database (it runs with
-`manage.py check`, `migrate`, `runserver` and in CI), and the area form refuses to create one.
+Until each row carries its municipality, the system check refuses such a database, and the area
+form refuses to create one. It is a database check: `migrate` (run by the compose file on every
+start) and `manage.py check --database default` run it; a plain `check` needs no database.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import DatabaseError
 
 MESSAGE = (
@@ -29,7 +30,7 @@ def second_city_message() -> str | None:
     return MESSAGE.format(count=len(names), names="、".join(names))
 
 
-@register()
+@register(Tags.database)
 def one_municipality_per_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     try:
         message = second_city_message()

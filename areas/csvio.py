@@ -21,6 +21,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -28,8 +29,17 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import IntegrityError, transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .models import Agency, Area, Field, Membership, Role
+from .models import (
+    SELF_GRANT_REFUSAL,
+    Agency,
+    Area,
+    Field,
+    Membership,
+    Role,
+    grants_self_case_access,
+)
 
 User = get_user_model()
 
@@ -288,7 +298,7 @@ class AgencyRow:
     district_ids: set[int]
 
 
-def import_agencies(data: bytes) -> ImportResult:
+def import_agencies(data: bytes, by: Any = None) -> ImportResult:
     return run_import(data, AGENCY_COLUMNS, _import_agency_rows)
 
 
@@ -407,9 +417,9 @@ def _write_agencies(parsed: list[AgencyRow], existing: dict[str, Agency]) -> Imp
             setattr(agency, name, item.values[name])
         if changed:
             to_update.append(agency)
-    Agency.objects.bulk_create(to_create, batch_size=BATCH)
+    bulk_create_with_history(to_create, Agency, batch_size=BATCH)
     if to_update:
-        Agency.objects.bulk_update(to_update, AGENCY_VALUE_FIELDS, batch_size=BATCH)
+        bulk_update_with_history(to_update, Agency, AGENCY_VALUE_FIELDS, batch_size=BATCH)
     ids = dict(Agency.objects.values_list("code", "id"))
     m2m_changed = _sync_m2m(
         Agency.fields.through,
@@ -484,11 +494,24 @@ class MembershipRow:
     is_active: bool
 
 
-def import_memberships(data: bytes) -> ImportResult:
-    return run_import(data, MEMBERSHIP_COLUMNS, _import_membership_rows)
+def import_memberships(data: bytes, by: Any = None) -> ImportResult:
+    return run_import(data, MEMBERSHIP_COLUMNS, partial(_import_membership_rows, by=by))
 
 
-def _import_membership_rows(rows: list[tuple[int, dict[str, str]]]) -> ImportResult:
+def _refuse_self_grants(parsed: list[MembershipRow], by: Any, errors: list[str]) -> None:
+    """An admin's import cannot add or activate a case-role membership for the admin."""
+    if by is None or not by.is_authenticated:
+        return
+    mine = {(m.agency_id, m.role): m for m in Membership.objects.filter(user_id=by.pk)}
+    for item in parsed:
+        if item.username != by.get_username():
+            continue
+        before = mine.get((item.agency_id, item.role))
+        if grants_self_case_access(by, by.pk, item.agency_id, item.role, item.is_active, before):
+            errors.append(f"{item.row}行目: {SELF_GRANT_REFUSAL}")
+
+
+def _import_membership_rows(rows: list[tuple[int, dict[str, str]]], by: Any = None) -> ImportResult:
     agencies = Lookup(Agency.objects.values_list("id", "code", "name"))
     errors: list[str] = []
     parsed: list[MembershipRow] = []
@@ -519,6 +542,7 @@ def _import_membership_rows(rows: list[tuple[int, dict[str, str]]]) -> ImportRes
             elif item.user_values[name] and not first[1][name]:
                 first[1][name] = item.user_values[name]
         parsed.append(item)
+    _refuse_self_grants(parsed, by, errors)
     if errors:
         return ImportResult(errors=errors)
     return _write_memberships(parsed, {u: values for u, (_, values) in people.items()})
@@ -636,9 +660,9 @@ def _write_memberships(
         elif (membership.position, membership.is_active) != (item.position, item.is_active):
             membership.position, membership.is_active = item.position, item.is_active
             to_update.append(membership)
-    Membership.objects.bulk_create(to_create, batch_size=BATCH)
+    bulk_create_with_history(to_create, Membership, batch_size=BATCH)
     if to_update:
-        Membership.objects.bulk_update(to_update, ["position", "is_active"], batch_size=BATCH)
+        bulk_update_with_history(to_update, Membership, ["position", "is_active"], batch_size=BATCH)
     result.created, result.updated = len(to_create), len(to_update)
     result.unchanged = len(parsed) - result.created - result.updated
     return result

@@ -8,6 +8,7 @@ constraint's Japanese message instead of raising IntegrityError.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy
 from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
@@ -22,7 +23,18 @@ from django.db.models import Q
 
 from tsumugi.lib.forms import JapaneseDateField
 
-from .models import Agency, Area, Body, Closure, Field, Membership, RosterEntry, display_name
+from .models import (
+    SELF_GRANT_REFUSAL,
+    Agency,
+    Area,
+    Body,
+    Closure,
+    Field,
+    Membership,
+    RosterEntry,
+    display_name,
+    grants_self_case_access,
+)
 
 User = get_user_model()
 
@@ -154,9 +166,11 @@ class MembershipForm(forms.ModelForm):
         fields = ["user", "agency", "role", "position", "is_active"]
         field_classes = {"user": UserChoiceField}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         japanese_blank_choices(self)
+        self.actor = actor
+        self.before = None if self.instance.pk is None else copy(self.instance)
         self.creating = self.instance.pk is None
         user_field = model_choice(self, "user")
         user_field.queryset = User.objects.filter(
@@ -191,6 +205,16 @@ class MembershipForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        user, agency = cleaned.get("user"), cleaned.get("agency")
+        if grants_self_case_access(
+            self.actor,
+            user.pk if user else None,
+            agency.pk if agency else None,
+            cleaned.get("role", ""),
+            bool(cleaned.get("is_active")),
+            self.before,
+        ):
+            raise forms.ValidationError(SELF_GRANT_REFUSAL)
         if not self.creating:
             return cleaned
         username = (cleaned.get("new_username") or "").strip()
@@ -267,17 +291,17 @@ class RosterEntryForm(forms.ModelForm):
         model = RosterEntry
         fields = ["membership", "title"]
 
-    def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, body: Body, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         japanese_blank_choices(self)
         self.instance.body = body
         membership_field = self.fields["membership"]
         assert isinstance(membership_field, forms.ModelChoiceField)
-        membership_field.queryset = (
-            Membership.objects.active()
-            .exclude(roster_entries__body=body)
-            .select_related("user", "agency")
-        )
+        offered = Membership.objects.active().exclude(roster_entries__body=body)
+        if actor is not None and actor.is_authenticated:
+            # A seat on a body opens its meetings (支援会議: with names): not for oneself.
+            offered = offered.exclude(user_id=actor.pk)
+        membership_field.queryset = offered.select_related("user", "agency")
         # Members already on this body are not offered, so a duplicate cannot be chosen.
         self.helper = _helper("membership", "title", submit="構成員に加える")
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -57,6 +58,7 @@ class Area(models.Model):
     order = models.PositiveSmallIntegerField("並び順", default=0)
 
     objects = AreaQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="区域の変更履歴")
 
     class Meta:
         ordering = ["layer", "order", "id"]
@@ -113,6 +115,7 @@ class Agency(models.Model):
     )
 
     objects = AgencyQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="機関の変更履歴")
 
     class Meta:
         ordering = ["kind", "name"]
@@ -152,6 +155,37 @@ class Role(models.TextChoices):
 CASE_ROLES = (Role.COUNTER, Role.STAFF, Role.SUPERVISOR, Role.COORDINATOR)
 
 
+SELF_GRANT_REFUSAL = (
+    "自分自身に、相談を扱う役割（受付・職員・責任者・コーディネーター）の所属や会議体の構成員を"
+    "付けることはできません。別の管理者に依頼してください。"
+)
+
+
+def grants_self_case_access(
+    actor: User | AnonymousUser | None,
+    user_id: int | None,
+    agency_id: int | None,
+    role: str,
+    is_active: bool,
+    before: Membership | None,
+) -> bool:
+    """Would saving this membership give the acting admin access to case data? Admins manage
+    rosters and do not read cases (DESIGN.md): they cannot add, activate or re-role a
+    membership with a case role for themselves; another admin must do it, and the history
+    records who did."""
+    if actor is None or not actor.is_authenticated or user_id != actor.pk:
+        return False
+    if role not in CASE_ROLES or not is_active:
+        return False
+    already = (
+        before is not None
+        and (before.user_id, before.agency_id) == (user_id, agency_id)
+        and before.is_active
+        and before.role in CASE_ROLES
+    )
+    return not already
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> MembershipQuerySet:
         return self.filter(is_active=True, agency__is_active=True, user__is_active=True)
@@ -179,6 +213,7 @@ class Membership(models.Model):
     is_active = models.BooleanField("有効", default=True)
 
     objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="所属の変更履歴")
 
     class Meta:
         ordering = ["agency__name", "user__last_name", "user__first_name", "user__username"]
@@ -218,6 +253,7 @@ class Body(models.Model):
         Area, verbose_name="区域", on_delete=models.PROTECT, related_name="bodies"
     )
     description = models.TextField("説明", blank=True)
+    history = HistoricalRecords(verbose_name="会議体の変更履歴")
 
     class Meta:
         ordering = ["area__layer", "area__order", "kind", "name"]
@@ -243,6 +279,7 @@ class RosterEntry(models.Model):
     title = models.CharField(
         "会議での立場", max_length=60, blank=True, help_text="委員長、委員など"
     )
+    history = HistoricalRecords(verbose_name="会議体の構成員の変更履歴")
 
     class Meta:
         ordering = ["body", "membership__agency__name"]
@@ -271,6 +308,7 @@ class Closure(models.Model):
     reason = models.CharField("理由", max_length=100)
 
     objects = ClosureQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="閉庁日の変更履歴")
 
     class Meta:
         ordering = ["date"]

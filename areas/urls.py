@@ -27,6 +27,7 @@ urlpatterns = [
     path("roster/closures/", views.closure_list, name="closure_list"),
     path("roster/closures/new/", views.closure_create, name="closure_create"),
     path("roster/closures/<int:pk>/edit/", views.closure_edit, name="closure_edit"),
+    path("roster/history/", views.history, name="history"),
     path("roster/csv/", views.csv_page, name="csv"),
     path("roster/csv/<str:kind>/import/", views.csv_import, name="csv_import"),
     path("roster/csv/<str:kind>.csv", views.csv_export, name="csv_export"),

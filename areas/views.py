@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from tsumugi.lib.reauth import reauthentication_required
 
 from . import csvio
+from . import history as roster_history
 from .forms import (
     AgencyForm,
     AreaForm,
@@ -179,6 +180,7 @@ def membership_create(request: HttpRequest) -> HttpResponse:
         tab="memberships",
         title="所属の登録",
         back="areas:membership_list",
+        actor=request.user,
     )
 
 
@@ -192,6 +194,7 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         tab="memberships",
         title=f"所属の編集: {membership}",
         back="areas:membership_list",
+        actor=request.user,
     )
 
 
@@ -223,7 +226,7 @@ def body_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of one body; POST adds a member."""
     body = get_object_or_404(Body.objects.select_related("area"), pk=pk)
-    form = RosterEntryForm(posted(request), body=body)
+    form = RosterEntryForm(posted(request), body=body, actor=request.user)
     if request.method == "POST" and form.is_valid():
         entry = form.save()
         messages.success(request, f"{entry.membership}を構成員に加えました。")
@@ -243,6 +246,32 @@ def roster_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     entry.delete()
     messages.success(request, f"{entry.membership}を構成員から外しました。")
     return redirect("areas:body_detail", pk=pk)
+
+
+# --- change history ---------------------------------------------------------------------------
+
+HISTORY_PER_PAGE = 50
+
+
+@admin_only
+def history(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "memberships")
+    if kind not in roster_history.KINDS:
+        kind = "memberships"
+    label, model = roster_history.KINDS[kind]
+    records = model.history.select_related("history_user").order_by(  # type: ignore[attr-defined]
+        "-history_date", "-history_id"
+    )
+    page = Paginator(records, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "kinds": [(k, v[0]) for k, v in roster_history.KINDS.items()],
+        "kind": kind,
+        "label": label,
+        "page": page,
+        "rows": roster_history.rows_for(model, list(page)),
+        "roster_tab": "history",
+    }
+    return render(request, "areas/history.html", context)
 
 
 # --- closures ---------------------------------------------------------------------------------
@@ -283,7 +312,7 @@ def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- CSV --------------------------------------------------------------------------------------
 
-CSV_KINDS: dict[str, tuple[str, Callable[[bytes], csvio.ImportResult], Callable[[], bytes]]] = {
+CSV_KINDS: dict[str, tuple[str, Callable[..., csvio.ImportResult], Callable[[], bytes]]] = {
     "agencies": ("機関", csvio.import_agencies, csvio.export_agencies),
     "memberships": ("所属", csvio.import_memberships, csvio.export_memberships),
 }
@@ -316,7 +345,7 @@ def csv_import(request: HttpRequest, kind: str) -> HttpResponse:
     form = CsvUploadForm(request.POST, request.FILES, prefix=kind)
     if not form.is_valid():
         return render(request, "areas/csv.html", csv_context(**{f"{kind}_form": form}), status=400)
-    result = importer(form.cleaned_data["file"])
+    result = importer(form.cleaned_data["file"], by=request.user)
     if not result.ok:
         context = csv_context(errors=result.errors, error_kind=label)
         return render(request, "areas/csv.html", context, status=400)

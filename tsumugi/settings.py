@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "simple_history",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -128,6 +129,8 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "tsumugi.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Roster changes record who made them (django-simple-history's history_user).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "tsumugi.urls"
