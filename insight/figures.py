@@ -22,7 +22,7 @@ from areas.models import Agency, Area, Field
 from areas.scope import Scope, scope_of
 from cases.models import Basis, Case, Channel, IssueTag, Person
 from sheets.models import Sheet
-from tsumugi.lib.dates import TOKYO, fiscal_year, local_date
+from tsumugi.lib.dates import TOKYO, fiscal_year, format_date, format_month, local_date
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -296,7 +296,7 @@ def consultation_figures(scope: Scope, filters: Filters, names: Names) -> dict[s
     PostgreSQL: `case_insight_received` and the case↔tag unique index)."""
     cases = filtered_cases(scope, filters)
     months = filters.period.months()
-    month_labels = [f"{m.year}年{m.month}月" for m in months]
+    month_labels = [format_month(m) for m in months]
     # 1. cases by district × month, with the multi-field ones
     by_dm: list[Any] = sorted(
         (
@@ -469,7 +469,7 @@ def figures_csv_rows(
 ) -> list[list[object]]:
     period = filters.period
     rows: list[list[object]] = [
-        ["相談の集計", f"{period.start:%Y-%m-%d}〜{period.end:%Y-%m-%d}"],
+        ["相談の集計", f"{format_date(period.start)}〜{format_date(period.end)}"],
         ["相談件数", figures["total"]],
         ["うち複数分野", figures["multi_field"]],
         ["複数分野の割合（%）", figures["multi_field_share"]],

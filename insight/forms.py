@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from areas.models import Agency, Area
-from tsumugi.lib.dates import wareki_fiscal_year
+from tsumugi.lib.dates import format_fiscal_year
 from tsumugi.lib.forms import JapaneseDateField
 
 from .figures import Filters, Period, current_fiscal_year
@@ -18,7 +18,7 @@ MAX_PERIOD_DAYS = 3 * 366
 
 def year_choices() -> list[tuple[int, str]]:
     this = current_fiscal_year()
-    return [(y, f"{y}年度（{wareki_fiscal_year(y)}）") for y in range(this, this - 6, -1)]
+    return [(y, format_fiscal_year(y)) for y in range(this, this - 6, -1)]
 
 
 class YearForm(forms.Form):

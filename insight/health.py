@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDate
 from areas.models import Area
 from areas.scope import Scope
 from sheets.models import Sheet, Status
-from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date, wareki_fiscal_year
+from tsumugi.lib.dates import TOKYO, BusinessCalendar, format_fiscal_year, local_date
 
 from .figures import (
     Filters,
@@ -250,7 +250,7 @@ def indicators(scope: Scope, year: int) -> Table:
         source = sheet_rows if key in {"sheets", "redirected", "acknowledged"} else case_rows
         rows.append((label, [source.get(pk, {}).get(key, 0) for pk, _ in districts]))
     return Table(
-        f"{year}年度（{wareki_fiscal_year(year)}）の指標",
+        f"{format_fiscal_year(year)}の指標",
         "指標",
         [name for _, name in districts],
         rows,

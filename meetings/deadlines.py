@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from areas.models import Agency, Membership, Role
 from sheets.reminders import STEP_LABELS, DeadlineKind, EmailFacts, format_deadline, register
+from tsumugi.lib.dates import format_date
 
 from .models import ActionItem, MeetingEvent
 
@@ -75,7 +76,8 @@ class ActionItemDeadlines(DeadlineKind):
     def title(self, row: ActionItem, step: int) -> str:
         meeting = row.item.meeting
         return (
-            f"{STEP_LABELS[step]}（段階{step}）: {meeting.body.name}（{meeting.date:%Y-%m-%d}）の"
+            f"{STEP_LABELS[step]}（段階{step}）: "
+            f"{meeting.body.name}（{format_date(meeting.date)}）の"
             f"宿題の期日（{format_deadline(row.due_at)}）を過ぎています"
         )
 
@@ -85,7 +87,9 @@ class ActionItemDeadlines(DeadlineKind):
     def email_facts(self, row: ActionItem) -> EmailFacts:
         return EmailFacts(
             kind_label="会議の宿題",
-            number=f"{row.item.meeting.body.name} {row.item.meeting.date:%Y-%m-%d} 宿題{row.pk}",
+            number=(
+                f"{row.item.meeting.body.name} {format_date(row.item.meeting.date)} 宿題{row.pk}"
+            ),
             agencies=(row.owner_agency.name,),
             deadline_label="期日",
         )

@@ -21,7 +21,7 @@ from areas.scope import scope_of
 from cases.models import Case
 from sheets.models import Sheet
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
-from tsumugi.lib.dates import wareki
+from tsumugi.lib.dates import format_date, format_time
 
 from . import notify
 
@@ -144,7 +144,7 @@ class Meeting(models.Model):
 
     @property
     def date_label(self) -> str:
-        return f"{wareki(self.date)} {self.start_time:%H:%M}"
+        return f"{format_date(self.date)}{format_time(self.start_time)}"
 
     @property
     def district(self) -> Area | None:

@@ -18,7 +18,6 @@ from django.utils import timezone
 from sheets import district
 from sheets.models import Sheet
 from tsumugi.lib import pdf
-from tsumugi.lib.dates import wareki
 
 from .agenda import overdue_sheets
 from .masking import CaseView, Masker
@@ -104,8 +103,7 @@ def packet_context(meeting: Meeting, now: datetime | None = None) -> dict[str, A
     sections = item_sections(meeting, masker)
     return {
         "meeting": meeting,
-        "date_wareki": wareki(meeting.date),
-        "printed_wareki": wareki(timezone.localdate(now)),
+        "printed_on": timezone.localdate(now),
         "attendances": meeting.attendances.select_related("membership__user", "membership__agency"),
         "sections": sections,
         "total_minutes": sum(s.item.minutes for s in sections),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from areas.calendar import business_calendar
 from cases.models import Event
-from tsumugi.lib.dates import TOKYO, local_date, wareki
+from tsumugi.lib.dates import TOKYO, format_datetime, local_date
 
 from .models import Sheet
 
@@ -57,9 +57,6 @@ def recompute_open_deadlines(changed_day: date, now: datetime | None = None) -> 
                     sheet=sheet,
                     kind=Event.Kind.NOTE,
                     at=now,
-                    text=(
-                        "閉庁日の変更により期限が変わりました："
-                        f"{wareki(due.astimezone(TOKYO).date())} {due.astimezone(TOKYO):%H:%M} まで"
-                    ),
+                    text=(f"閉庁日の変更により期限が変わりました：{format_datetime(due)} まで"),
                 )
     return moved

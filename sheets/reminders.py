@@ -91,7 +91,7 @@ from django.utils import timezone
 from areas.calendar import business_calendar
 from areas.models import Agency, Membership, Role
 from cases.models import Event
-from tsumugi.lib.dates import BusinessCalendar
+from tsumugi.lib.dates import BusinessCalendar, format_datetime
 
 from .models import LAST_STEP, Notification, Reminder, Sheet, Status
 
@@ -101,8 +101,7 @@ STEP_LABELS = {1: "督促", 2: "督促（責任者へ）", 3: "督促（調整�
 
 
 def format_deadline(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return format_datetime(moment)
 
 
 @dataclass(frozen=True)

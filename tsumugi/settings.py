@@ -150,6 +150,7 @@ TEMPLATES = [
                 "tsumugi.context_processors.navigation",
                 "accounts.context_processors.two_factor",
             ],
+            "builtins": ["tsumugi.lib.datetags"],
         },
     },
 ]

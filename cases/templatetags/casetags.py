@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django import template
 from django.utils import timezone
 
-from tsumugi.lib.dates import TOKYO, wareki
+from tsumugi.lib import datetags
 
 register = template.Library()
 
 
-@register.filter
-def wareki_date(value: datetime | date | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        value = value.astimezone(TOKYO).date()
-    return wareki(value)
-
-
-@register.filter
-def wareki_dt(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    local = value.astimezone(TOKYO)
-    return f"{wareki(local.date())} {local:%H:%M}"
-
-
-@register.filter
-def iso_local(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(TOKYO).isoformat()
+# Old names of the one date format (tsumugi.lib.datetags), kept while other branches still use
+# them; new templates write |jdate and |jdatetime.
+register.filter("wareki_date", datetags.register.filters["jdate"])
+register.filter("wareki_dt", datetags.register.filters["jdatetime"])
 
 
 @register.simple_tag

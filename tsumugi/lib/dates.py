@@ -108,6 +108,64 @@ def wareki_fiscal_year(year: int) -> str:
     return wareki_year(year).removesuffix("年") + "年度"
 
 
+# --- the one way dates are written on screen, in PDFs, mails and CSV ---------------------------
+# 和暦 first with the weekday (令和8年12月1日（火）), times as 17:15 in Tokyo, R8.12.1 in tables,
+# and 西暦 beside 和暦 where a year alone could be misread (birth years, fiscal-year pickers).
+
+
+def _local(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return local_date(value) if value.tzinfo else value.date()
+    return value
+
+
+def _clock(value: datetime) -> str:
+    local = value.astimezone(TOKYO) if value.tzinfo else value
+    return f"{local:%H:%M}"
+
+
+def format_date(value: date | datetime) -> str:
+    """令和8年12月1日（火）"""
+    day = _local(value)
+    return f"{wareki(day)}（{weekday_ja(day)}）"
+
+
+def format_datetime(value: datetime) -> str:
+    """令和8年12月1日（火）17:15"""
+    return f"{format_date(value)}{_clock(value)}"
+
+
+def format_date_compact(value: date | datetime) -> str:
+    """R8.12.1 — table cells."""
+    return wareki_compact(_local(value))
+
+
+def format_datetime_compact(value: datetime) -> str:
+    """R8.12.1 17:15 — table cells."""
+    return f"{format_date_compact(value)} {_clock(value)}"
+
+
+def format_time(value: datetime | time) -> str:
+    return _clock(value) if isinstance(value, datetime) else f"{value:%H:%M}"
+
+
+def format_month(value: date | datetime) -> str:
+    """令和8年4月 (captions of monthly charts)."""
+    day = _local(value)
+    era, year = era_of(day)
+    return f"{era.name}{_year_label(year)}年{day.month}月"
+
+
+def format_birth_year(year: int) -> str:
+    """1944年（昭和19年）: a year alone is where 西暦 and 和暦 are most often confused."""
+    return f"{year}年（{wareki_year(year)}）"
+
+
+def format_fiscal_year(year: int) -> str:
+    """令和8年度（2026年度）"""
+    return f"{wareki_fiscal_year(year)}（{year}年度）"
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     closures: Collection[date] = field(default_factory=frozenset)
