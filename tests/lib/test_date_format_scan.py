@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
@@ -181,8 +182,8 @@ def test_pages_pdf_mails_and_csv_write_dates_one_way(
         sweep(later, enqueue=False)
         reminders = list(Reminder.objects.all())
         assert reminders
-        mails = [m for r in reminders for m in reminder_messages(r)]
-        mails += list(mail.outbox)  # the agenda mail
+        mails: list[EmailMessage] = [m for r in reminders for m in reminder_messages(r)]
+        mails += mail.outbox  # the agenda mail
         assert mails
         for message in mails:
             html = "".join(str(a[0]) for a in getattr(message, "alternatives", []))
