@@ -54,9 +54,9 @@ def test_figures_csv_is_utf8_with_bom_japanese_header_and_guarded_cells(
     assert "attachment;" in response["Content-Disposition"]
     assert "filename*=UTF-8''" in response["Content-Disposition"]
     rows = rows_of(response.content)
-    assert rows[0] == ["相談の集計", "2026-04-01〜2027-03-31"]
+    assert rows[0] == ["相談の集計", "令和8年4月1日（水）〜令和9年3月31日（水）"]
     assert rows[1] == ["相談件数", "2"]
-    assert rows[6][:4] == ["地区", "2026年4月", "2026年5月", "2026年6月"]
+    assert rows[6][:4] == ["地区", "令和8年4月", "令和8年5月", "令和8年6月"]
     cells = [cell for row in rows for cell in row]
     assert '\'=HYPERLINK("http://x","y")' in cells
     assert "'@SUM(1)" in cells
@@ -76,7 +76,7 @@ def test_indicators_csv_opens_with_japanese_header(client: Client, world: World)
     client.force_login(world.coordinator)
     response = client.get(reverse("insight:indicators_csv"), {"year": 2026})
     rows = rows_of(response.content)
-    assert rows[0] == ["2026年度（令和8年度）の指標"]
+    assert rows[0] == ["令和8年度（2026年度）の指標"]
     assert rows[1] == ["指標", "朽木", "今津", "合計"]
     assert rows[2] == ["相談受付件数", "1", "0", "1"]
     assert rows[4] == ["多機関協働の事例数", "1", "0", "1"]

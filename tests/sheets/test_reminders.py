@@ -262,7 +262,7 @@ def test_the_mail_goes_to_each_notified_person_without_personal_data(
         f"/sheets/{sheet.pk}" in str(message.body)
     )
     assert "朽木支所 → 地域包括支援センター" in str(message.body)
-    assert "2026年11月25日 10:00" in str(message.body)
+    assert "令和8年11月25日（水）10:00" in str(message.body)
     assert Reminder.objects.get().emailed_at is not None
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         send_due_reminders(DUE + timedelta(minutes=5))
