@@ -243,6 +243,9 @@ class Body(models.Model):
         CITY = "city", "地域生活つむぎあい会議"
         INTERNAL = "internal", "庁内連携つむぎあい会議"
         SUPPORT = "support", "支援会議（社会福祉法第106条の6）"
+        # 多機関協働's plan meeting: unlike the 支援会議 it binds nobody to confidentiality, so
+        # only cases whose 本人同意 covers its members may be discussed there.
+        JUUSOU = "juusou", "重層的支援会議"
         SAFETY_NET = "safety_net", "セーフティネット連絡会"
         OTHER = "other", "その他"
 

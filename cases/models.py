@@ -19,6 +19,8 @@ from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import fiscal_year, local_date, wareki_fiscal_year
 from tsumugi.lib.text import search_key
 
+from . import hooks
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
@@ -319,6 +321,8 @@ class Case(models.Model):
                     "この相談から出したつむぎあいシートがまだ終わっていません。"
                     "相手機関の終結または取下げの後に終結できます（丸投げを防ぐため）。"
                 )
+            for reason in hooks.close_refusals(case):
+                raise CaseError(reason)
             if not note.strip():
                 raise CaseError("終結の理由を書いてください。")
             Case.objects.filter(pk=self.pk).update(

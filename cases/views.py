@@ -24,6 +24,7 @@ from areas.scope import scope_of
 from tsumugi.lib.dates import local_date
 from tsumugi.lib.text import search_key
 
+from . import hooks
 from .audit import record_access, record_accesses
 from .forms import (
     BasePersonFormSet,
@@ -150,6 +151,8 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "can_issue": case.status == Case.Status.OPEN and bool(scope.agency_ids),
         "can_see_accesses": sees_accesses(request),
         "close_form": CloseCaseForm(),
+        # Sections other apps add (plans: 支援決定 and the 支援プラン), rendered for this viewer.
+        "panels": hooks.case_panels(request, case),
     }
 
 

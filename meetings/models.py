@@ -18,7 +18,7 @@ from django.utils import timezone
 from areas.calendar import business_calendar
 from areas.models import Agency, Area, Body, Membership, RosterEntry, display_name
 from areas.scope import scope_of
-from cases.models import Case
+from cases.models import Basis, Case
 from sheets.models import Sheet
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import format_date, format_time
@@ -78,6 +78,30 @@ def bodies_managed_by(user: AnyUser) -> models.QuerySet[Body]:
         )
     )
     return bodies.filter(~Q(kind=Body.Kind.SUPPORT) | on_roster)
+
+
+def consent_refusal(case: Case, body: Body) -> str | None:
+    """Why `case` may not go on `body`'s agenda, or None. A 重層的支援会議 binds nobody to
+    confidentiality (unlike the 支援会議), so only a case whose 本人同意 covers every agency on
+    its roster may be discussed there."""
+    if body.kind != Body.Kind.JUUSOU:
+        return None
+    if case.basis != Basis.CONSENT:
+        return (
+            f"相談 {case.number} は本人同意による共有ではないため、重層的支援会議の議題にできません"
+            "（支援会議で扱うか、本人の同意を得てください）。"
+        )
+    agencies = Agency.objects.filter(
+        memberships__roster_entries__body=body, memberships__is_active=True
+    ).distinct()
+    # TODO(privacy-rule): ask cases/privacy.py's Consent record once it lands on main.
+    missing = [agency.name for agency in agencies if not case.covers(agency)]
+    if missing:
+        return (
+            f"相談 {case.number} の本人同意は、重層的支援会議の構成機関（{'、'.join(missing)}）を"
+            "含んでいないため、議題にできません。同意の範囲を確認してください。"
+        )
+    return None
 
 
 class Meeting(models.Model):
@@ -249,6 +273,8 @@ class Meeting(models.Model):
     def add_item(self, *, by: User, now: datetime | None = None, **fields: Any) -> AgendaItem:
         with transaction.atomic():
             item = AgendaItem(meeting=self, order=self.next_order(), **fields)
+            if item.case is not None and (refusal := consent_refusal(item.case, self.body)):
+                raise MeetingError(refusal)
             self.record_agenda_change(by, f"議題を追加: {item.title}", now)
             item.save()
             if item.case_id or item.sheet_id:

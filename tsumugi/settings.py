@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "cases",
     "sheets",
     "meetings",
+    "plans",
     "insight",
 ]
 

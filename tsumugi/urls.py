@@ -16,6 +16,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("cases/", include("cases.urls")),
     path("sheets/", include("sheets.urls")),
+    path("plans/", include("plans.urls")),
     path("insight/", include("insight.urls")),
     path("notifications/", include("sheets.notification_urls")),
     path("django-admin/", admin.site.urls),
