@@ -101,8 +101,12 @@ ORDER = [
 def walk(world: World, council_: Council, to: str, *, now: datetime = NOW) -> Plan:
     """A plan of a fresh consented case, moved to `to` (any state, including the ends)."""
     plan = draft(world, now=now)
-    target = {Status.REPLANNED: Status.EVALUATED, Status.CLOSED: Status.EVALUATED}.get(to, to)
-    target = Status.ACTIVE if to == Status.SUSPENDED else target
+    ends: dict[str, str] = {
+        Status.REPLANNED: Status.EVALUATED,
+        Status.CLOSED: Status.EVALUATED,
+        Status.SUSPENDED: Status.ACTIVE,
+    }
+    target = ends.get(to, to)
     steps = ORDER[: ORDER.index(Status(target)) + 1]
     by = world.coordinator
     if Status.SUBMITTED in steps:

@@ -45,9 +45,7 @@ def test_assessments_are_versions_never_overwritten(world: World) -> None:
     SupportDecision.take(case, by=world.coordinator, reason="複合的な課題")
     first_item, second_item = AssessmentItem.objects.all()[:2]
     one = Assessment.record(case, by=world.coordinator, answers={first_item.pk: (True, "")})
-    two = Assessment.record(
-        case, by=world.coordinator, answers={second_item.pk: (True, "要確認")}
-    )
+    two = Assessment.record(case, by=world.coordinator, answers={second_item.pk: (True, "要確認")})
     assert (one.version, two.version) == (1, 2)
     assert list(one.answers.values_list("item_id", flat=True)) == [first_item.pk]
     assert list(two.answers.values_list("item_id", "note")) == [(second_item.pk, "要確認")]
@@ -84,9 +82,7 @@ def test_a_plan_is_submitted_only_when_complete(world: World) -> None:
 
 def test_each_move_appends_an_event_with_both_states(world: World, juusou: Council) -> None:
     plan = walk(world, juusou, Status.ACTIVE)
-    moves = list(
-        plan.events.exclude(to_status="").values_list("kind", "from_status", "to_status")
-    )
+    moves = list(plan.events.exclude(to_status="").values_list("kind", "from_status", "to_status"))
     assert moves == [
         ("created", "", "draft"),
         ("submitted", "draft", "submitted"),
@@ -127,7 +123,10 @@ def test_approval_only_at_a_juusou_meeting_with_the_plan_on_its_agenda(
     plan = draft(world)
     plan.submit(by=world.coordinator)
     district_body = Body.objects.create(
-        code="kurashi-kutsuki", name="朽木くらし連携会議", kind=Body.Kind.DISTRICT, area=world.kutsuki
+        code="kurashi-kutsuki",
+        name="朽木くらし連携会議",
+        kind=Body.Kind.DISTRICT,
+        area=world.kutsuki,
     )
     with pytest.raises(PlanError, match="重層的支援会議でのみ"):
         plan.approve(by=world.coordinator, meeting=make_meeting(world, district_body))
