@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -14,30 +13,16 @@ from django.db.models import QuerySet
 
 from areas.models import Agency, Membership
 from meetings.models import Meeting
+from tsumugi.lib.forms import JapaneseDateField
 
 from .models import AssessmentItem, Goal, GoalEvaluation, Plan, PlanDecision, Status
 
-EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 TEXT_MAX = settings.TEXT_FIELD_MAX_CHARS
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-def date_field(label: str, required: bool = True) -> forms.DateField:
-    # TODO(ui): use the one date field (西暦・和暦・全角) from tsumugi/lib once it lands.
-    return forms.DateField(
-        label=label,
-        required=required,
-        widget=DateInput(format="%Y-%m-%d"),
-        error_messages={"invalid": "日付は 2026-04-01 の形で入力してください。"},
-    )
-
-
-def check_range(value: date | None, label: str) -> None:
-    if value is not None and not EARLIEST <= value <= LATEST:
-        raise forms.ValidationError(f"{label}は1900年から2100年までの日付にしてください。")
+def date_field(label: str, required: bool = True) -> JapaneseDateField:
+    # The one date field: 西暦・和暦・全角, refusing dates outside 1900–2100 in Japanese.
+    return JapaneseDateField(label=label, required=required)
 
 
 def _helper(label: str) -> FormHelper:
@@ -106,11 +91,6 @@ class PlanForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in ("period_start", "period_end", "review_date"):
-            try:
-                check_range(data.get(name), str(self.fields[name].label))
-            except forms.ValidationError as error:
-                self.add_error(name, error)
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", "支援期間の終了は開始より後の日にしてください。")
@@ -153,10 +133,6 @@ class TaskForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        try:
-            check_range(data.get("due_date"), "期日")
-        except forms.ValidationError as error:
-            self.add_error("due_date", error)
         member, agency = data.get("membership"), data.get("agency")
         if member is not None and agency is not None and member.agency_id != agency.pk:
             self.add_error("membership", "担当者はその機関の職員から選んでください。")

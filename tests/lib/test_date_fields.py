@@ -28,6 +28,7 @@ FORM_MODULES = [
     "cases.forms",
     "insight.forms",
     "meetings.forms",
+    "plans.forms",
     "sheets.forms",
 ]
 DJANGO_DATE_FIELDS = (forms.DateField, forms.DateTimeField, forms.TimeField)
