@@ -379,4 +379,9 @@ LOGGING = {
 
 # --- demo data ------------------------------------------------------------------------------
 # `manage.py seed_demo` runs these loaders in order; each app appends its own (see the command).
-TSUMUGI_DEMO_LOADERS = ["areas.demo.load_city", "sheets.demo.load", "meetings.demo.load"]
+TSUMUGI_DEMO_LOADERS = [
+    "areas.demo.load_city",
+    "sheets.demo.load",
+    "meetings.demo.load",
+    "plans.demo.load",
+]

@@ -55,7 +55,7 @@ def test_seed_demo_twice_gives_the_same_counts() -> None:
     assert counts() == first
     assert first_output == second_output
     assert first["Area"] == 7
-    assert first["Body"] == 10
+    assert first["Body"] == 11
     assert first["RosterEntry"] > 40
 
 
@@ -87,7 +87,8 @@ def test_takashima_districts_schools_agencies_and_bodies() -> None:
     ):
         assert Agency.objects.filter(name=name).exists(), name
     assert Body.objects.filter(kind=Body.Kind.DISTRICT).count() == 6
-    for kind in (Body.Kind.CITY, Body.Kind.INTERNAL, Body.Kind.SUPPORT, Body.Kind.SAFETY_NET):
+    kinds = (Body.Kind.CITY, Body.Kind.INTERNAL, Body.Kind.SUPPORT, Body.Kind.SAFETY_NET)
+    for kind in (*kinds, Body.Kind.JUUSOU):
         assert Body.objects.filter(kind=kind).exists()
     for body in Body.objects.all():
         assert body.roster.exists(), body
