@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from areas.models import Agency, Body, Membership, Role
 from areas.scope import scope_of
-from cases.models import AppendOnly, AppendOnlyQuerySet, Case
+from cases.models import Case
 from meetings.models import AgendaItem, Meeting, due_at_for
+from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
