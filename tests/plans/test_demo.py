@@ -9,9 +9,9 @@ import time_machine
 from areas.demo import load_city
 from areas.management.commands.seed_demo import DEFAULT_FILE
 from areas.models import Body
-from cases import demo as case_demo
 from plans import demo
 from plans.models import Plan, Status
+from sheets import demo as case_demo
 from sheets.reminders import sweep
 from tests.plans.conftest import NOW
 
