@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from areas.models import Agency, Area
 
-from .models import Case, Event, IssueTag, Person
+from .models import Case, Event, IssueTag, Person, counted_slices_changed, slice_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -60,6 +60,7 @@ def open_case(
         case.tags.set(list(tags))
         case.consent_agencies.set(list(consent_agencies))
         case.refresh_field_count()
+        counted_slices_changed.send(Case, keys=[slice_of(case.received_at, case.district_id)])
         for person in people:
             Person.objects.create(case=case, **person.__dict__)
         Event.objects.create(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from string import ascii_uppercase
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -11,12 +11,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models import Exists, F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from areas.models import Agency, Area, Body, Field, RosterEntry
 from areas.scope import scope_of
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
-from tsumugi.lib.dates import fiscal_year, local_date, wareki_fiscal_year
+from tsumugi.lib.dates import TOKYO, fiscal_year, local_date, wareki_fiscal_year
 from tsumugi.lib.text import search_key
 
 from . import hooks
@@ -97,6 +98,16 @@ def sheet_links() -> SheetLinks:
     if _sheet_links is None:
         raise ImproperlyConfigured("the sheets app is not installed: cases need its SheetLinks")
     return _sheet_links
+
+
+# A write changed what the monthly summaries count in these (local month, district) slices.
+# cases/summary.py (connected in CasesConfig.ready) rewrites them, synchronously, in the
+# writer's transaction; the signal keeps models.py free of an import of summary.py.
+counted_slices_changed = Signal()
+
+
+def slice_of(received_at: datetime, district_id: int) -> tuple[date, int]:
+    return (received_at.astimezone(TOKYO).date().replace(day=1), district_id)
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
@@ -186,8 +197,14 @@ class Case(models.Model):
     number = models.CharField("相談番号", max_length=20, unique=True, editable=False)
     fiscal_year = models.PositiveSmallIntegerField("年度", editable=False)
     serial = models.PositiveIntegerField("連番", editable=False)
+    # No index of their own for agency and district: case_agency_status and
+    # case_district_received lead with them (Meta.indexes).
     agency = models.ForeignKey(
-        Agency, verbose_name="受付機関", on_delete=models.PROTECT, related_name="cases"
+        Agency,
+        verbose_name="受付機関",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     received_at = models.DateTimeField("受付日時")
     channel = models.CharField("受付方法", max_length=20, choices=Channel.choices)
@@ -203,6 +220,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="cases",
         limit_choices_to={"layer": Area.Layer.DISTRICT},
+        db_index=False,
     )
     tags = models.ManyToManyField(IssueTag, verbose_name="課題", related_name="cases", blank=True)
     summary = models.TextField("相談の概要")
@@ -243,16 +261,18 @@ class Case(models.Model):
             ),
         ]
         indexes = [
+            # What each index serves (and, leading with its first column, the FK's own index):
+            # my agencies' case list and dashboard, newest first (listed_for, visible_to).
             models.Index(fields=["agency", "status", "-received_at"], name="case_agency_status"),
+            # a coordinator's district list; the district's cases by month (summary refresh,
+            # 地区カルテ, insight ranges that do not start and end with a month).
             models.Index(fields=["district", "received_at"], name="case_district_received"),
+            # the city-wide case list and search results, newest first.
             models.Index(fields=["received_at"], name="case_received"),
-            # Insight (cases/insight*.py): covering indexes, so the figures read narrow index
-            # entries (index-only scans on PostgreSQL) instead of the wide case rows.
-            models.Index(
-                fields=["received_at"],
-                name="case_insight_received",
-                include=["id", "district", "agency", "channel", "field_count", "status"],
-            ),
+            # Failure modes (insight/failures.py): the open multi-field cases of a district
+            # (抱え込み) and the district/agency of each open sheet's case, read from narrow index
+            # entries (index-only scans on PostgreSQL). The consultation figures read the monthly
+            # summaries (CaseMonth and friends below) instead of a covering index.
             models.Index(
                 fields=["district", "status"],
                 name="case_insight_district",
@@ -402,6 +422,11 @@ class Case(models.Model):
             if added:
                 changed.append(f"関係する人（{len(added)}人を追加）")
             locked.refresh_field_count()
+            # the insight summaries of the slice the case was in and the one it is in now
+            after = Case.objects.values_list("received_at", "district_id").get(pk=self.pk)
+            counted_slices_changed.send(
+                Case, keys=[slice_of(locked.received_at, locked.district_id), slice_of(*after)]
+            )
             Event.objects.create(
                 case=self,
                 kind=Event.Kind.CASE_EDITED,
@@ -443,7 +468,9 @@ class Person(models.Model):
         "続柄・立場", max_length=30, blank=True, help_text="本人、母、長男など"
     )
     is_primary = models.BooleanField("相談の中心となる人", default=False)
-    search_key = models.CharField(max_length=130, editable=False, db_index=True)
+    # Searched with `contains`, which no B-tree serves: on PostgreSQL the trigram index of
+    # migration 0004 does (person_search_key_trgm); SQLite scans, at the sizes it is used for.
+    search_key = models.CharField(max_length=130, editable=False)
 
     class Meta:
         ordering = ["-is_primary", "id"]
@@ -485,9 +512,15 @@ class Event(AppendOnly):
         ESCALATION = "escalation", "督促（上位へ）"
         NOTE = "note", "メモ"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # No FK indexes of their own: event_case_at and event_sheet_at lead with case and sheet.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     sheet = models.ForeignKey(
-        "sheets.Sheet", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        "sheets.Sheet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
@@ -515,7 +548,9 @@ class Event(AppendOnly):
         ordering = ["at", "id"]
         verbose_name = verbose_name_plural = "経過記録"
         indexes = [
+            # a case's timeline, in order
             models.Index(fields=["case", "at"], name="event_case_at"),
+            # a sheet's own lines (sheet page, last activity), in order
             models.Index(fields=["sheet", "at"], name="event_sheet_at"),
         ]
 
@@ -534,7 +569,10 @@ class Access(AppendOnly):
     change_refusal = "閲覧記録は変更できません。"
     delete_refusal = "閲覧記録は削除できません。"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
+    # No FK index of its own: access_case_at (a case's 閲覧記録, newest first) leads with it.
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="accesses", db_index=False
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -552,3 +590,71 @@ class Access(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.case} {self.user} {self.what}"
+
+
+# --- monthly summaries for insight (refreshed by cases/summary.py) ----------------------------
+
+
+class CaseMonth(models.Model):
+    """Cases received per local (Asia/Tokyo) month × district × receiving agency × channel ×
+    multi-field: what the consultation figures count, in a few thousand rows a year instead of
+    a scan of every case. Derived data: cases/summary.py rewrites a (month, district) slice in
+    the same transaction as any write that changes what it counts."""
+
+    month = models.DateField()
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    multi_field = models.BooleanField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "district", "agency", "channel", "multi_field"],
+                name="case_month_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id}/{self.agency_id}/{self.channel}: {self.n}"
+
+
+class CaseFieldMonth(models.Model):
+    """Cases per month × district × agency × issue field (a case counts once in a field)."""
+
+    month = models.DateField()
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    field = models.ForeignKey(Field, on_delete=models.CASCADE, related_name="+", db_index=False)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "district", "agency", "field"], name="case_field_month_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id}/{self.agency_id}/{self.field_id}: {self.n}"
+
+
+class CaseTagMonth(models.Model):
+    """Cases per month × district × agency × issue tag."""
+
+    month = models.DateField()
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    tag = models.ForeignKey(IssueTag, on_delete=models.CASCADE, related_name="+", db_index=False)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "district", "agency", "tag"], name="case_tag_month_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id}/{self.agency_id}/{self.tag_id}: {self.n}"

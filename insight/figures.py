@@ -10,17 +10,27 @@ Failure-mode metrics live in `insight/failures.py`, hand-off health and indicato
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from areas.models import Agency, Area, Field
 from areas.scope import Scope, scope_of
-from cases.models import Basis, Case, Channel, IssueTag, Person
+from cases.models import (
+    Basis,
+    Case,
+    CaseFieldMonth,
+    CaseMonth,
+    CaseTagMonth,
+    Channel,
+    IssueTag,
+    Person,
+)
 from sheets.models import Sheet
 from tsumugi.lib.dates import TOKYO, fiscal_year, format_date, format_month, local_date
 
@@ -101,6 +111,11 @@ class Period:
     def end_before(self) -> datetime:
         return _local_midnight(self.end + timedelta(days=1))
 
+    @property
+    def is_whole_months(self) -> bool:
+        """From a 1st to the last day of a month: the monthly summaries can count it."""
+        return self.start.day == 1 and (self.end + timedelta(days=1)).day == 1
+
     def months(self) -> list[date]:
         months, day = [], self.start.replace(day=1)
         while day <= self.end:
@@ -118,7 +133,18 @@ def current_fiscal_year(now: datetime | None = None) -> int:
 
 
 def district_months(district: Area, period: Period) -> list[tuple[date, int]]:
-    """Cases received in the district per month of the period (one GROUP BY query)."""
+    """Cases received in the district per month of the period (one GROUP BY query, over the
+    monthly summary when the period is whole months)."""
+    rows: Any
+    if period.is_whole_months:
+        rows = (
+            CaseMonth.objects.order_by()
+            .filter(district=district, month__gte=period.start, month__lte=period.end)
+            .values("month")
+            .annotate(total=Sum("n"))
+        )
+        counts = {r["month"]: r["total"] for r in rows}
+        return [(m, counts.get(m, 0)) for m in period.months()]
     rows = (
         Case.objects.order_by()
         .filter(
@@ -291,10 +317,90 @@ class Names:
 # --- 1. consultation figures -------------------------------------------------------------------
 
 
-def consultation_figures(scope: Scope, filters: Filters, names: Names) -> dict[str, Any]:
-    """Four GROUP BY queries on integer keys, whatever the amount of data (index-only scans on
-    PostgreSQL: `case_insight_received` and the case↔tag unique index)."""
-    cases = filtered_cases(scope, filters)
+class CaseRows:
+    """The four grouped row sets behind the consultation figures. For a period of whole months
+    (a fiscal year, the default, or a range from a 1st to a month's end) they come from the
+    monthly summaries (cases/summary.py): a few thousand rows, whatever the number of cases.
+    Any other range counts the cases themselves. Both give the same rows (tests compare them)."""
+
+    def __init__(self, scope: Scope, filters: Filters, *, use_summary: bool = True) -> None:
+        self.scope, self.filters = scope, filters
+        self.from_summary = use_summary and filters.period.is_whole_months
+
+    def _summary(self, model: Any) -> Any:
+        period = self.filters.period
+        qs = scoped(model.objects.order_by(), insight_case_filter(self.scope)).filter(
+            month__gte=period.start, month__lte=period.end
+        )
+        if self.filters.district_id:
+            qs = qs.filter(district_id=self.filters.district_id)
+        if self.filters.agency_id:
+            qs = qs.filter(agency_id=self.filters.agency_id)
+        return qs
+
+    def district_month(self) -> Iterable[Any]:
+        if self.from_summary:
+            multi = Coalesce(Sum("n", filter=Q(multi_field=True)), 0)
+            return (
+                {**r, "n": r["total"]}
+                for r in self._summary(CaseMonth)
+                .values("district_id", "month")
+                .annotate(total=Sum("n"), multi=multi)
+            )
+        return (
+            filtered_cases(self.scope, self.filters)
+            .values("district_id")
+            .annotate(month=TruncMonth("received_at", tzinfo=TOKYO))
+            .annotate(n=Count("pk"), multi=Count("pk", filter=Q(field_count__gte=2)))
+        )
+
+    def channel_agency(self) -> Iterable[Any]:
+        if self.from_summary:
+            return (
+                {**r, "n": r["total"]}
+                for r in self._summary(CaseMonth)
+                .values("channel", "agency_id")
+                .annotate(total=Sum("n"))
+            )
+        cases = filtered_cases(self.scope, self.filters)
+        return cases.values("channel", "agency_id").annotate(n=Count("pk"))
+
+    def tag(self) -> Iterable[dict[str, Any]]:
+        if self.from_summary:
+            return (
+                {"issuetag_id": r["tag_id"], "n": r["total"]}
+                for r in self._summary(CaseTagMonth).values("tag_id").annotate(total=Sum("n"))
+            )
+        tags = _case_tags(self.scope, self.filters)
+        return tags.values("issuetag_id").annotate(n=Count("case_id"))
+
+    def field_district_month(self) -> Iterable[dict[str, Any]]:
+        if self.from_summary:
+            return (
+                {
+                    "issuetag__field_id": r["field_id"],
+                    "case__district_id": r["district_id"],
+                    "month": r["month"],
+                    "n": r["total"],
+                }
+                for r in self._summary(CaseFieldMonth)
+                .values("field_id", "district_id", "month")
+                .annotate(total=Sum("n"))
+            )
+        return (
+            _case_tags(self.scope, self.filters)
+            .values("issuetag__field_id", "case__district_id")
+            .annotate(month=TruncMonth("case__received_at", tzinfo=TOKYO))
+            .annotate(n=Count("case_id", distinct=True))
+        )
+
+
+def consultation_figures(
+    scope: Scope, filters: Filters, names: Names, *, use_summary: bool = True
+) -> dict[str, Any]:
+    """Four GROUP BY queries on integer keys, whatever the amount of data: over the monthly
+    summaries for whole months, else over the cases (CaseRows)."""
+    rows = CaseRows(scope, filters, use_summary=use_summary)
     months = filters.period.months()
     month_labels = [format_month(m) for m in months]
     # 1. cases by district × month, with the multi-field ones
@@ -306,20 +412,17 @@ def consultation_figures(scope: Scope, filters: Filters, names: Names) -> dict[s
                 "district__name": names.district(r["district_id"]),
                 "district__order": names.district_order(r["district_id"]),
             }
-            for r in cases.values("district_id")
-            .annotate(month=TruncMonth("received_at", tzinfo=TOKYO))
-            .annotate(n=Count("pk"), multi=Count("pk", filter=Q(field_count__gte=2)))
+            for r in rows.district_month()
         ),
         key=lambda r: r["district__order"],
     )
     # 2. cases by channel × receiving counter
     by_channel: dict[str, int] = {}
     agency_counts: dict[str, int] = {}
-    for r in cases.values("channel", "agency_id").annotate(n=Count("pk")):
+    for r in rows.channel_agency():
         by_channel[r["channel"]] = by_channel.get(r["channel"], 0) + r["n"]
         name = names.agency(r["agency_id"])
         agency_counts[name] = agency_counts.get(name, 0) + r["n"]
-    tags = _case_tags(scope, filters)
     # 3. cases by issue tag
     by_tag = sorted(
         (
@@ -328,7 +431,7 @@ def consultation_figures(scope: Scope, filters: Filters, names: Names) -> dict[s
                 "issuetag__field__name": names.field(names.tags.get(r["issuetag_id"], ("", 0))[1]),
                 "n": r["n"],
             }
-            for r in tags.values("issuetag_id").annotate(n=Count("case_id"))
+            for r in rows.tag()
         ),
         key=lambda r: (-r["n"], r["issuetag__name"]),
     )
@@ -341,9 +444,7 @@ def consultation_figures(scope: Scope, filters: Filters, names: Names) -> dict[s
                 "issuetag__field__name": names.field(r["issuetag__field_id"]),
                 "case__district__name": names.district(r["case__district_id"]),
             }
-            for r in tags.values("issuetag__field_id", "case__district_id")
-            .annotate(month=TruncMonth("case__received_at", tzinfo=TOKYO))
-            .annotate(n=Count("case_id", distinct=True))
+            for r in rows.field_district_month()
         ),
         key=lambda r: (
             names.fields.get(r["issuetag__field_id"], (0, ""))[0],

@@ -214,7 +214,7 @@ def indicators(scope: Scope, year: int) -> Table:
     filters = Filters(Period.fiscal(year))
     cases = filtered_cases(scope, filters)
     # A case reached ≥ 2 distinct receiving agencies when the smallest and the largest receiver
-    # of its sheets differ: two index-only probes per case (sheet_insight_case), instead of
+    # of its sheets differ: two index-only probes per case (sheet_case), instead of
     # grouping every sheet of the table by case.
     receivers = Sheet.objects.filter(case_id=OuterRef("pk")).order_by().values("case_id")
     cases = cases.annotate(

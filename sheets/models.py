@@ -124,9 +124,13 @@ class CaseSheetLinks:
 class Sheet(models.Model):
     OPEN_STATUSES = (Status.SENT, Status.ACKNOWLEDGED)
 
-    number = models.CharField("シート番号", max_length=30, unique=True, editable=False)
+    # Unique through Meta.constraints (sheet_unique_number), not `unique=True`, which would add a
+    # second, LIKE-pattern index that nothing uses: sheets are never searched by number prefix.
+    number = models.CharField("シート番号", max_length=30, editable=False)
+    # case, sender_agency and receiver_agency have no FK index of their own: sheet_case,
+    # sheet_out_status and sheet_in_status lead with them.
     case = models.ForeignKey(
-        Case, verbose_name="相談", on_delete=models.PROTECT, related_name="sheets"
+        Case, verbose_name="相談", on_delete=models.PROTECT, related_name="sheets", db_index=False
     )
     parent = models.ForeignKey(
         "self",
@@ -137,7 +141,11 @@ class Sheet(models.Model):
         related_name="children",
     )
     sender_agency = models.ForeignKey(
-        Agency, verbose_name="送付元機関", on_delete=models.PROTECT, related_name="sent_sheets"
+        Agency,
+        verbose_name="送付元機関",
+        on_delete=models.PROTECT,
+        related_name="sent_sheets",
+        db_index=False,
     )
     liaison = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -150,6 +158,7 @@ class Sheet(models.Model):
         verbose_name="送付先機関",
         on_delete=models.PROTECT,
         related_name="received_sheets",
+        db_index=False,
     )
     status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.SENT)
     urgency = models.CharField(
@@ -213,6 +222,7 @@ class Sheet(models.Model):
         ordering = ["-sent_at", "-id"]
         verbose_name = verbose_name_plural = "つむぎあいシート"
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="sheet_unique_number"),
             models.CheckConstraint(
                 condition=~Q(sender_agency=F("receiver_agency")),
                 name="sheet_not_to_self",
@@ -245,22 +255,34 @@ class Sheet(models.Model):
                 name="sheet_closed_has_outcome",
             ),
         ]
+        # What each index serves (PostgreSQL; SQLite ignores INCLUDE):
         indexes = [
+            # the inbox, by due time (and the receiver FK's own lookups)
             models.Index(
                 fields=["receiver_agency", "next_due_at"],
                 name="sheet_inbox",
                 condition=Q(next_due_at__isnull=False),
             ),
+            # the inbox's "all sheets" tab by status, newest first; the receiver FK
             models.Index(fields=["receiver_agency", "status", "-sent_at"], name="sheet_in_status"),
+            # the outbox by status, newest first; the sender FK
             models.Index(fields=["sender_agency", "status", "-sent_at"], name="sheet_out_status"),
             models.Index(
                 fields=["remind_at"],
                 name="sheet_remind_at",
                 condition=Q(remind_at__isnull=False),
             ),
-            models.Index(fields=["case", "sent_at"], name="sheet_case"),
-            # Insight (cases/insight*.py): covering indexes so the figures and the failure
-            # modes read narrow index entries (index-only scans on PostgreSQL), not wide rows.
+            # a case's chain in order (case page, packet), "does this case have a (open, named)
+            # sheet" (cases.models.SheetLinks), and insight's per-case probes (hand-off health)
+            # as index-only scans; the case FK. One index where there were three.
+            models.Index(
+                fields=["case", "sent_at"],
+                name="sheet_case",
+                include=["id", "status", "next_due_at", "sender_agency", "receiver_agency"],
+            ),
+            # Insight (insight/*.py): covering indexes so hand-off health, the indicators and the
+            # failure modes read narrow index entries (index-only scans on PostgreSQL): sheets
+            # sent in a period, and the open sheets (a partial index: open sheets only).
             models.Index(
                 fields=["sent_at"],
                 name="sheet_insight_sent",
@@ -274,18 +296,6 @@ class Sheet(models.Model):
                     "ended_at",
                     "parent",
                     "next_due_at",
-                ],
-            ),
-            models.Index(
-                fields=["case"],
-                name="sheet_insight_case",
-                include=[
-                    "id",
-                    "status",
-                    "next_due_at",
-                    "sent_at",
-                    "sender_agency",
-                    "receiver_agency",
                 ],
             ),
             models.Index(

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from areas.models import Body, RosterEntry
 from meetings.models import ActionItem, AgendaItem, Meeting
@@ -92,6 +93,8 @@ def test_figures_page_query_count(
         response = client.get(reverse("insight:figures"), {"year": 2026})
     assert response.status_code == 200
     assert Sheet.objects.count() == data
+    # the rows are there: every case of the year is counted (from the monthly summaries)
+    assert f'data-testid="total-cases">{data}件' in response.content.decode()
 
 
 def test_karte_query_count(
@@ -107,6 +110,9 @@ def test_karte_query_count(
     with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 13):
         response = client.get(reverse("insight:karte", args=["kutsuki"]), {"year": 2026})
     assert response.status_code == 200
+    # two cases in three are 朽木's (none of the single small one, which is 今津's)
+    open_here = {1: 0, 60: 40}[data]
+    assert f'data-testid="karte-open-cases">{open_here}件' in response.content.decode()
 
 
 def test_failures_page_query_count(
@@ -120,3 +126,8 @@ def test_failures_page_query_count(
     with django_assert_num_queries(SESSION_AND_NAV + SCOPE + NAMES + 9):
         response = client.get(reverse("insight:failures"), {"mode": "no_response"})
     assert response.status_code == 200
+    html = response.content.decode()
+    unanswered = Sheet.objects.filter(status="sent", ack_due_at__lt=timezone.now())
+    assert unanswered.count() == {1: 1, 60: 23}[data]  # later ones are not due yet
+    assert f'data-testid="total-no_response">{unanswered.count()}件' in html
+    assert all(sheet.number in html for sheet in unanswered)
