@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('areas', '0002_body_kind_juusou'),
+        ('areas', '0003_body_kind_juusou'),
         ('cases', '0004_person_search_trigram'),
         ('meetings', '0003_attendance_role_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
