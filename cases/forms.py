@@ -18,12 +18,12 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
-from areas.models import Agency, Area
+from areas.models import Agency, Area, Body
 from tsumugi.lib.dates import ERA_BY_KEY
-from tsumugi.lib.forms import JapaneseDateTimeField, normalise
+from tsumugi.lib.forms import JapaneseDateField, JapaneseDateTimeField, normalise
 from tsumugi.lib.text import Identity, guard_anonymous_text
 
-from .models import Basis, Case, Channel, IssueTag
+from .models import Basis, Case, Channel, ConsentMethod, IssueTag
 
 _ERA_RE = "|".join(sorted((re.escape(k) for k in ERA_BY_KEY), key=len, reverse=True))
 
@@ -184,6 +184,54 @@ def model_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
 
 
+INFO_CHOICES = [
+    ("identity", "氏名・連絡先"),
+    ("household", "世帯の状況"),
+    ("consultation", "相談内容"),
+    ("health", "心身の状況"),
+]
+
+
+def consent_fields() -> dict[str, forms.Field]:
+    """The fields of one 本人同意 record (intake and the case page's 同意 section)."""
+    return {
+        "consent_agencies": ModelMultipleChoice(
+            label="同意を得た共有先",
+            queryset=Agency.objects.active(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        "consent_kinds": forms.MultipleChoiceField(
+            label="共有してよい情報",
+            choices=INFO_CHOICES,
+            required=False,
+            initial=[k for k, _ in INFO_CHOICES],
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        "consent_method": forms.ChoiceField(
+            label="同意の方法",
+            choices=ConsentMethod.choices,
+            initial=ConsentMethod.ORAL,
+            required=False,
+            help_text="空欄なら口頭として記録します。",
+        ),
+        "consent_expires_on": JapaneseDateField(label="同意の有効期限（任意）", required=False),
+        "consent_scope": capped_text("同意の範囲のメモ", required=False, rows=2),
+    }
+
+
+def clean_consent(form: forms.Form, data: dict[str, Any], required: bool) -> None:
+    if not required:
+        return
+    if not data.get("consent_agencies"):
+        form.add_error(
+            "consent_agencies", "本人同意の場合は、同意を得た共有先の機関を選んでください。"
+        )
+    if not data.get("consent_kinds"):
+        form.add_error("consent_kinds", "共有してよい情報の種類を一つ以上選んでください。")
+    data["consent_method"] = data.get("consent_method") or ConsentMethod.ORAL
+
+
 class CaseFieldsMixin(forms.Form):
     """Fields shared by the intake and edit forms."""
 
@@ -192,19 +240,18 @@ class CaseFieldsMixin(forms.Form):
         tags = model_field(self, "tags")
         tags.queryset = IssueTag.objects.filter(is_active=True)
         tags.choices = grouped_tags()
-        model_field(self, "consent_agencies").queryset = Agency.objects.active()
+        model_field(self, "support_body").queryset = Body.objects.filter(kind=Body.Kind.SUPPORT)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         basis = data.get("basis")
-        if basis == Basis.CONSENT and not data.get("consent_agencies"):
+        if basis == Basis.SUPPORT_MEETING and not data.get("support_body"):
             self.add_error(
-                "consent_agencies", "本人同意の場合は、同意を得た共有先の機関を選んでください。"
+                "support_body", "支援会議の場合は、この相談を扱う支援会議を選んでください。"
             )
-        if basis and basis != Basis.CONSENT:
-            data["consent_agencies"] = Agency.objects.none()
-            data["consent_scope"] = ""
+        if basis and basis != Basis.SUPPORT_MEETING:
+            data["support_body"] = None
         return data
 
 
@@ -222,25 +269,32 @@ def _case_fields() -> dict[str, forms.Field]:
             widget=forms.CheckboxSelectMultiple,
         ),
         "summary": capped_text("相談の概要", rows=4),
+        "shared_summary": capped_text(
+            "共有用の概要",
+            required=False,
+            rows=2,
+            help_text="同意のない機関（匿名シート、会議の伏せ字）にはこの文だけが見えます。"
+            "氏名・ふりがな・生まれ年・連絡先を書かないでください。",
+        ),
         "basis": forms.ChoiceField(
             label="情報共有の根拠",
             choices=Basis.choices,
             widget=forms.RadioSelect,
         ),
-        "consent_agencies": ModelMultipleChoice(
-            label="同意を得た共有先",
-            queryset=Agency.objects.none(),
+        "support_body": ModelChoice(
+            label="支援会議（根拠が支援会議のとき）",
+            queryset=Body.objects.none(),
             required=False,
-            widget=forms.CheckboxSelectMultiple,
+            empty_label="選んでください",
         ),
-        "consent_scope": capped_text("同意の範囲（共有してよい情報）", required=False, rows=2),
     }
 
 
 BASIS_HELP = HTML(
-    '<p class="form-text" id="basis-help">同意がない場合、またはシートの送付先が同意の範囲外の'
-    "場合は、氏名・ふりがな・生まれ年を伏せた<strong>匿名シート</strong>になります。"
-    "支援会議（社会福祉法第106条の6）の構成機関には同意なしで共有できます。</p>"
+    '<p class="form-text" id="basis-help">氏名などが見えるのは、受け付けた機関と、根拠が名指す'
+    "機関だけです（本人同意: 同意を得た共有先、支援会議: その支援会議の構成機関、緊急: シートを"
+    "送った機関）。それ以外の機関へは<strong>匿名シート</strong>になり、共有用の概要だけが"
+    "見えます。</p>"
 )
 
 
@@ -250,7 +304,10 @@ class ConsultationForm(CaseFieldsMixin):
     def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields.update(_case_fields())
-        self.order_fields(["received_at", "agency", "channel", "district", "tags", "summary"])
+        self.fields.update(consent_fields())
+        self.order_fields(
+            ["received_at", "agency", "channel", "district", "tags", "summary", "shared_summary"]
+        )
         self.setup_common()
         model_field(self, "agency").queryset = Agency.objects.filter(
             pk__in=[a.pk for a in agencies]
@@ -281,6 +338,7 @@ class ConsultationForm(CaseFieldsMixin):
                 ),
             ),
             "summary",
+            "shared_summary",
             Field("tags", template="cases/_tag_groups.html"),
         )
         self.basis_helper = FormHelper()
@@ -291,11 +349,50 @@ class ConsultationForm(CaseFieldsMixin):
                 "情報共有の根拠",
                 Field("basis", aria_describedby="basis-help"),
                 BASIS_HELP,
+                "support_body",
                 Field("consent_agencies", wrapper_class="consent-agencies"),
+                Field("consent_kinds", wrapper_class="consent-kinds"),
+                "consent_method",
+                "consent_expires_on",
                 "consent_scope",
             ),
             Submit("submit", "受け付ける", css_class="btn-primary btn-lg"),
         )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        clean_consent(self, data, data.get("basis") == Basis.CONSENT)
+        if data.get("basis") != Basis.CONSENT:
+            data["consent_agencies"] = Agency.objects.none()
+            data["consent_scope"] = ""
+        return data
+
+
+class ConsentForm(forms.Form):
+    """The case page's 同意の記録: a consent obtained (again) later takes effect from then."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(consent_fields())
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field("consent_agencies", wrapper_class="consent-agencies"),
+            "consent_kinds",
+            "consent_method",
+            "consent_expires_on",
+            "consent_scope",
+            Submit("submit", "同意を記録する", css_class="btn-primary"),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        clean_consent(self, self.cleaned_data, True)
+        return self.cleaned_data
+
+
+class WithdrawConsentForm(forms.Form):
+    consent = forms.IntegerField(widget=forms.HiddenInput)
+    note = capped_text("撤回の内容", rows=2, help_text="いつ、誰から、どのように申し出があったか。")
 
 
 class CaseEditForm(CaseFieldsMixin):
@@ -313,9 +410,9 @@ class CaseEditForm(CaseFieldsMixin):
                 "district": case.district_id,
                 "tags": [t.pk for t in case.tags.all()],
                 "summary": case.summary,
+                "shared_summary": case.shared_summary,
                 "basis": case.basis,
-                "consent_agencies": [a.pk for a in case.consent_agencies.all()],
-                "consent_scope": case.consent_scope,
+                "support_body": case.support_body_id or "",
             }
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -329,12 +426,30 @@ class CaseEditForm(CaseFieldsMixin):
                 css_class="row",
             ),
             "summary",
+            "shared_summary",
             Field("tags", template="cases/_tag_groups.html"),
-            Fieldset("情報共有の根拠", "basis", BASIS_HELP, "consent_agencies", "consent_scope"),
+            Fieldset(
+                "情報共有の根拠",
+                "basis",
+                BASIS_HELP,
+                "support_body",
+                HTML(
+                    '<p class="form-text">本人同意の記録と撤回は、相談の詳細画面の'
+                    "「本人同意」で行います。</p>"
+                ),
+            ),
         )
 
     def model_values(self) -> dict[str, Any]:
-        keys = ("received_at", "channel", "district", "summary", "basis", "consent_scope")
+        keys = (
+            "received_at",
+            "channel",
+            "district",
+            "summary",
+            "shared_summary",
+            "basis",
+            "support_body",
+        )
         return {k: self.cleaned_data[k] for k in keys}
 
 

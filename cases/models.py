@@ -14,7 +14,7 @@ from django.db.models import Exists, F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from areas.models import Agency, Area, Body, Field, RosterEntry
+from areas.models import Agency, Area, Body, Field
 from areas.scope import scope_of
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import TOKYO, fiscal_year, local_date, wareki_fiscal_year
@@ -156,18 +156,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
             status=Case.Status.OPEN, field_count__gte=2, received_at__lt=cutoff
         ).exclude(sheet_links().any_issued())
 
-    def with_personal_visibility(self, user: AnyUser) -> CaseQuerySet:
-        """Annotate `shows_people`: the SQL twin of Case.shows_personal_details_to(user)."""
-        scope = scope_of(user)
-        named_sheet = sheet_links().to_or_from(scope.agency_ids, named=True)
-        return self.annotate(
-            shows_people=models.ExpressionWrapper(
-                Q(agency_id__in=scope.agency_ids)
-                | (~Q(basis=Basis.NONE) & Q(district_id__in=scope.coordinator_district_ids))
-                | Exists(named_sheet),
-                output_field=models.BooleanField(),
-            )
-        )
+    def with_personal_visibility(self, user: AnyUser, now: datetime | None = None) -> CaseQuerySet:
+        """Annotate `shows_people` and `shows_summary` from the one rule (cases/privacy.py)."""
+        from .privacy import annotate, viewer_of
+
+        return annotate(self, viewer_of(user, now))
 
 
 class CaseCounter(models.Model):
@@ -224,11 +217,24 @@ class Case(models.Model):
     )
     tags = models.ManyToManyField(IssueTag, verbose_name="課題", related_name="cases", blank=True)
     summary = models.TextField("相談の概要")
-    basis = models.CharField("情報共有の根拠", max_length=20, choices=Basis.choices)
-    consent_agencies = models.ManyToManyField(
-        Agency, verbose_name="同意を得た共有先", blank=True, related_name="consented_cases"
+    shared_summary = models.TextField(
+        "共有用の概要",
+        blank=True,
+        help_text="氏名・ふりがな・生まれ年・連絡先を書かずに、共有してよい内容だけを書きます。"
+        "同意のない機関（匿名シート、会議の伏せ字）にはこの文だけが見えます。",
     )
-    consent_scope = models.TextField("同意の範囲（共有してよい情報）", blank=True)
+    basis = models.CharField("情報共有の根拠", max_length=20, choices=Basis.choices)
+    # The 支援会議 (社会福祉法第106条の6) whose registered members may see the case when the
+    # basis is 支援会議: one named body, never "any 支援会議".
+    support_body = models.ForeignKey(
+        Body,
+        verbose_name="支援会議",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="support_cases",
+        limit_choices_to={"kind": Body.Kind.SUPPORT},
+    )
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.OPEN)
     closed_at = models.DateTimeField("終結日時", null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -300,29 +306,18 @@ class Case(models.Model):
         self.field_count = self.tags.values("field").distinct().count()
         Case.objects.filter(pk=self.pk).update(field_count=self.field_count)
 
-    def covers(self, agency: Agency) -> bool:
-        """Whether the legal basis lets this case's personal details go to `agency`."""
-        if agency.pk == self.agency_id or self.basis == Basis.EMERGENCY:
-            return True
-        if self.basis == Basis.CONSENT:
-            return self.consent_agencies.filter(pk=agency.pk).exists()
-        if self.basis == Basis.SUPPORT_MEETING:
-            return RosterEntry.objects.filter(
-                body__kind=Body.Kind.SUPPORT, membership__agency=agency
-            ).exists()
-        return False
+    def covers(self, agency: Agency, now: datetime | None = None) -> bool:
+        """Whether the legal basis names `agency` for this case's personal details (the one
+        rule, cases/privacy.py)."""
+        from .privacy import covers
 
-    def shows_personal_details_to(self, user: AnyUser) -> bool:
-        """Names, kana and birth years are shown only where the basis allows: to the
-        receiving counter, to agencies on a non-anonymised sheet, and to coordinators unless
-        the resident gave no basis at all."""
-        scope = scope_of(user)
-        if self.agency_id in scope.agency_ids:
-            return True
-        if self.basis != Basis.NONE and scope.covers_district(self.district_id):
-            return True
-        named_sheet = sheet_links().to_or_from(scope.agency_ids, named=True)
-        return Case.objects.filter(pk=self.pk).filter(named_sheet).exists()
+        return covers(self, agency, now)
+
+    def shows_personal_details_to(self, user: AnyUser, now: datetime | None = None) -> bool:
+        """Names, kana and birth years of this case's people, for `user` (cases/privacy.py)."""
+        from .privacy import decide, viewer_of
+
+        return decide(self, viewer_of(user, now)).shows_people
 
     def has_open_sheets(self) -> bool:
         return Case.objects.filter(pk=self.pk).filter(sheet_links().any_open()).exists()
@@ -363,21 +358,6 @@ class Case(models.Model):
             )
         self.refresh_from_db()
 
-    def covered_agency_ids(self) -> frozenset[int] | None:
-        """The agencies `covers()` allows, in one query; None means every agency (緊急)."""
-        if self.basis == Basis.EMERGENCY:
-            return None
-        ids: set[int] = {self.agency_id}
-        if self.basis == Basis.CONSENT:
-            ids |= set(self.consent_agencies.values_list("pk", flat=True))
-        elif self.basis == Basis.SUPPORT_MEETING:
-            ids |= set(
-                RosterEntry.objects.filter(body__kind=Body.Kind.SUPPORT).values_list(
-                    "membership__agency_id", flat=True
-                )
-            )
-        return frozenset(ids)
-
     def edit(
         self,
         *,
@@ -385,13 +365,13 @@ class Case(models.Model):
         expected_version: int,
         values: dict[str, Any],
         tags: Iterable[IssueTag],
-        consent_agencies: Iterable[Agency],
         new_people: Iterable[dict[str, Any]] = (),
         now: datetime | None = None,
     ) -> list[str]:
         """Save an edit made on a form loaded at `expected_version`; refuse it if someone else
         saved in between (no lost update). People are only added, never removed (nothing is
-        deleted). Returns the labels of the fields that changed."""
+        deleted). Consent is not edited here: it is recorded and withdrawn as Consent rows
+        (cases/privacy.py), each on the timeline. Returns the labels of the fields that changed."""
         now = now or timezone.now()
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=self.pk)
@@ -410,14 +390,10 @@ class Case(models.Model):
             new_tags = sorted(t.pk for t in tags)
             if sorted(locked.tags.values_list("pk", flat=True)) != new_tags:
                 changed.append("課題")
-            new_agencies = sorted(a.pk for a in consent_agencies)
-            if sorted(locked.consent_agencies.values_list("pk", flat=True)) != new_agencies:
-                changed.append("同意を得た共有先")
             Case.objects.filter(pk=self.pk).update(
                 **values, version=F("version") + 1, last_activity_at=now
             )
             locked.tags.set(new_tags)
-            locked.consent_agencies.set(new_agencies)
             added = [Person.objects.create(case=locked, **person) for person in new_people]
             if added:
                 changed.append(f"関係する人（{len(added)}人を追加）")
@@ -455,6 +431,79 @@ def masked_people(people: Iterable[Person], year: int | None = None) -> list[str
         details = "・".join(x for x in (person.age_band(year), person.relation) if x)
         labels.append(f"{alias(i)}（{details}）")
     return labels
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", "書面"
+    ORAL = "oral", "口頭"
+    PROXY = "proxy", "代理人"
+
+
+class Consent(models.Model):
+    """One 本人同意 as obtained: by whom, when, how, for which agencies and kinds of
+    information, until when. Withdrawal is recorded on the row (never deleted); consent
+    obtained again later is a new row that takes effect from then."""
+
+    case = models.ForeignKey(
+        Case, verbose_name="相談", on_delete=models.PROTECT, related_name="consents"
+    )
+    obtained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="同意を得た職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    obtained_at = models.DateTimeField("同意を得た日時")
+    method = models.CharField("同意の方法", max_length=10, choices=ConsentMethod.choices)
+    agencies = models.ManyToManyField(
+        Agency, verbose_name="共有してよい機関", related_name="consents"
+    )
+    # The kinds of information (cases/privacy.py Info); one column each so the rule's SQL
+    # twin is a plain filter on both databases.
+    covers_identity = models.BooleanField("氏名・連絡先", default=True)
+    covers_household = models.BooleanField("世帯の状況", default=True)
+    covers_consultation = models.BooleanField("相談内容", default=True)
+    covers_health = models.BooleanField("心身の状況", default=True)
+    expires_on = models.DateField("有効期限", null=True, blank=True)
+    note = models.TextField("同意の範囲のメモ", blank=True)
+    withdrawn_at = models.DateTimeField("撤回日時", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤回を記録した職員",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawal_note = models.TextField("撤回の内容", blank=True)
+
+    class Meta:
+        ordering = ["obtained_at", "id"]
+        verbose_name = verbose_name_plural = "本人同意"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+                name="consent_withdrawal_has_who",
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "obtained_at"], name="consent_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_method_display()} {self.obtained_at:%Y-%m-%d}"
+
+    def kind_labels(self) -> list[str]:
+        from .privacy import Info, consent_kinds
+
+        order = list(Info.values)
+        return [Info(k).label for k in sorted(consent_kinds(self), key=order.index)]
+
+    def in_force(self, now: datetime | None = None) -> bool:
+        from .privacy import consent_in_force
+
+        return consent_in_force(
+            self.obtained_at, self.expires_on, self.withdrawn_at, now or timezone.now()
+        )
 
 
 class Person(models.Model):
@@ -511,6 +560,8 @@ class Event(AppendOnly):
         REMINDER = "reminder", "督促"
         ESCALATION = "escalation", "督促（上位へ）"
         NOTE = "note", "メモ"
+        CONSENT_RECORDED = "consent_recorded", "同意の記録"
+        CONSENT_WITHDRAWN = "consent_withdrawn", "同意の撤回"
 
     # No FK indexes of their own: event_case_at and event_sheet_at lead with case and sheet.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.case_edit, name="edit"),
     path("<int:pk>/close/", views.case_close, name="close"),
     path("<int:pk>/accesses/", views.case_accesses, name="accesses"),
+    path("<int:pk>/consents/", views.consent_new, name="consent_new"),
+    path("<int:pk>/consents/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

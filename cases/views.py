@@ -31,14 +31,17 @@ from .forms import (
     CaseEditForm,
     CaseFilterForm,
     CloseCaseForm,
+    ConsentForm,
     ConsultationForm,
     PersonFormSet,
     SearchForm,
+    WithdrawConsentForm,
     normalise,
 )
 from .http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
 from .intake import PersonData, open_case
-from .models import Access, Case, CaseError, Person, masked_people
+from .models import Access, Basis, Case, CaseError, Consent, Person
+from .privacy import ConsentError, case_view, record_consent, withdraw_consent
 from .timeline import timeline
 
 if TYPE_CHECKING:
@@ -96,6 +99,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
             people=[PersonData(**row) for row in people.people()],
             consent_agencies=data["consent_agencies"],
             consent_scope=data["consent_scope"],
+            consent_kinds=data["consent_kinds"],
+            consent_method=data["consent_method"],
+            consent_expires_on=data["consent_expires_on"],
+            support_body=data["support_body"],
+            shared_summary=data["shared_summary"],
             received_at=data["received_at"],
         )
         messages.success(request, f"相談 {case.number} を受け付けました。")
@@ -121,7 +129,8 @@ def referral_chain(sheets: list[Sheet]) -> list[ChainNode]:
 
 def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     scope = scope_of(request.user)
-    shows_people = case.shows_personal_details_to(request.user)
+    view = case_view(case, request.user)
+    shows_people = view.shows_people
     sheets = list(
         case.sheets.select_related(
             "sender_agency", "receiver_agency", "assignee", "outcome"
@@ -132,22 +141,33 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         for s in sheets
         if s.sender_agency_id in scope.agency_ids or s.receiver_agency_id in scope.agency_ids
     }
+    # Sheet.objects.visible_to, per sheet of this case: only these get a link (point 11).
+    followable = (
+        {s.pk for s in sheets}
+        if case.district_id in scope.coordinator_district_ids
+        else my_sheet_ids
+    )
     # Free text on the case itself may name people; an anonymised reader sees only the text of
     # the lines of the sheets they are party to.
     numbers = {s.pk: s.number for s in sheets}
-    events = timeline(case.events.all(), numbers, None if shows_people else my_sheet_ids)
+    # Of those, only anonymised sheets' text was written for readers without names.
+    anonymous_mine = {s.pk for s in sheets if s.pk in my_sheet_ids and s.is_anonymised}
+    events = timeline(case.events.all(), numbers, None if shows_people else anonymous_mine)
     is_owner = case.agency_id in scope.agency_ids
     return {
         "case": case,
+        "view": view,
         "shows_people": shows_people,
-        "people": case.people.all() if shows_people else None,
-        "masked": None if shows_people else masked_people(case.people.all()),
         "tags": case.tags.all(),
-        "consent_agencies": case.consent_agencies.all() if shows_people else (),
+        "consents": list(case.consents.prefetch_related("agencies")) if shows_people else (),
+        "now": timezone.now(),
         "chain": referral_chain(sheets),
+        "followable": followable,
         "sheets": sheets,
         "events": events,
         "can_edit": is_owner and case.status == Case.Status.OPEN,
+        "can_record_consent": is_owner and case.basis == Basis.CONSENT,
+        "consent_form": ConsentForm(),
         "can_issue": case.status == Case.Status.OPEN and bool(scope.agency_ids),
         "can_see_accesses": sees_accesses(request),
         "close_form": CloseCaseForm(),
@@ -191,7 +211,6 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                     values=form.model_values(),
                     tags=form.cleaned_data["tags"],
-                    consent_agencies=form.cleaned_data["consent_agencies"],
                     new_people=people.people(default_primary=False) if adding else [],
                 )
         except CaseError as error:
@@ -284,6 +303,69 @@ def search_cases(request: HttpRequest, query: str) -> list[Case]:
         .order_by(*newest)[:SEARCH_LIMIT]
     )
     return list(found)
+
+
+@login_required
+@refuse_oversized_post
+def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receiving counter records a consent obtained now (e.g. at a second visit)."""
+    case = visible_case(request, pk)
+    if request.method != "POST":
+        return redirect("cases:detail", pk=case.pk)
+    if case.agency_id not in scope_of(request.user).agency_ids:
+        raise PermissionDenied("本人同意を記録できるのは受付機関の職員だけです。")
+    if case.basis != Basis.CONSENT:
+        messages.error(
+            request, "本人同意を記録するには、先に情報共有の根拠を「本人同意」に修正してください。"
+        )
+        return redirect("cases:detail", pk=case.pk)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        messages.error(request, "同意を記録できませんでした: " + " ".join(errors))
+        return redirect("cases:detail", pk=case.pk)
+    data = form.cleaned_data
+    try:
+        record_consent(
+            case,
+            by=user_of(request),
+            agencies=data["consent_agencies"],
+            kinds=data["consent_kinds"],
+            method=data["consent_method"],
+            expires_on=data["consent_expires_on"],
+            note=data["consent_scope"],
+        )
+    except ConsentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "本人同意を記録しました。いまから有効です。")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@refuse_oversized_post
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回: from now on every place that showed the case only by this consent shows the
+    de-identified view (views are derived from the rule, never stored)."""
+    case = visible_case(request, pk)
+    if request.method != "POST":
+        return redirect("cases:detail", pk=case.pk)
+    if case.agency_id not in scope_of(request.user).agency_ids:
+        raise PermissionDenied("同意の撤回を記録できるのは受付機関の職員だけです。")
+    form = WithdrawConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "撤回の内容を書いてください。まだ何も変わっていません。")
+        return redirect("cases:detail", pk=case.pk)
+    consent = Consent.objects.filter(case=case, pk=form.cleaned_data["consent"]).first()
+    if consent is None:
+        raise Http404("この相談の同意ではありません。")
+    try:
+        withdraw_consent(consent, by=user_of(request), note=form.cleaned_data["note"])
+    except ConsentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "同意の撤回を記録しました。共有先には匿名の内容だけが見えます。")
+    return redirect("cases:detail", pk=case.pk)
 
 
 @login_required

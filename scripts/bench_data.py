@@ -676,7 +676,7 @@ def fill(cur: Any) -> None:
         cur,
         """
         INSERT INTO cases_case (id, number, fiscal_year, serial, agency_id, received_at, channel,
-          received_by_id, district_id, summary, basis, consent_scope, status, closed_at,
+          received_by_id, district_id, summary, shared_summary, basis, status, closed_at,
           closed_by_id, close_note, field_count, last_activity_at, version, created_at)
         SELECT c.id,
                c.fy || '-' || CASE WHEN c.serial < 100000 THEN lpad(c.serial::text, 5, '0')
@@ -686,7 +686,8 @@ def fill(cur: Any) -> None:
                       'agency','other'])[1 + (c.h / 7) %% 10],
                c.a + %(nag)s * (2 + (c.h / 11) %% 30), c.d,
                (%(summaries)s::text[])[1 + (c.h / 13) %% array_length(%(summaries)s::text[], 1)],
-               c.basis, CASE WHEN c.basis = 'consent' THEN '生活と介護の状況、支援の経過' ELSE '' END,
+               (%(summaries)s::text[])[1 + (c.h / 13) %% array_length(%(summaries)s::text[], 1)],
+               c.basis,
                CASE WHEN c.closed THEN 'closed' ELSE 'open' END,
                CASE WHEN c.closed THEN c.closed_at END,
                CASE WHEN c.closed THEN c.a + %(nag)s * (2 + (c.h / 11) %% 30) END,
@@ -812,7 +813,20 @@ def fill(cur: Any) -> None:
     run(
         cur,
         """
-        INSERT INTO cases_case_consent_agencies (case_id, agency_id)
+        INSERT INTO cases_consent (id, case_id, obtained_by_id, obtained_at, method,
+          covers_identity, covers_household, covers_consultation, covers_health, note,
+          withdrawal_note)
+        SELECT c.id, c.id, c.received_by_id, c.received_at, 'oral', true, true, true, true,
+               '生活と介護の状況、支援の経過', ''
+        FROM cases_case c WHERE c.basis = 'consent'
+        """,
+        None,
+        "consents",
+    )
+    run(
+        cur,
+        """
+        INSERT INTO cases_consent_agencies (consent_id, agency_id)
         SELECT DISTINCT s.case_id, s.receiver_agency_id
         FROM sheets_sheet s WHERE s.basis = 'consent'
         """,

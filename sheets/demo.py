@@ -31,7 +31,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from areas.calendar import business_calendar
-from areas.models import Agency, Area, Field, Membership, Role
+from areas.models import Agency, Area, Body, Field, Membership, Role
 from cases.intake import PersonData, open_case
 from cases.models import Basis, Case, Channel, Event, IssueTag
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
@@ -411,6 +411,8 @@ class History:
             people=self.household(scenario, received.year),
             consent_agencies=consent if basis == Basis.CONSENT else [],
             consent_scope="生活の状況と支援の経過" if basis == Basis.CONSENT else "",
+            support_body=Body.objects.filter(kind=Body.Kind.SUPPORT).first(),
+            shared_summary=scenario.summary,
             received_at=received,
             now=received,
         )
@@ -458,7 +460,7 @@ class History:
             receiver_agency=receiver.agency,
             request=self.rng.choice(REQUESTS),
             sender_continuing=self.rng.choice(CONTINUING),
-            shared_info=case.summary,
+            shared_info=case.shared_summary,
             urgency=urgency,
             now=at,
         )
@@ -594,6 +596,7 @@ class History:
                 people=self.household(scenario, received.year),
                 consent_agencies=[receiver.agency] if basis == Basis.CONSENT else [],
                 consent_scope="生活の状況と介護の状況" if basis == Basis.CONSENT else "",
+                shared_summary=scenario.summary,
                 received_at=received,
                 now=received,
             )

@@ -22,6 +22,7 @@ from areas.calendar import business_calendar
 from areas.models import Agency
 from areas.scope import scope_of
 from cases.models import Basis, Case, Event
+from cases.privacy import would_cover
 from tsumugi.lib.dates import BusinessCalendar, local_date
 
 if TYPE_CHECKING:
@@ -385,7 +386,9 @@ class Sheet(models.Model):
                 sender_continuing=sender_continuing,
                 shared_info=shared_info,
                 basis=locked_case.basis,
-                is_anonymised=not locked_case.covers(receiver_agency),
+                # From the rule for the RECEIVER (cases/privacy.py): who sends it, and what
+                # they could see, changes nothing.
+                is_anonymised=not would_cover(locked_case, receiver_agency, now),
                 sent_at=now,
                 ack_due_at=ack_due,
                 next_due_at=ack_due,

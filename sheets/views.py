@@ -24,6 +24,7 @@ from areas.scope import scope_of
 from cases.audit import record_access
 from cases.http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
 from cases.models import Basis, Case
+from cases.privacy import case_view, named_agency_ids
 from cases.timeline import timeline
 from tsumugi.context_processors import INBOX_COUNT_ATTR
 
@@ -71,7 +72,7 @@ def sheet_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     if case.status != Case.Status.OPEN:
         messages.error(request, "終結した相談からはシートを出せません。")
         return redirect("cases:detail", pk=case.pk)
-    covered = case.covered_agency_ids()
+    covered = named_agency_ids(case)
     form = SheetIssueForm(posted(request), case=case, agencies=agencies, covered=covered)
     if request.method == "POST" and form.is_valid():
         try:
@@ -193,14 +194,27 @@ def render_sheet(
         forms["withdraw"] = WithdrawForm()
     forms.update(bound or {})
     case = sheet.case
-    shows_people = case.shows_personal_details_to(request.user)
+    view = case_view(case, request.user)
+    # A named sheet's text was written for named readers: once the basis no longer names the
+    # viewer (consent withdrawn or expired) it is not shown; an anonymised sheet's own text
+    # was written for readers without names.
+    shows_text = sheet.is_anonymised or view.shows_people
+    visible = Sheet.objects.visible_to(request.user)
+    related = [sheet.parent_id, *(c.pk for c in sheet.children.all())]
+    followable = set(
+        visible.filter(pk__in=[pk for pk in related if pk]).values_list("pk", flat=True)
+    )
     context = {
+        "shows_text": shows_text,
+        "followable": followable,
         "sheet": sheet,
         "case": case,
-        "shows_people": shows_people,
-        "people": case.people.all() if shows_people else (),
+        "view": view,
+        "shows_people": view.shows_people,
         "tags": case.tags.all(),
-        "events": timeline(sheet.events.all(), {sheet.pk: sheet.number}, None),
+        "events": timeline(
+            sheet.events.all(), {sheet.pk: sheet.number}, None if shows_text else set()
+        ),
         "children": sheet.children.select_related("receiver_agency"),
         "forms": forms,
         "is_receiver": is_receiver,

@@ -27,3 +27,13 @@ def now_utc() -> datetime:
 @register.filter
 def is_overdue(sheet: Any, now: datetime) -> bool:
     return bool(sheet.next_due_at and sheet.next_due_at <= now)
+
+
+@register.filter
+def consent_in_force(consent: Any, now: datetime) -> bool:
+    return bool(consent.in_force(now))
+
+
+@register.filter
+def contains(collection: Any, item: Any) -> bool:
+    return item in collection

@@ -31,6 +31,7 @@ def intake_data(world: World, **overrides: object) -> dict[str, object]:
         "basis": Basis.CONSENT,
         "consent_agencies": [world.b.pk],
         "consent_scope": "介護の状況",
+        "consent_kinds": ["identity", "household", "consultation", "health"],
         "people-TOTAL_FORMS": "3",
         "people-INITIAL_FORMS": "0",
         "people-MIN_NUM_FORMS": "0",
@@ -76,7 +77,13 @@ def test_intake_saves_case_people_tags_and_first_event(client: Client, world: Wo
     assert case.number == "2026-00001"
     assert case.received_at == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
     assert case.field_count == 2
-    assert list(case.consent_agencies.all()) == [world.b]
+    consent = case.consents.get()
+    assert list(consent.agencies.all()) == [world.b]
+    assert (consent.method, consent.note, consent.obtained_by) == (
+        "oral",
+        "介護の状況",
+        world.alice,
+    )
     people = list(case.people.order_by("id").values_list("name", "birth_year", "is_primary"))
     assert people == [("高島 花子", 1944, True), ("高島 一郎", 1972, False)]
     assert list(case.events.values_list("kind", flat=True)) == [Event.Kind.CASE_OPENED]
@@ -109,9 +116,12 @@ def test_case_detail_shows_chain_as_tree_and_one_timeline(client: Client, world:
     child = sheet.redirect(by=world.bob, to=world.c, reason="就労支援が中心のため")
     login(client, world.alice)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    # The child sheet is nested inside its parent's list item.
+    # The child sheet is nested inside its parent's list item; alice (A) is not party to the
+    # child (B → C), so its number is plain text, not a link she could not follow.
     parent_at = html.index(sheet.number + "</a>")
-    assert html.index(child.number + "</a>", parent_at) > parent_at
+    assert html.index(child.number, parent_at) > parent_at
+    assert child.number + "</a>" not in html
+    assert reverse("sheets:detail", args=[child.pk]) not in html
     assert html.count("<ul>", html.index('id="h-chain"')) >= 2
     for label in ["相談受付", "シート送付", "受理", "転送（つなぎ直し）"]:
         assert label in html
@@ -127,14 +137,13 @@ def test_version_conflict_keeps_input_and_saves_nothing(client: Client, world: W
         "channel": "phone",
         "district": world.kutsuki.pk,
         "summary": "私の修正",
-        "basis": Basis.SUPPORT_MEETING,
+        "basis": Basis.NONE,
     }
     case.edit(
         by=world.alice,
         expected_version=case.version,
         values={"summary": "先に保存"},
         tags=case.tags.all(),
-        consent_agencies=case.consent_agencies.all(),
     )
     response = client.post(reverse("cases:edit", args=[case.pk]), data)
     assert response.status_code == 400
@@ -154,7 +163,7 @@ def test_edit_saves_bumps_version_and_writes_event(client: Client, world: World)
         "channel": "phone",
         "district": world.imazu.pk,
         "summary": "修正後",
-        "basis": Basis.SUPPORT_MEETING,
+        "basis": Basis.NONE,
     }
     response = client.post(reverse("cases:edit", args=[case.pk]), data)
     assert response.status_code == 302
@@ -275,8 +284,8 @@ def test_masked_people_show_letter_and_age_band(client: Client, world: World) ->
     with time_machine.travel(datetime(2026, 11, 27, 3, 0, tzinfo=UTC)):
         login(client, world.bob)
         html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert "Aさん（80代・本人）" in html
-    assert "Bさん（50代・長男）" in html
+    assert "Aさん（80代）・本人" in html
+    assert "Bさん（50代）・長男" in html
     assert Person.objects.filter(case=case).count() == 2
     assert Status.SENT == "sent"
 
@@ -290,7 +299,7 @@ def test_edit_adds_people_and_records_it(client: Client, world: World) -> None:
         "channel": "window",
         "district": world.kutsuki.pk,
         "summary": case.summary,
-        "basis": Basis.SUPPORT_MEETING,
+        "basis": Basis.NONE,
         "people-TOTAL_FORMS": "2",
         "people-INITIAL_FORMS": "0",
         "people-0-name": "山田 次郎",

@@ -94,7 +94,7 @@ def test_anonymised_sheet_and_case_show_no_personal_field_to_bob(
     # With consent, bob's agency is outside the consent scope when the consent names only C.
     case = make_case(world, basis=basis)
     if basis == Basis.CONSENT:
-        case.consent_agencies.set([world.c])
+        case.consents.get().agencies.set([world.c])
     sheet = make_sheet(world, case)
     assert sheet.is_anonymised
     sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 状況確認")

@@ -1,4 +1,4 @@
-"""Drill-down names follow Case.shows_personal_details_to exactly, in one query for the list."""
+"""Drill-down names follow the one rule's Python twin exactly, in one query for the list."""
 
 from __future__ import annotations
 
@@ -48,8 +48,9 @@ def test_names_are_shown_exactly_where_the_case_page_would_show_them(
         assert all(name == "山田 花子" for name in names.values())
         seen[viewer.username] = set(names)
     # the rule is not trivial on this data: each of these differs
-    assert seen["coord"] == {consented.pk, to_c.pk, imazu.pk}  # no basis: never by district
-    assert seen["bob"] == {consented.pk}  # the other sheets to B are anonymised
+    assert seen["coord"] == set()  # a coordinator: only where the basis names the office
+    # the consent names B on every consented case, whatever sheets exist; never on no_basis
+    assert seen["bob"] == {consented.pk, to_c.pk, imazu.pk}
     assert seen["charlie"] == {imazu.pk}  # C's own case; the sheet to C is anonymised
     assert seen["kc"] == {consented.pk, no_basis.pk, to_c.pk}  # A's own cases
     assert seen["admin"] == set()

@@ -6,7 +6,7 @@ import time_machine
 
 from cases.models import Basis, Person
 from meetings.masking import Masker, scrub
-from tests.conftest import World, make_case
+from tests.conftest import World, make_case, make_sheet
 from tests.meetings.conftest import NOW, Bodies, attend, make_meeting
 
 
@@ -15,6 +15,7 @@ def test_the_basis_must_cover_every_attending_agency(world: World, bodies: Bodie
     with time_machine.travel(NOW, tick=False):
         consent_b = make_case(world)  # consent covers B; A owns it
         emergency = make_case(world, basis=Basis.EMERGENCY)
+        make_sheet(world, emergency)  # 緊急: the agencies involved (A sent it to B)
         nothing = make_case(world, basis=Basis.NONE)
     assert Masker(meeting).masks(consent_b)  # nobody attends yet: masked until known
     attend(meeting, world.alice)
@@ -22,9 +23,9 @@ def test_the_basis_must_cover_every_attending_agency(world: World, bodies: Bodie
     masker = Masker(meeting)
     assert not masker.masks(consent_b) and not masker.masks(emergency)
     assert masker.masks(nothing)
-    attend(meeting, world.coordinator)  # the coordination office has no consent
+    attend(meeting, world.coordinator)  # the coordination office: no consent, not involved
     masker = Masker(meeting)
-    assert masker.masks(consent_b) and not masker.masks(emergency)
+    assert masker.masks(consent_b) and masker.masks(emergency)
 
 
 def test_a_masked_view_has_no_names_kana_or_birth_years(world: World, bodies: Bodies) -> None:
