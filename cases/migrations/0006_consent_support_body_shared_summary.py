@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0001_initial'),
-        ('cases', '0004_person_search_trigram'),
+        ('cases', '0005_append_only_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
