@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0001_initial'),
-        ('cases', '0005_append_only_triggers'),
+        ('cases', '0006_insight_summaries_fewer_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
