@@ -142,6 +142,7 @@ class Worker:
     env_extra: dict[str, str] = field(default_factory=dict)
     beat: bool = False
     pool: str = "solo"
+    clock: datetime | None = None  # the worker's clock starts here (tests/services/celery_at.py)
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
@@ -163,8 +164,11 @@ class Worker:
             "TSUMUGI_REMINDER_EMAIL_LEASE_SECONDS": "2",
             **self.env_extra,
         }
+        start = [str(CELERY)]
+        if self.clock is not None:
+            start = [sys.executable, "-m", "tests.services.celery_at", self.clock.isoformat()]
         command = [
-            str(CELERY),
+            *start,
             "-A",
             "tsumugi",
             "worker",

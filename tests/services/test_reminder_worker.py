@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
-from django.utils import timezone
 
-from areas.calendar import business_calendar
 from sheets.models import Notification, Reminder, Sheet
 from tests.conftest import World
 from tests.services.conftest import (
@@ -70,32 +68,50 @@ def test_the_beat_task_through_redis_records_notifies_and_mails_once(
     assert sheet.remind_step == 2
 
 
-def test_embedded_beat_runs_the_sweep_on_its_own(
-    world: World, make_worker: Callable[..., Worker], private_redis: PrivateRedis
-) -> None:
-    started = timezone.now()
-    sheet = make_due_sheet(world, started - timedelta(minutes=1), now=SENT)
+IN_HOURS = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)  # Wed 10:30 JST
+AFTER_HOURS = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # Wed 20:00 JST
+NEXT_OPENING = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)  # Thu 08:30 JST
+
+
+def run_embedded_beat(
+    world: World, make_worker: Callable[..., Worker], broker_url: str, clock: datetime
+) -> Sheet:
+    """A worker with its own beat, its clock at `clock`; returns the sheet due at DUE once beat
+    has swept it (its cursor left DUE)."""
+    sheet = make_due_sheet(world, DUE, now=SENT)
     worker = make_worker(
-        private_redis.url, beat=True, env_extra={"TSUMUGI_REMINDER_SWEEP_SECONDS": "1"}
+        broker_url, beat=True, clock=clock, env_extra={"TSUMUGI_REMINDER_SWEEP_SECONDS": "1"}
     )
     worker.start()
-    # Beat sweeps at the real time: in business hours it sends step 1, outside them it moves
-    # the cursor to the next opening. Either way the cursor leaves its place.
     wait_for(
-        lambda: (
-            Sheet.objects.filter(pk=sheet.pk, remind_at=sheet.remind_at, remind_step=1).count() == 0
-        ),
+        lambda: not Sheet.objects.filter(pk=sheet.pk, remind_at=DUE, remind_step=1).exists(),
         30,
         "embedded beat to run the sweep",
     )
     worker.stop()
     sheet.refresh_from_db()
-    calendar = business_calendar()
-    if Reminder.objects.filter(subject_id=sheet.pk).exists():
-        assert sheet.remind_step == 2
-        assert Notification.objects.filter(reminder__subject_id=sheet.pk).count() == 2
-    else:
-        assert sheet.remind_step == 1
-        assert sheet.remind_at is not None and sheet.remind_at > started
-        assert sheet.remind_at == calendar.next_opening(sheet.remind_at)
-        assert not calendar.is_open_at(started) or not calendar.is_open_at(timezone.now())
+    return sheet
+
+
+def test_embedded_beat_in_office_hours_sends_step_one(
+    world: World, make_worker: Callable[..., Worker], private_redis: PrivateRedis
+) -> None:
+    sheet = run_embedded_beat(world, make_worker, private_redis.url, IN_HOURS)
+
+    assert sheet.remind_step == 2
+    assert Reminder.objects.filter(subject_id=sheet.pk, step=1).count() == 1
+    assert sorted(
+        Notification.objects.filter(reminder__subject_id=sheet.pk).values_list(
+            "user__username", flat=True
+        )
+    ) == ["bob", "bob_boss"]
+
+
+def test_embedded_beat_after_office_hours_waits_for_the_next_opening(
+    world: World, make_worker: Callable[..., Worker], private_redis: PrivateRedis
+) -> None:
+    sheet = run_embedded_beat(world, make_worker, private_redis.url, AFTER_HOURS)
+
+    assert (sheet.remind_step, sheet.remind_at) == (1, NEXT_OPENING)
+    assert not Reminder.objects.filter(subject_id=sheet.pk).exists()
+    assert not Notification.objects.exists()

@@ -1,9 +1,14 @@
-"""Two sweeps at the same time on PostgreSQL over 1,000 due sheets: every step exactly once."""
+"""Sweeps at the same time on PostgreSQL: every step exactly once, the work split between them.
+
+The stress test runs three sweeps over 1,000 sheets; the two paused-sweep tests order the
+connections by hand so the claim (compare-and-set, or SKIP LOCKED) is what decides.
+"""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -66,3 +71,95 @@ def test_concurrent_sweeps_send_every_step_exactly_once(
     assert pairs == 5000
     assert not Sheet.objects.filter(pk__in=ids, remind_at__isnull=False).exists()
     assert set(Sheet.objects.filter(pk__in=ids).values_list("remind_step", flat=True)) == {4}
+
+
+class PausedSweep:
+    """A sweep in its own thread and connection that stops inside its first batch, at a point the
+    test picks, until the test lets it go on. Django's execute_wrapper sees every statement of that
+    connection only (nothing of the engine is replaced); the rowcount of each cursor UPDATE is kept.
+    """
+
+    def __init__(self, now: datetime, pause_after: str) -> None:
+        self.now = now
+        self.pause_after = pause_after  # "read": the due SELECT; "claim": the first cursor UPDATE
+        self.paused = threading.Event()
+        self.resume = threading.Event()
+        self.update_rowcounts: list[int] = []
+        self.sent: int | None = None
+        self.skipped: int | None = None
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self.run)
+
+    def wrapper(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        is_read = sql.startswith("SELECT") and '"remind_at" <=' in sql
+        is_claim = sql.startswith("UPDATE") and '"remind_step"' in sql
+        if is_claim:
+            self.update_rowcounts.append(context["cursor"].rowcount)
+        point = is_read if self.pause_after == "read" else is_claim
+        if point and not self.paused.is_set():
+            self.paused.set()
+            if not self.resume.wait(timeout=30):
+                raise AssertionError("the test never let the paused sweep go on")
+        return result
+
+    def run(self) -> None:
+        try:
+            with connection.execute_wrapper(self.wrapper):
+                counts = sweep(self.now, limit=50, enqueue=False)
+            self.sent, self.skipped = counts.sent, counts.skipped
+        except BaseException as error:  # reported by the main thread
+            self.errors.append(error)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> PausedSweep:
+        self.thread.start()
+        assert self.paused.wait(timeout=30), "the sweep never reached its pause"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.resume.set()
+        self.thread.join(timeout=60)
+        assert not self.thread.is_alive()
+
+
+def test_a_stale_compare_and_set_claim_changes_no_row(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections at once need PostgreSQL")
+    monkeypatch.setattr(DatabaseFeatures, "has_select_for_update_skip_locked", False)
+    ids = clone_due_sheets(world, 20, DUE, SENT)
+
+    # A reads the 20 due rows (step 1) and stops; B claims and finishes all three steps of each.
+    with PausedSweep(DUE, pause_after="read") as a:
+        b = sweep(STEP3, limit=50, enqueue=False)
+    assert a.errors == []
+
+    assert b.sent == 60
+    # A's compare-and-set saw a cursor that had moved: its UPDATEs changed no row, it recorded
+    # nothing and left B's cursors (ladder finished) alone.
+    assert a.update_rowcounts == [0] * 20
+    assert (a.sent, a.skipped) == (0, 20)
+    assert Reminder.objects.count() == 60
+    assert set(Sheet.objects.filter(pk__in=ids).values_list("remind_step", "remind_at")) == {
+        (4, None)
+    }
+
+
+def test_a_second_sweep_skips_the_rows_the_first_holds(world: World) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    clone_due_sheets(world, 120, DUE, SENT)
+
+    # A claims its first batch of 50 and stops before commit, holding the row locks. B must
+    # neither wait for them nor take them: it does the other 70 sheets, A then does its 50.
+    with PausedSweep(STEP3, pause_after="claim") as a:
+        b = sweep(STEP3, limit=50, enqueue=False)
+    assert a.errors == []
+
+    assert (a.sent, b.sent) == (50 * 3, 70 * 3)
+    assert b.skipped == 0
+    assert Reminder.objects.count() == 360
+    assert Reminder.objects.values("subject_id", "step").distinct().count() == 360
