@@ -65,7 +65,10 @@ def test_charlie_gets_404_on_everything(client: Client, world: World, meeting: M
         response = getattr(client, method)(url)
         assert response.status_code == 404, url
     assert not PacketPrint.objects.exists()
+    meeting.refresh_from_db()  # the POSTs above changed nothing in the database
     assert meeting.items.count() == 2 and meeting.status == "draft"
+    assert meeting.attendances.count() == 1
+    assert not meeting.items.get(kind="theme").actions.filter(done_at__isnull=False).exists()
     listing = client.get(reverse("meetings:list")).content.decode()
     assert "朽木くらし連携会議" not in listing
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -237,15 +238,18 @@ def test_the_meeting_list_does_not_grow_queries_with_meetings(
     client.force_login(world.coordinator)
     url = reverse("meetings:list")
 
-    def twelve_queries() -> None:
+    def twelve_queries() -> str:
         # session, user, scope memberships, the city's districts (city-wide scope), may-create
         # (bodies), the nav's inbox count and unread count, my open 宿題, meetings, and the
         # session save (SAVEPOINT, UPDATE, RELEASE)
         with django_assert_num_queries(12):
-            assert client.get(url).status_code == 200
+            response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode()
 
     client.get(url)  # the first request after login also rotates the session
-    twelve_queries()
+    html = twelve_queries()
+    assert '<td><a href="/meetings/' not in html
     for day in range(1, 21):
         meeting = make_meeting(world, bodies.kutsuki, day=NOW.date().replace(day=day))
         ActionItem.objects.create(
@@ -257,7 +261,9 @@ def test_the_meeting_list_does_not_grow_queries_with_meetings(
             due_at=NOW,
             created_by=world.coordinator,
         )
-    twelve_queries()
+    html = twelve_queries()
+    assert len(re.findall(r'<td><a href="/meetings/\d+/">', html)) == 20  # every meeting
+    assert len(re.findall(r'<td><a href="/meetings/\d+/minutes/">', html)) == 20  # its 宿題
 
 
 def test_changing_the_chair_makes_them_the_chair_attendee(

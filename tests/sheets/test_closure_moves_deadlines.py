@@ -72,11 +72,11 @@ def test_an_acknowledged_sheet_recounts_its_follow_up_from_the_last_report(
 ) -> None:
     with time_machine.travel(SENT, tick=False):
         sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 介護申請", now=SENT)
-        before = sheet.follow_up_due_at
-        assert before is not None
+        # 10 business days after Monday 11/30: 12/1-4, 12/7-11, 12/14 -> Monday 12/14 17:15 JST.
+        assert sheet.follow_up_due_at == datetime(2026, 12, 14, 8, 15, tzinfo=UTC)
         with django_capture_on_commit_callbacks(execute=True):
             Closure.objects.create(date=date(2026, 12, 4), reason="庁舎の停電")
     sheet.refresh_from_db()
-    assert sheet.follow_up_due_at == Sheet.follow_up_due_for(world.b, SENT)
-    assert sheet.follow_up_due_at is not None and sheet.follow_up_due_at > before
+    # Friday 12/4 closed: one business day more, Tuesday 12/15 17:15 JST.
+    assert sheet.follow_up_due_at == datetime(2026, 12, 15, 8, 15, tzinfo=UTC)
     assert sheet.next_due_at == sheet.follow_up_due_at
