@@ -252,7 +252,9 @@ class MembershipForm(forms.ModelForm):
     def _post_clean(self) -> None:  # type: ignore[misc]
         # The unique (user, agency, role) check needs the user; a new account has none yet.
         if self.creating and not self.cleaned_data.get("user"):
-            self.instance.agency = self.cleaned_data.get("agency") or self.instance.agency
+            # No agency chosen (an invalid form): the instance keeps none, the form shows errors.
+            if self.cleaned_data.get("agency") is not None:
+                self.instance.agency = self.cleaned_data["agency"]
             return
         super()._post_clean()  # type: ignore[misc]
 
