@@ -51,6 +51,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         counts = {o: _outcomes[(marker, o)] for o in ("passed", "failed", "skipped")}
         terminalreporter.write_line(
             f"{marker}: {counts['passed']} passed, {counts['failed']} failed, "
-            f"{counts['skipped']} skipped"
-            + ("  (required: a skip fails)" if REQUIRE_ALL else "")
+            f"{counts['skipped']} skipped" + ("  (required: a skip fails)" if REQUIRE_ALL else "")
         )
