@@ -215,6 +215,22 @@ PENDING_ROWS = frozenset(
         "accounts:two_factor_setup",
         "accounts:two_factor_reset",
         "accounts:reauth",
+        "cases:consent_new",
+        "cases:consent_withdraw",
+        "plans:list",
+        "plans:decide",
+        "plans:assessment_new",
+        "plans:new",
+        "plans:assessment",
+        "plans:detail",
+        "plans:edit",
+        "plans:goal_add",
+        "plans:task_add",
+        "plans:goal_evaluate",
+        "plans:agenda_add",
+        "plans:decision_add",
+        "plans:move",
+        "plans:pdf",
     }
 )
 

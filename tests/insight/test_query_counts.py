@@ -10,7 +10,6 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from areas.models import Body, RosterEntry
 from meetings.models import ActionItem, AgendaItem, Meeting
