@@ -33,7 +33,6 @@ def edit(case: Case, world: World, *, tags: list[str] | None = None, **values: A
         expected_version=case.version,
         values=values,
         tags=[all_tags[t] for t in tags] if tags is not None else case.tags.all(),
-        consent_agencies=case.consent_agencies.all(),
     )
 
 

@@ -71,7 +71,7 @@ def test_an_agency_without_a_basis_sees_the_plan_state_but_not_its_contents(
 ) -> None:
     """With bob's agency out of the consent, an anonymised sheet lets bob see that the case
     and its plan exist, but not the plan's text, the people's names or the PDF."""
-    plan.case.consent_agencies.clear()
+    plan.case.consents.get().agencies.clear()
     sheet = make_sheet(world, plan.case)
     Sheet.objects.filter(pk=sheet.pk).update(is_anonymised=True)
     client = Client()

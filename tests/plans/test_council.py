@@ -31,7 +31,7 @@ def test_consent_must_cover_every_agency_on_the_roster(world: World, juusou: Cou
     plan.submit(by=world.coordinator)
     with pytest.raises(PlanError, match="働き暮らし応援センター"):
         council.put_on_agenda(plan, meeting=juusou.meeting, by=world.coordinator)
-    plan.case.consent_agencies.add(world.c)
+    plan.case.consents.get().agencies.add(world.c)
     council.put_on_agenda(plan, meeting=juusou.meeting, by=world.coordinator)
     assert juusou.meeting.items.get().case == plan.case
 

@@ -24,7 +24,9 @@ def pdf_bytes(world: World, juusou: Council) -> bytes:
     with time_machine.travel(NOW, tick=False):
         plan = walk(world, juusou, Status.ACTIVE)
     client = Client()
-    client.force_login(world.coordinator)
+    # The receiving counter: the one rule names it. The coordinator is not named by this
+    # consent (bob's agency only), so it is refused the PDF (tests/plans/test_access.py).
+    client.force_login(world.alice)
     response = client.get(reverse("plans:pdf", args=[plan.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
