@@ -85,6 +85,10 @@ class SheetLinks(Protocol):
         """A sheet of the case that is still open (sent or acknowledged)."""
         ...
 
+    def agencies_of(self, case_id: int) -> frozenset[int]:
+        """Every agency that sent or received a sheet of this case (one query)."""
+        ...
+
 
 _sheet_links: SheetLinks | None = None
 

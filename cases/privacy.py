@@ -33,7 +33,7 @@ from areas.models import Agency, RosterEntry
 from areas.scope import scope_of
 from tsumugi.lib.dates import local_date
 
-from .models import Basis, Case, Consent, ConsentMethod, Event, Person, alias
+from .models import Basis, Case, Consent, ConsentMethod, Event, Person, alias, sheet_links
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -116,8 +116,6 @@ class Facts:
 
 def facts_of(case: Case) -> Facts:
     """Read what the basis of `case` depends on (at most two queries, only for its basis)."""
-    from sheets.models import Sheet
-
     consents: tuple[ConsentFacts, ...] = ()
     members: frozenset[int] = frozenset()
     involved: frozenset[int] = frozenset()
@@ -139,10 +137,7 @@ def facts_of(case: Case) -> Facts:
             ).values_list("membership__agency_id", flat=True)
         )
     elif case.basis == Basis.EMERGENCY:
-        ends = Sheet.objects.filter(case_id=case.pk).values_list(
-            "sender_agency_id", "receiver_agency_id"
-        )
-        involved = frozenset(pk for pair in ends for pk in pair)
+        involved = sheet_links().agencies_of(case.pk)
     return Facts(case.basis, case.agency_id, consents, members, involved)
 
 
@@ -210,12 +205,8 @@ def _support_py(facts: Facts, viewer: Viewer, kind: str) -> bool:
 # sending them a sheet. So under 緊急 the agencies named are those the case actually went to
 # (and came from, along a redirect chain) — the case's own sheets, not anyone else's record.
 def _emergency_sql(viewer: Viewer, kind: str) -> Q:
-    from sheets.models import Sheet
-
-    ends = Sheet.objects.filter(case=OuterRef("pk")).filter(
-        Q(sender_agency_id__in=viewer.agency_ids) | Q(receiver_agency_id__in=viewer.agency_ids)
-    )
-    return Q(basis=Basis.EMERGENCY) & Q(Exists(ends))
+    # The sheets app provides the condition (cases sits below sheets in the layers).
+    return Q(basis=Basis.EMERGENCY) & Q(sheet_links().to_or_from(viewer.agency_ids))
 
 
 def _emergency_py(facts: Facts, viewer: Viewer, kind: str) -> bool:

@@ -121,6 +121,12 @@ class CaseSheetLinks:
     def any_open(self) -> Exists:
         return Exists(Sheet.objects.filter(case=OuterRef("pk")).open())
 
+    def agencies_of(self, case_id: int) -> frozenset[int]:
+        ends = Sheet.objects.filter(case_id=case_id).values_list(
+            "sender_agency_id", "receiver_agency_id"
+        )
+        return frozenset(pk for pair in ends for pk in pair)
+
 
 class Sheet(models.Model):
     OPEN_STATUSES = (Status.SENT, Status.ACKNOWLEDGED)
