@@ -1,14 +1,14 @@
 """The plan on paper: an A4 プラン兼利用申込書-style PDF of one version, with the resident's
 signature line (本人署名欄), 和暦 dates, page x / y and the embedded font.
 
-Only a viewer whom the legal basis names gets here (the view checks it): the paper carries the
-resident's name, so there is no masked variant to hand out.
+Only a viewer whom the legal basis names gets here (the view checks the same CaseView it passes
+in): the paper carries the resident's name, so there is no masked variant to hand out.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -18,24 +18,25 @@ from tsumugi.lib.dates import wareki
 
 from .models import Goal, Plan
 
+if TYPE_CHECKING:
+    from cases.privacy import CaseView
+
 
 def _w(day: date | None) -> str:
     return wareki(day) if day else "—"
 
 
-def plan_context(plan: Plan, now: datetime | None = None) -> dict[str, Any]:
+def plan_context(plan: Plan, view: CaseView, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     goals = list(
         plan.goals.select_related("evaluation").prefetch_related(
             "tasks__agency", "tasks__membership__user"
         )
     )
-    people = list(plan.case.people.all())
-    primary = next((p for p in people if p.is_primary), people[0] if people else None)
     return {
         "plan": plan,
         "case": plan.case,
-        "primary": primary,
+        "primary": view.primary,
         "long_goals": [g for g in goals if g.term == Goal.Term.LONG],
         "short_goals": [g for g in goals if g.term == Goal.Term.SHORT],
         "period": f"{_w(plan.period_start)} 〜 {_w(plan.period_end)}",
@@ -48,9 +49,9 @@ def plan_context(plan: Plan, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def plan_html(plan: Plan, now: datetime | None = None) -> str:
-    return render_to_string("plans/pdf/plan.html", plan_context(plan, now))
+def plan_html(plan: Plan, view: CaseView, now: datetime | None = None) -> str:
+    return render_to_string("plans/pdf/plan.html", plan_context(plan, view, now))
 
 
-def render_plan(plan: Plan, now: datetime | None = None) -> bytes:
-    return pdf.render_pdf(plan_html(plan, now))
+def render_plan(plan: Plan, view: CaseView, now: datetime | None = None) -> bytes:
+    return pdf.render_pdf(plan_html(plan, view, now))

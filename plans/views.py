@@ -22,6 +22,7 @@ from areas.scope import scope_of
 from cases.audit import record_access
 from cases.http import posted, refuse_oversized_post, user_of, visible_case
 from cases.models import Case, masked_people
+from cases.privacy import case_view
 
 from . import council, pdf
 from .forms import (
@@ -356,12 +357,13 @@ def decision_add(request: HttpRequest, plan: Plan, item_pk: int) -> HttpResponse
 @transaction.atomic
 def plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
-    if not plan.case.shows_personal_details_to(request.user):
+    view = case_view(plan.case, request.user)
+    if not view.shows_people:
         # The paper carries the resident's name and signature line: only for those the legal
         # basis names.
         raise PermissionDenied("共有の根拠の範囲外のため、このプランは印刷できません。")
     record_access(request, plan.case, "支援プランの印刷")
-    response = HttpResponse(pdf.render_plan(plan), content_type="application/pdf")
+    response = HttpResponse(pdf.render_plan(plan, view), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="plan-{plan.case.number}-v{plan.version}.pdf"'
     )
