@@ -19,6 +19,7 @@ from areas.calendar import business_calendar
 from areas.models import Agency, Area, Body, Membership, RosterEntry, display_name
 from areas.scope import scope_of
 from cases.models import Basis, Case
+from cases.privacy import agency_viewer, allows, facts_of
 from sheets.models import Sheet
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import format_date, format_time
@@ -94,8 +95,11 @@ def consent_refusal(case: Case, body: Body) -> str | None:
     agencies = Agency.objects.filter(
         memberships__roster_entries__body=body, memberships__is_active=True
     ).distinct()
-    # TODO(privacy-rule): ask cases/privacy.py's Consent record once it lands on main.
-    missing = [agency.name for agency in agencies if not case.covers(agency)]
+    # The one rule over the case's Consent records (read once): every roster agency must be
+    # named by an in-force 本人同意 (or be the receiving agency).
+    facts = facts_of(case)
+    now = timezone.now()
+    missing = [a.name for a in agencies if not allows(facts, agency_viewer(a.pk, now))]
     if missing:
         return (
             f"相談 {case.number} の本人同意は、重層的支援会議の構成機関（{'、'.join(missing)}）を"

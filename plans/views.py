@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from areas.scope import scope_of
 from cases.audit import record_access
 from cases.http import posted, refuse_oversized_post, user_of, visible_case
-from cases.models import Case, masked_people
+from cases.models import Case
 from cases.privacy import case_view
 
 from . import council, pdf
@@ -139,16 +139,15 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     case = assessment.case
-    shows_people = case.shows_personal_details_to(request.user)
-    answers = list(assessment.answers.select_related("item__group")) if shows_people else []
-    if shows_people:
+    view = case_view(case, request.user)
+    answers = list(assessment.answers.select_related("item__group")) if view.shows_people else []
+    if view.shows_people:
         record_access(request, case, "アセスメント")
     versions = Assessment.objects.filter(case=case).order_by("-version")
     context = {
         "assessment": assessment,
         "case": case,
-        "shows_people": shows_people,
-        "masked": None if shows_people else masked_people(case.people.all()),
+        "view": view,
         "answers": answers,
         "versions": versions,
         "may_coordinate": coordinates(request.user, case),
@@ -174,7 +173,7 @@ def plan_new(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 def plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     case = plan.case
-    shows_people = case.shows_personal_details_to(request.user)
+    view = case_view(case, request.user)
     goals = list(
         plan.goals.select_related("evaluation__evaluated_by").prefetch_related(
             "tasks__agency", "tasks__membership__user"
@@ -187,8 +186,7 @@ def plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     return {
         "plan": plan,
         "case": case,
-        "shows_people": shows_people,
-        "masked": None if shows_people else masked_people(case.people.all()),
+        "view": view,
         "goals": goals,
         "long_goals": [g for g in goals if g.term == Goal.Term.LONG],
         "short_goals": [g for g in goals if g.term == Goal.Term.SHORT],
@@ -217,7 +215,7 @@ def plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     context = plan_context(request, plan)
-    if context["shows_people"]:
+    if context["view"].shows_people:
         record_access(request, plan.case, "支援プラン")
     return render(request, "plans/plan_detail.html", context)
 

@@ -111,3 +111,30 @@ def test_a_named_agency_reads_the_plan_but_gets_no_coordinator_buttons(
     assert "コーディネーター" in response.content.decode()
     plan.refresh_from_db()
     assert plan.status == Status.APPROVED
+
+
+def test_plan_and_assessment_pages_show_the_people_as_the_view_object_gives_them(
+    world: World, plan: Plan
+) -> None:
+    """Names for the agency the consent names, the alias and age band for one it does not:
+    both from case_view, the pages never read Person fields."""
+    make_sheet(world, plan.case)
+    assessment = plan.case.assessments.get()
+    named, anonymous = Client(), Client()
+    named.force_login(world.bob)
+    for url in (
+        reverse("plans:detail", args=[plan.pk]),
+        reverse("plans:assessment", args=[assessment.pk]),
+    ):
+        page = named.get(url).content.decode()
+        assert "山田 花子（やまだ はなこ） 1944年生・本人" in page
+    plan.case.consents.get().agencies.clear()
+    Sheet.objects.filter(case=plan.case).update(is_anonymised=True)
+    anonymous.force_login(world.bob)
+    for url in (
+        reverse("plans:detail", args=[plan.pk]),
+        reverse("plans:assessment", args=[assessment.pk]),
+    ):
+        page = anonymous.get(url).content.decode()
+        assert "山田" not in page
+        assert "Aさん（80代）・本人" in page

@@ -6,6 +6,7 @@ import pytest
 
 from areas.models import Body, RosterEntry
 from cases.models import Basis
+from cases.privacy import withdraw_consent
 from meetings.models import AgendaItem, MeetingError
 from plans import council
 from plans.models import PlanDecision, PlanError, Status
@@ -71,3 +72,14 @@ def test_approving_twice_is_refused(world: World, juusou: Council) -> None:
             plan.agenda_items.get(), kind=PlanDecision.Kind.APPROVAL, by=world.coordinator
         )
     assert PlanDecision.objects.filter(kind=PlanDecision.Kind.APPROVAL).count() == 1
+
+
+def test_a_withdrawn_consent_no_longer_covers_the_roster(world: World, juusou: Council) -> None:
+    """The agenda asks the Consent record through the one rule: a consent that names every
+    roster agency but has been withdrawn covers none of them."""
+    plan = draft(world)
+    plan.submit(by=world.coordinator)
+    withdraw_consent(plan.case.consents.get(), by=world.alice, note="本人から電話で撤回")
+    with pytest.raises(PlanError, match="地域包括"):
+        council.put_on_agenda(plan, meeting=juusou.meeting, by=world.coordinator)
+    assert not juusou.meeting.items.exists()
