@@ -496,3 +496,30 @@ def view_for(
 def case_view(case: Case, user: User | AnonymousUser, now: datetime | None = None) -> CaseView:
     viewer = viewer_of(user, now)
     return view_for(case, decide(case, viewer), year=local_date(viewer.now).year)
+
+
+def case_views(
+    cases: Iterable[Case], user: User | AnonymousUser, now: datetime | None = None
+) -> dict[int, CaseView]:
+    """The viewer's views of several cases (a list page's rows) in two queries whatever their
+    number: the rule's SQL twin for the decisions, then their people. Only the kinds a list
+    shows are decided (identity, and the consultation for the summary); nothing is widened."""
+    viewer = viewer_of(user, now)
+    by_pk = {case.pk: case for case in cases}
+    if not by_pk:
+        return {}
+    decisions: dict[int, Decision] = dict.fromkeys(by_pk, NOTHING)
+    if viewer.agency_ids:
+        rows = annotate(Case.objects.filter(pk__in=list(by_pk)), viewer).values_list(
+            "pk", "shows_people", "shows_summary"
+        )
+        for pk, people, summary in rows:
+            kinds = {Info.IDENTITY} if people else set()
+            if people and summary:
+                kinds.add(Info.CONSULTATION)
+            decisions[pk] = Decision(frozenset(kinds))
+    people_of: dict[int, list[Person]] = {pk: [] for pk in by_pk}
+    for person in Person.objects.filter(case_id__in=list(by_pk)):
+        people_of[person.case_id].append(person)
+    year = local_date(viewer.now).year
+    return {pk: view_for(case, decisions[pk], people_of[pk], year) for pk, case in by_pk.items()}
