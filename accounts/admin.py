@@ -29,13 +29,23 @@ class FlaggingPasswordChangeForm(AdminPasswordChangeForm):
         return user
 
 
+class AccountInline(admin.StackedInline):
+    model = Account
+    can_delete = False
+    fields = ["oidc_subject", "must_change_password"]
+    readonly_fields = ["must_change_password"]
+    verbose_name_plural = "アカウント（シングルサインオン・初回パスワード）"
+
+
 class TsumugiUserAdmin(UserAdmin):
     change_password_form = FlaggingPasswordChangeForm
+    inlines = [AccountInline]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # After the inline: its Account row would otherwise overwrite the flag.
+        super().save_related(request, form, formsets, change)
         if not change:
-            flag_admin_set_password(obj)
+            flag_admin_set_password(form.instance)
 
 
 admin.site.unregister(User)

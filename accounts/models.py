@@ -17,6 +17,18 @@ class Account(models.Model):
     # An administrator typed this password: the user must choose their own before anything else
     # (総務省・経産省 guideline: an initial password is changed before first use).
     must_change_password = models.BooleanField("パスワードの変更が必要", default=False)
+    # The city's identity provider names a person by this subject (the ID token's `sub`); single
+    # sign-on finds the user by it (TSUMUGI_OIDC_MATCH=sub), or stores it at the first sign-in
+    # matched by e-mail or user name, so that a reassigned address cannot take the account over.
+    oidc_subject = models.CharField(
+        "シングルサインオンの識別子（sub）",
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="自治体の認証基盤がこの職員に付けている識別子。空欄ならシングルサインオンでは"
+        "ログインできません（照合方法がメールアドレス・ユーザー名なら初回に自動で入ります）。",
+    )
 
     class Meta:
         verbose_name = "アカウント"
@@ -32,6 +44,8 @@ class SignInEvent(AppendOnly):
 
     class Kind(models.TextChoices):
         SIGNED_IN = "signed_in", "ログイン"
+        SIGNED_IN_SSO = "signed_in_sso", "ログイン（シングルサインオン）"
+        SSO_REFUSED = "sso_refused", "シングルサインオンの拒否"
         SIGNED_OUT = "signed_out", "ログアウト"
         FAILED = "failed", "ログイン失敗"
         LOCKED_OUT = "locked_out", "ログイン停止（失敗の繰り返し）"

@@ -15,17 +15,21 @@ from tsumugi.lib.reauth import mark_authenticated
 
 from .events import Kind, record
 from .models import Account
+from .oidc import is_sso_attempt
 
 User = get_user_model()
 MUST_CHANGE_KEY = "tsumugi_must_change_password"
+SSO_BACKEND = "accounts.oidc.ExistingUsersOIDCBackend"
 
 
 @receiver(user_logged_in)
 def on_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    record(request, Kind.SIGNED_IN, user)
+    sso = getattr(user, "backend", "") == SSO_BACKEND
+    record(request, Kind.SIGNED_IN_SSO if sso else Kind.SIGNED_IN, user)
     mark_authenticated(request)
-    # Kept in the session so that the middleware costs no query per request.
-    if Account.objects.filter(user=user, must_change_password=True).exists():
+    # Kept in the session so that the middleware costs no query per request. (Someone who
+    # signed in through the city's provider used no tsumugi password: nothing to change.)
+    if not sso and Account.objects.filter(user=user, must_change_password=True).exists():
         request.session[MUST_CHANGE_KEY] = True
 
 
@@ -39,6 +43,8 @@ def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    if is_sso_attempt(credentials):
+        return  # recorded with what the provider said by accounts.oidc.CallbackView
     username = str(credentials.get("username", ""))
     user = User.objects.filter(username=username[:150]).first()
     record(request, Kind.FAILED, user, username=username)

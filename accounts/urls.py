@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import oidc, views
 
 app_name = "accounts"
 
@@ -31,4 +31,6 @@ urlpatterns = [
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/reset/", views.two_factor_reset, name="two_factor_reset"),
     path("reauth/", views.reauth, name="reauth"),
+    path("sso/", oidc.sso_start, name="sso_start"),
+    path("sso/callback/", oidc.sso_callback, name="sso_callback"),
 ]

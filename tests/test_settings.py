@@ -172,3 +172,66 @@ def test_production_refuses_a_weak_secret_key(tmp_path: Path, weak: str) -> None
     result = read_settings(tmp_path, "print('started')", **PRODUCTION_ENV, TSUMUGI_SECRET_KEY=weak)
     assert result.returncode != 0
     assert "TSUMUGI_SECRET_KEY is too weak" in result.stderr
+
+
+# --- single sign-on (accounts/oidc.py) -------------------------------------------------------
+
+OIDC_ENV = {
+    "TSUMUGI_OIDC_ISSUER": "https://idp.example.lg.jp/realms/city",
+    "TSUMUGI_OIDC_CLIENT_ID": "tsumugi",
+    "TSUMUGI_OIDC_CLIENT_SECRET": "s3cret-from-the-provider",
+    "TSUMUGI_OIDC_AUTHORIZATION_ENDPOINT": "https://idp.example.lg.jp/realms/city/auth",
+    "TSUMUGI_OIDC_TOKEN_ENDPOINT": "https://idp.example.lg.jp/realms/city/token",
+    "TSUMUGI_OIDC_USERINFO_ENDPOINT": "https://idp.example.lg.jp/realms/city/userinfo",
+    "TSUMUGI_OIDC_JWKS_ENDPOINT": "https://idp.example.lg.jp/realms/city/certs",
+}
+
+
+def test_check_deploy_is_clean_with_two_factor_and_single_sign_on_on(tmp_path: Path) -> None:
+    result = run_manage(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **PRODUCTION_ENV,
+        **OIDC_ENV,
+        TSUMUGI_REQUIRE_TWO_FACTOR="1",
+        TSUMUGI_SECRET_KEY=secret_key(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_single_sign_on_is_off_unless_an_issuer_is_set(tmp_path: Path) -> None:
+    code = "print(settings.TSUMUGI_OIDC_ENABLED, settings.OIDC_OP_TOKEN_ENDPOINT)"
+    assert read_settings(tmp_path, code).stdout.split() == ["False"]
+    on = read_settings(tmp_path, code, **OIDC_ENV)
+    assert on.stdout.split() == ["True", OIDC_ENV["TSUMUGI_OIDC_TOKEN_ENDPOINT"]], on.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"TSUMUGI_OIDC_ISSUER": "https://idp.example.lg.jp"},
+            "TSUMUGI_OIDC_ISSUER is set: also set TSUMUGI_OIDC_CLIENT_ID, TSUMUGI_OIDC_CLIENT_SE",
+        ),
+        (OIDC_ENV | {"TSUMUGI_OIDC_ISSUER": "idp.example.lg.jp"}, "TSUMUGI_OIDC_ISSUER must be"),
+        (OIDC_ENV | {"TSUMUGI_OIDC_SIGN_ALGO": "HS256"}, "TSUMUGI_OIDC_SIGN_ALGO must be one of"),
+        (OIDC_ENV | {"TSUMUGI_OIDC_MATCH": "name"}, "TSUMUGI_OIDC_MATCH must be one of"),
+        (OIDC_ENV | {"TSUMUGI_OIDC_SCOPES": "email"}, "TSUMUGI_OIDC_SCOPES must include openid"),
+        (OIDC_ENV | {"TSUMUGI_OIDC_TRUST_PROVIDER_MFA": "sure"}, "must be true or false"),
+        (
+            PRODUCTION_ENV | OIDC_ENV | {"TSUMUGI_OIDC_TOKEN_ENDPOINT": "http://idp/token"},
+            "TSUMUGI_OIDC_TOKEN_ENDPOINT must be an https:// URL",
+        ),
+    ],
+)
+def test_a_bad_single_sign_on_value_stops_the_app(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    result = read_settings(tmp_path, "print('started')", **env, TSUMUGI_SECRET_KEY=secret_key())
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "ImproperlyConfigured" in result.stderr

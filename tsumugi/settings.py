@@ -58,6 +58,32 @@ def env_networks(name: str, default: str = "") -> list[str]:
     return values
 
 
+def env_list(name: str, default: str) -> list[str]:
+    return [v.strip() for v in env_str(name, default).split(",") if v.strip()]
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def env_url(name: str, https: bool = False) -> str:
+    """An absolute http(s) URL, or "" when unset; https only when `https`."""
+    from urllib.parse import urlsplit
+
+    raw = env_str(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    schemes = {"https"} if https else {"http", "https"}
+    if parts.scheme not in schemes or not parts.netloc:
+        wanted = "an https:// URL" if https else "an http:// or https:// URL"
+        raise ImproperlyConfigured(f"{name} must be {wanted}, got {raw!r}")
+    return raw.rstrip("/") if parts.path in {"", "/"} else raw
+
+
 def env_time(name: str, default: str) -> time:
     raw = env_str(name, default)
     try:
@@ -190,6 +216,8 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Acts only on the single sign-on callback, and only when TSUMUGI_OIDC_ISSUER is set.
+    "accounts.oidc.ExistingUsersOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -214,6 +242,7 @@ AXES_VERBOSE = False
 # The reverse proxies whose X-Forwarded-For is believed (tsumugi/lib/client.py); nobody else's.
 TSUMUGI_TRUSTED_PROXIES = env_networks("TSUMUGI_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "tsumugi.lib.client.client_address"
+AXES_WHITELIST_CALLABLE = "accounts.oidc.axes_ignores_sso"
 
 # Password lifecycle and second factor (accounts/).
 PASSWORD_RESET_TIMEOUT = env_int("TSUMUGI_PASSWORD_RESET_MINUTES", 60, minimum=5) * 60
@@ -223,6 +252,54 @@ TSUMUGI_RESET_PER_EMAIL = env_int("TSUMUGI_RESET_PER_EMAIL_HOURLY", 3, minimum=1
 TSUMUGI_REQUIRE_TWO_FACTOR = env_bool("TSUMUGI_REQUIRE_TWO_FACTOR", PRODUCTION)
 TSUMUGI_REAUTH_SECONDS = env_int("TSUMUGI_REAUTH_MINUTES", 5, minimum=1) * 60
 OTP_TOTP_ISSUER = env_str("TSUMUGI_TOTP_ISSUER", "つむぎ")
+
+# Single sign-on with the city's identity provider over OpenID Connect (accounts/oidc.py), off
+# unless TSUMUGI_OIDC_ISSUER is set. It signs in existing users only and never creates one.
+TSUMUGI_OIDC_ISSUER = env_url("TSUMUGI_OIDC_ISSUER", https=PRODUCTION)
+TSUMUGI_OIDC_ENABLED = bool(TSUMUGI_OIDC_ISSUER)
+_OIDC_REQUIRED = {
+    "OIDC_RP_CLIENT_ID": "TSUMUGI_OIDC_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET": "TSUMUGI_OIDC_CLIENT_SECRET",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "TSUMUGI_OIDC_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT": "TSUMUGI_OIDC_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT": "TSUMUGI_OIDC_USERINFO_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT": "TSUMUGI_OIDC_JWKS_ENDPOINT",
+}
+_oidc = {
+    setting: env_url(name, https=PRODUCTION) if "ENDPOINT" in name else env_str(name, "")
+    for setting, name in _OIDC_REQUIRED.items()
+}
+if TSUMUGI_OIDC_ENABLED and (_missing := [n for s, n in _OIDC_REQUIRED.items() if not _oidc[s]]):
+    raise ImproperlyConfigured(f"TSUMUGI_OIDC_ISSUER is set: also set {', '.join(_missing)}")
+# mozilla-django-oidc reads these names; they exist (empty) when single sign-on is off so that
+# its backend, always listed, can be built.
+OIDC_RP_CLIENT_ID = _oidc["OIDC_RP_CLIENT_ID"]
+OIDC_RP_CLIENT_SECRET = _oidc["OIDC_RP_CLIENT_SECRET"]
+OIDC_OP_AUTHORIZATION_ENDPOINT = _oidc["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+OIDC_OP_TOKEN_ENDPOINT = _oidc["OIDC_OP_TOKEN_ENDPOINT"]
+OIDC_OP_USER_ENDPOINT = _oidc["OIDC_OP_USER_ENDPOINT"]
+OIDC_OP_JWKS_ENDPOINT = _oidc["OIDC_OP_JWKS_ENDPOINT"]
+OIDC_RP_SIGN_ALGO = env_choice(
+    "TSUMUGI_OIDC_SIGN_ALGO", "RS256", ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
+)
+OIDC_RP_SCOPES = env_str("TSUMUGI_OIDC_SCOPES", "openid email profile")
+if "openid" not in OIDC_RP_SCOPES.split():
+    raise ImproperlyConfigured(f"TSUMUGI_OIDC_SCOPES must include openid, got {OIDC_RP_SCOPES!r}")
+OIDC_CREATE_USER = False
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("TSUMUGI_OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+# How a provider's account finds its tsumugi user: `sub` (the subject an administrator stored on
+# the account), `email` or `username` (User.email / User.username equal to the claim; the
+# subject is then stored at the first sign-in and must stay the same afterwards).
+TSUMUGI_OIDC_MATCH = env_choice("TSUMUGI_OIDC_MATCH", "sub", ["sub", "email", "username"])
+TSUMUGI_OIDC_USERNAME_CLAIM = env_str("TSUMUGI_OIDC_USERNAME_CLAIM", "preferred_username")
+# Trust the provider's own multi-factor sign-in instead of asking for tsumugi's second factor,
+# when its ID token says so: `amr` (RFC 8176) holds one of these, or `acr` is one of these.
+TSUMUGI_OIDC_TRUST_PROVIDER_MFA = env_bool("TSUMUGI_OIDC_TRUST_PROVIDER_MFA", False)
+TSUMUGI_OIDC_MFA_AMR = env_list("TSUMUGI_OIDC_MFA_AMR", "mfa,otp,hwk,sc")
+TSUMUGI_OIDC_MFA_ACR = env_list("TSUMUGI_OIDC_MFA_ACR", "")
 
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("TSUMUGI_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
