@@ -6,9 +6,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
-from tests.browser.conftest import login
-from tests.conftest import World
-
 
 def serious_violations(page: Page) -> list[str]:
     results = Axe().run(page)
@@ -29,16 +26,4 @@ def test_the_login_page_has_no_serious_accessibility_violations(
     assert serious_violations(page) == []
 
 
-def test_the_home_page_has_no_serious_accessibility_violations(
-    page: Page, live_server: LiveServer, world: World
-) -> None:
-    login(page, live_server, "alice")
-    assert serious_violations(page) == []
-
-
-def test_the_roster_pages_have_no_serious_accessibility_violations(
-    page: Page, live_server: LiveServer, world: World
-) -> None:
-    login(page, live_server, "admin")
-    page.goto(f"{live_server.url}/roster/agencies/")
-    assert serious_violations(page) == []
+# Every signed-in page is checked by the crawl in tests/browser/test_axe_crawl.py.

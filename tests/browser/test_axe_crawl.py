@@ -1,0 +1,101 @@
+"""WCAG 2.2 AA by crawl, not by hand list: each role signs in and follows every link of the app
+it is shown (GET only), and axe-core checks each distinct page (one per URL pattern, the first
+role to reach it) for serious or critical violations. The crawl prints how many pages it checked
+and fails if it reached fewer patterns than the URLconf's main pages, so a menu that loses its
+links cannot make the test pass by checking less."""
+
+from __future__ import annotations
+
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.urls import Resolver404, resolve
+from playwright.sync_api import Browser, Page
+from pytest_django.live_server_helper import LiveServer
+
+from meetings.models import Attendance
+from tests.browser.conftest import login
+from tests.browser.test_accessibility import serious_violations
+from tests.conftest import World, make_case, make_sheet
+from tests.meetings.conftest import add_theme, attend, make_bodies, make_meeting
+
+# Sign-out and pages that are not HTML for people (files, the one-shot flows) are not crawled.
+NOT_CRAWLED = ("logout", "pdf", "csv", "export", "download", "packet", "svg")
+MAX_PAGES = 80
+# The main pages every crawl must reach (the menu's destinations and the objects in the world).
+MUST_REACH = {
+    "home",
+    "sheets:inbox",
+    "sheets:outbox",
+    "sheets:detail",
+    "cases:list",
+    "cases:detail",
+    "cases:new",
+    "meetings:list",
+    "meetings:detail",
+    "insight:figures",
+    "areas:agency_list",
+}
+
+
+def crawl_key(url: str, origin: str) -> str | None:
+    parts = urlsplit(url)
+    if f"{parts.scheme}://{parts.netloc}" != origin:
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    name = match.view_name
+    if any(word in name or word in parts.path for word in NOT_CRAWLED):
+        return None
+    return name
+
+
+def links(page: Page) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    return [urljoin(page.url, h) for h in hrefs if h and not h.startswith(("#", "mailto:"))]
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_every_page_reachable_by_each_role_passes_axe(
+    browser: Browser, live_server: LiveServer, world: World
+) -> None:
+    bodies = make_bodies(world)
+    sheet = make_sheet(world)
+    make_case(world)
+    meeting = make_meeting(world, bodies.kutsuki)
+    add_theme(world, meeting)
+    attend(meeting, world.coordinator, Attendance.Role.CHAIR)
+    sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 訪問")
+
+    origin = live_server.url
+    checked: dict[str, str] = {}
+    problems: list[str] = []
+    for role in ("bob", "alice", "coord", "admin"):
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        login(page, live_server, role)
+        queue = deque([f"{origin}/"])
+        visited: set[str] = set()  # patterns this role has opened (links followed once each)
+        while queue and len(checked) < MAX_PAGES:
+            url = queue.popleft()
+            key = crawl_key(url, origin)
+            if key is None or key in visited:
+                continue
+            visited.add(key)
+            response = page.goto(url)
+            if response is None or "text/html" not in response.headers.get("content-type", ""):
+                continue
+            if key not in checked:
+                checked[key] = f"{role} {urlsplit(url).path}"
+                problems += [f"{role} {url}: {v}" for v in serious_violations(page)]
+            queue.extend(links(page))
+        context.close()
+    print(f"axe crawl: {len(checked)} pages checked")
+    for key, where in sorted(checked.items()):
+        print(f"  {key}: {where}")
+    assert set(checked) >= MUST_REACH, sorted(MUST_REACH - set(checked))
+    assert not problems, "\n".join(problems)
