@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from areas.models import Agency, Area, Body
 from tsumugi.lib.dates import ERA_BY_KEY
-from tsumugi.lib.forms import JapaneseDateField, JapaneseDateTimeField, normalise
+from tsumugi.lib.forms import JapaneseDateField, JapaneseDateTimeField, KanaField, normalise
 from tsumugi.lib.text import Identity, guard_anonymous_text
 
 from .models import Basis, Case, Channel, ConsentMethod, IssueTag
@@ -144,7 +144,12 @@ def grouped_tags() -> list[tuple[str, list[tuple[int, str]]]]:
 
 class PersonForm(forms.Form):
     name = forms.CharField(label="氏名", max_length=60, required=False)
-    kana = forms.CharField(label="ふりがな", max_length=60, required=False)
+    kana = KanaField(
+        label="ふりがな",
+        max_length=60,
+        required=False,
+        help_text="カタカナ・半角カナでも入力できます",
+    )
     birth_year = BirthYearField(label="生まれ年", required=False, help_text="1944、昭和19 など")
     relation = forms.CharField(label="続柄・立場", max_length=30, required=False)
     is_primary = forms.BooleanField(label="中心となる人", required=False)

@@ -208,3 +208,27 @@ class JapaneseTimeField(_TextParsedField):
 
     def prepare_value(self, value: Any) -> Any:
         return f"{value:%H:%M}" if isinstance(value, time) else value
+
+
+_KANA_ALLOWED = re.compile(r"[\u3041-\u3096\u309d\u309e\u30fc・ ]*")
+
+
+def normalise_kana(text: str) -> str:
+    """One stored form for a reading: NFKC (half-width katakana and full-width spaces become
+    full-width katakana and plain spaces), katakana folded to hiragana, runs of spaces to one."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+    return " ".join(text.split())
+
+
+class KanaField(forms.CharField):
+    """ふりがな: hiragana, katakana or half-width katakana in, hiragana out."""
+
+    def to_python(self, value: Any) -> str:
+        text = normalise_kana(super().to_python(value))
+        if not _KANA_ALLOWED.fullmatch(text):
+            raise ValidationError(
+                "ふりがなは、ひらがなかカタカナで入力してください（例: やまだ はなこ）。",
+                code="kana",
+            )
+        return text
