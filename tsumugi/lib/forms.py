@@ -225,7 +225,7 @@ class KanaField(forms.CharField):
     """ふりがな: hiragana, katakana or half-width katakana in, hiragana out."""
 
     def to_python(self, value: Any) -> str:
-        text = normalise_kana(super().to_python(value))
+        text = normalise_kana(super().to_python(value) or "")
         if not _KANA_ALLOWED.fullmatch(text):
             raise ValidationError(
                 "ふりがなは、ひらがなかカタカナで入力してください（例: やまだ はなこ）。",
