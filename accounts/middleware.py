@@ -19,7 +19,11 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and request.session.get(MUST_CHANGE_KEY):
-            allowed = {reverse("accounts:password_change"), reverse("logout")}
+            allowed = {
+                reverse("accounts:password_change"),
+                reverse("accounts:keepalive"),
+                reverse("logout"),
+            }
             if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
                 return redirect("accounts:password_change")
         return self.get_response(request)
@@ -38,6 +42,7 @@ class TwoFactorRequiredMiddleware:
             allowed = {
                 reverse("accounts:two_factor_verify"),
                 reverse("accounts:two_factor_setup"),
+                reverse("accounts:keepalive"),
                 reverse("logout"),
             }
             if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -218,6 +219,14 @@ def reauth(request: HttpRequest) -> HttpResponse:
         error = "パスワードまたは確認コードが違います。"
     context = {"needs_code": needs_code, "error": error, "next": next_url(request)}
     return render(request, "accounts/reauth.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """「操作を続ける」 on the idle-logout warning: reaching here is the request that
+    tsumugi.middleware.IdleTimeoutMiddleware counts; nothing else to do."""
+    return JsonResponse({"idle_seconds": settings.SESSION_IDLE_TIMEOUT_SECONDS})
 
 
 @admin_only

@@ -141,6 +141,7 @@ ACCESS: dict[str, Row] = {
     "logout": Row(none, OPEN, OPEN, anonymous=answer(200, 302, 405)),
     # single sign-on: off in the tests' settings, so there is nothing to reach (tests/accounts/
     # test_sso.py walks it against a real provider)
+    "accounts:keepalive": Row(none, OPEN, OPEN),
     "accounts:sso_start": Row(none, HIDDEN, HIDDEN, anonymous=HIDDEN),
     "accounts:sso_callback": Row(none, HIDDEN, HIDDEN, anonymous=HIDDEN),
     # areas: one's own page, then the roster (admins only)
