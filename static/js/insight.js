@@ -2,3 +2,10 @@
 document.querySelectorAll("[data-print]").forEach((button) => {
   button.addEventListener("click", () => window.print());
 });
+
+// Tables behind a disclosure are printed open: a paper copy has no button to press.
+window.addEventListener("beforeprint", () => {
+  document.querySelectorAll("details[data-print-open]").forEach((details) => {
+    details.open = true;
+  });
+});
