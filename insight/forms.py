@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -71,3 +72,47 @@ class FiguresFilterForm(YearForm):
             district_id=district.pk if district else None,
             agency_id=agency.pk if agency else None,
         )
+
+
+TARGET_MAX = 1_000_000
+
+
+def target_year_choices() -> list[tuple[int, str]]:
+    # Targets are set before the year starts: next year is on the list too.
+    this = current_fiscal_year()
+    return [(y, format_fiscal_year(y)) for y in range(this + 1, this - 6, -1)]
+
+
+class TargetYearForm(YearForm):
+    year = forms.TypedChoiceField(
+        label="年度", coerce=int, required=False, choices=target_year_choices
+    )
+
+
+class TargetField(forms.IntegerField):
+    """An integer as people type it: full-width digits and thousands separators ("１，２００")."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).replace(",", "").strip()
+        return super().to_python(value)
+
+
+class TargetsForm(forms.Form):
+    """One number per indicator; blank means no target for the year."""
+
+    def __init__(self, *args: Any, indicators: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for indicator in indicators:
+            self.fields[indicator.code] = TargetField(
+                label=f"{indicator.project.label}: {indicator.label}（{indicator.unit}）",
+                required=False,
+                min_value=0,
+                max_value=TARGET_MAX,
+                error_messages={
+                    "invalid": "目標値は0以上の整数（半角・全角数字）で入力してください。",
+                    "min_value": "目標値は0以上で入力してください。",
+                    "max_value": f"目標値は{TARGET_MAX:,}以下で入力してください。",
+                },
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "9"}),
+            )

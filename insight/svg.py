@@ -141,3 +141,75 @@ def _svg(chart_id: str, title: str, desc: str, width: int, height: int, body: st
         desc=desc,
         body=mark_safe(body),
     )
+
+
+def target_chart(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    actuals: Sequence[int],
+    targets: Sequence[int | None],
+    width: int = 720,
+) -> SafeString:
+    """達成率 per indicator: a bar of 実績 ÷ 目標 (capped at 150 %) with the 100 % line; an
+    indicator without a target shows its 実績 as text only (indicators have different units,
+    so only the rate puts them on one axis)."""
+    row_h, left, right, top = 26, 250, 120, 18
+    height = top + 6 + row_h * max(len(labels), 1)
+    plot_w = width - left - right
+    cap = 150
+    hundred = round(left + plot_w * 100 / cap, 1)
+    axis = format_html(
+        '<line x1="{x}" y1="{t}" x2="{x}" y2="{b}" stroke="#c0504d" stroke-dasharray="4 3"/>'
+        '<text x="{x}" y="12" text-anchor="middle" font-size="11" fill="#c0504d">目標</text>',
+        x=hundred,
+        t=top,
+        b=height - 4,
+    )
+    rows = []
+    for i, (label, actual, target) in enumerate(zip(labels, actuals, targets, strict=True)):
+        y = top + row_h * i
+        if target:
+            rate = 100 * actual / target
+            w = plot_w * min(rate, cap) / cap
+            rows.append(
+                format_html(
+                    '<g><text x="{}" y="{}" text-anchor="end" font-size="12" fill="#222">{}</text>'
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
+                    "<title>{}: 実績{} / 目標{}（{}%）</title></rect>"
+                    '<text x="{}" y="{}" font-size="12" fill="#222">{}%（{}/{}）</text></g>',
+                    left - 6,
+                    y + 17,
+                    label,
+                    left,
+                    y + 5,
+                    round(w, 1),
+                    row_h - 10,
+                    "#4f8a3c" if rate >= 100 else "#2d4a6b",
+                    label,
+                    actual,
+                    target,
+                    round(rate, 1),
+                    round(left + max(w, plot_w * 100 / cap) + 6, 1),
+                    y + 17,
+                    round(rate, 1),
+                    actual,
+                    target,
+                )
+            )
+        else:
+            rows.append(
+                format_html(
+                    '<g><text x="{}" y="{}" text-anchor="end" font-size="12" fill="#222">{}</text>'
+                    '<text x="{}" y="{}" font-size="12" fill="#555">目標なし（実績{}）</text></g>',
+                    left - 6,
+                    y + 17,
+                    label,
+                    left + 4,
+                    y + 17,
+                    actual,
+                )
+            )
+    return _svg(chart_id, title, desc, width, height, axis + "".join(rows))

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from areas.calendar import business_calendar
@@ -36,8 +37,18 @@ from .figures import (
     figures_csv_rows,
     table_rows,
 )
-from .forms import FiguresFilterForm, YearForm
+from .forms import FiguresFilterForm, TargetsForm, TargetYearForm, YearForm
 from .health import handoff_health, indicators
+from .results import (
+    INDICATORS,
+    ResultTable,
+    cycle_figures,
+    result_sheet_rows,
+    results,
+    set_targets,
+    targets_for,
+)
+from .xlsx import xlsx_response
 
 View = Callable[..., HttpResponse]
 KARTE_SHEET_LIMIT = 100
@@ -252,3 +263,83 @@ def indicators_csv(request: HttpRequest) -> HttpResponse:
     year = YearForm(request.GET or None).year_or_default()
     table = indicators(scope_of(request.user), year)
     return csv_response(f"重層的支援体制整備事業_指標_{year}年度.csv", table_rows(table))
+
+
+# --- 事業別の実績と目標 ---------------------------------------------------------------------------
+
+
+def results_chart(table: ResultTable) -> Any:
+    return svg.target_chart(
+        chart_id="chart-results",
+        title=f"{table.title}（達成率）",
+        desc="指標ごとの実績÷目標の横棒グラフ。破線が目標（100%）。数値は下の表と同じです。",
+        labels=[r.indicator.label for r in table.rows],
+        actuals=[r.actual for r in table.rows],
+        targets=[r.target for r in table.rows],
+    )
+
+
+@insight_required
+def results_page(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    form = YearForm(request.GET or None)
+    year = form.year_or_default()
+    table = results(scope, year)
+    return render(
+        request,
+        "insight/results.html",
+        {
+            "form": form,
+            "table": table,
+            "chart": results_chart(table),
+            "cycle": cycle_figures(scope, year, timezone.now()),
+            "may_set_targets": scope.city_wide,
+            "export_query": request.GET.urlencode(),
+            "karte_districts": covered_districts(scope),
+        },
+    )
+
+
+def _export_rows(request: HttpRequest) -> tuple[int, list[list[object]]]:
+    scope = scope_of(request.user)
+    year = YearForm(request.GET or None).year_or_default()
+    now = timezone.now()
+    table = results(scope, year)
+    return year, result_sheet_rows(table, cycle_figures(scope, year, now), now)
+
+
+@insight_required
+@reauthentication_required
+def results_csv(request: HttpRequest) -> HttpResponse:
+    year, rows = _export_rows(request)
+    return csv_response(f"事業別実績_{year}年度.csv", rows)
+
+
+@insight_required
+@reauthentication_required
+def results_xlsx(request: HttpRequest) -> HttpResponse:
+    year, rows = _export_rows(request)
+    return xlsx_response(f"事業別実績_{year}年度.xlsx", f"{year}年度 事業別実績", rows)
+
+
+@insight_required
+def targets(request: HttpRequest) -> HttpResponse:
+    """The city's targets for a year: the coordination office (くらし連携支援室) only."""
+    if not scope_of(request.user).city_wide:
+        raise Http404("目標値を入力する権限がありません。")
+    year_form = TargetYearForm(request.POST or request.GET or None)
+    year = year_form.year_or_default()
+    if request.method == "POST":
+        form = TargetsForm(request.POST, indicators=INDICATORS)
+        if form.is_valid():
+            changed = set_targets(year, form.cleaned_data, by=request.user, now=timezone.now())
+            messages.success(request, f"{year}年度の目標値を保存しました（変更 {changed} 件）。")
+            return redirect(f"{request.path}?year={year}")
+    else:
+        form = TargetsForm(initial=targets_for(year), indicators=INDICATORS)
+    return render(
+        request,
+        "insight/targets.html",
+        {"year_form": year_form, "year": year, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -29,6 +29,7 @@ from .models import (
     GoalEvaluation,
     Plan,
     PlanDecision,
+    Project,
     Status,
     SupportDecision,
 )
@@ -194,9 +195,9 @@ def _fill(
     helpers = roster or list(Agency.objects.active().order_by("id")[:1])
     long = plan.add_goal(by=by, term=Goal.Term.LONG, text="地域の中で安心して暮らし続ける")
     short = plan.add_goal(by=by, term=Goal.Term.SHORT, text="困りごとを相談できる相手とつながる")
-    for goal, task in (
-        (long, "月1回の訪問で暮らしの様子を確かめる"),
-        (short, "居場所や制度の利用を一緒に申し込む"),
+    for goal, task, project in (
+        (long, "月1回の訪問で暮らしの様子を確かめる", Project.OUTREACH),
+        (short, "居場所や制度の利用を一緒に申し込む", Project.PARTICIPATION),
     ):
         agency = helpers[(goal.order - 1) % len(helpers)]
         plan.add_task(
@@ -206,6 +207,7 @@ def _fill(
             member=None,
             task=task,
             due_date=today + timedelta(days=45),
+            project=project,
         )
 
 

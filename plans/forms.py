@@ -15,7 +15,7 @@ from areas.models import Agency, Membership
 from meetings.models import Meeting
 from tsumugi.lib.forms import JapaneseDateField
 
-from .models import AssessmentItem, Goal, GoalEvaluation, Plan, PlanDecision, Status
+from .models import AssessmentItem, Goal, GoalEvaluation, Plan, PlanDecision, Project, Status
 
 TEXT_MAX = settings.TEXT_FIELD_MAX_CHARS
 
@@ -120,6 +120,13 @@ class TaskForm(forms.Form):
         label="行うこと", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
     due_date = date_field("いつまでに", required=False)
+    project = forms.ChoiceField(
+        label="事業",
+        choices=Project.choices,
+        initial=Project.MULTI_AGENCY,
+        required=False,
+        help_text="実績の集計で、この支援をどの事業に数えるか（選ばなければ多機関協働）",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +143,7 @@ class TaskForm(forms.Form):
         member, agency = data.get("membership"), data.get("agency")
         if member is not None and agency is not None and member.agency_id != agency.pk:
             self.add_error("membership", "担当者はその機関の職員から選んでください。")
+        data["project"] = data.get("project") or Project.MULTI_AGENCY
         return data
 
 

@@ -261,6 +261,20 @@ class AssessmentAnswer(AppendOnly):
         return f"{self.assessment}: {self.item}"
 
 
+# --- 事業 ------------------------------------------------------------------------------------
+
+
+class Project(models.TextChoices):
+    """The five 事業 of 重層的支援体制整備事業 (社会福祉法第106条の4第2項). Each record counts
+    towards one of them; insight/results.py says which record counts where."""
+
+    CONSULTATION = "consultation", "包括的相談支援"
+    MULTI_AGENCY = "multi_agency", "多機関協働"
+    OUTREACH = "outreach", "アウトリーチ等を通じた継続的支援"
+    PARTICIPATION = "participation", "参加支援"
+    COMMUNITY = "community", "地域づくり"
+
+
 # --- 支援プラン ---------------------------------------------------------------------------------
 
 
@@ -522,6 +536,7 @@ class Plan(models.Model):
         member: Membership | None,
         task: str,
         due_date: date | None,
+        project: str = Project.MULTI_AGENCY,
         now: datetime | None = None,
     ) -> GoalTask:
         now = now or timezone.now()
@@ -532,10 +547,17 @@ class Plan(models.Model):
             raise PlanError("担当者はその機関の職員から選んでください。")
         if not task.strip():
             raise PlanError("その機関が行うことを書いてください。")
+        if project not in Project.values:
+            raise PlanError("どの事業としての支援かを選んでください。")
         with transaction.atomic():
             self._locked([Status.DRAFT], "役割分担を加えられるのは作成中のプランだけです")
             row = GoalTask.objects.create(
-                goal=goal, agency=agency, membership=member, task=task.strip(), due_date=due_date
+                goal=goal,
+                agency=agency,
+                membership=member,
+                task=task.strip(),
+                due_date=due_date,
+                project=project,
             )
             self._log(PlanEvent.Kind.EDITED, by, f"役割分担を追加: {agency.name}", now)
         return row
@@ -693,7 +715,11 @@ class Plan(models.Model):
                 )
                 GoalTask.objects.bulk_create(
                     GoalTask(
-                        goal=copy, agency_id=t.agency_id, membership_id=t.membership_id, task=t.task
+                        goal=copy,
+                        agency_id=t.agency_id,
+                        membership_id=t.membership_id,
+                        task=t.task,
+                        project=t.project,
                     )
                     for t in goal.tasks.all()
                 )
@@ -789,6 +815,11 @@ class GoalTask(models.Model):
     )
     task = models.TextField("行うこと")
     due_date = models.DateField("いつまでに", null=True, blank=True)
+    # Which 事業 this support belongs to: a 就労体験 or 居場所 is 参加支援, a regular home visit
+    # アウトリーチ; the 参加支援 and アウトリーチ 対象者数 count the cases with such a task.
+    project = models.CharField(
+        "事業", max_length=20, choices=Project.choices, default=Project.MULTI_AGENCY
+    )
 
     class Meta:
         ordering = ["goal", "due_date", "id"]

@@ -269,6 +269,7 @@ def task_add(request: HttpRequest, plan: Plan, goal_pk: int) -> HttpResponse:
         member=data["membership"],
         task=data["task"],
         due_date=data["due_date"],
+        project=data["project"],
     )
     messages.success(request, f"{data['agency'].name}の役割分担を加えました。")
     return redirect("plans:detail", plan.pk)

@@ -265,6 +265,10 @@ ACCESS: dict[str, Row] = {
     ),
     "plans:move": Row(lambda t: {"pk": t.plan.pk, "move": "start"}, HIDDEN, HIDDEN),
     "plans:pdf": Row(pk(lambda t: t.plan), HIDDEN, HIDDEN),
+    "insight:results": Row(none, HIDDEN, HIDDEN),
+    "insight:results_csv": Row(none, HIDDEN, HIDDEN),
+    "insight:results_xlsx": Row(none, HIDDEN, HIDDEN),
+    "insight:targets": Row(none, HIDDEN, HIDDEN),
 }
 
 # Django's admin site: its own staff check (nobody here is staff), one rule for all its patterns.

@@ -12,10 +12,12 @@ from plans.models import (
     AssessmentItem,
     Goal,
     GoalEvaluation,
+    GoalTask,
     Plan,
     PlanDecision,
     PlanError,
     PlanEvent,
+    Project,
     Status,
     SupportDecision,
 )
@@ -201,3 +203,13 @@ def test_the_end_decision_closes_or_suspends_the_plan(world: World, juusou: Coun
     )
     decision = PlanDecision.objects.get(plan_item__plan=suspended, kind=PlanDecision.Kind.END)
     assert decision.outcome == Status.SUSPENDED
+
+
+def test_a_replan_keeps_the_project_each_task_counts_towards(world: World, juusou: Council) -> None:
+    """参加支援 and アウトリーチ 対象者数 read GoalTask.project: a new version must not reset it."""
+    plan = walk(world, juusou, Status.EVALUATED)
+    GoalTask.objects.filter(goal__plan=plan).update(project=Project.PARTICIPATION)
+    new = plan.replan(by=world.coordinator)
+    assert set(GoalTask.objects.filter(goal__plan=new).values_list("project", flat=True)) == {
+        Project.PARTICIPATION
+    }
