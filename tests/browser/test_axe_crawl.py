@@ -21,7 +21,7 @@ from tests.conftest import World, make_case, make_sheet
 from tests.meetings.conftest import add_theme, attend, make_bodies, make_meeting
 
 # Sign-out and pages that are not HTML for people (files, the one-shot flows) are not crawled.
-NOT_CRAWLED = ("logout", "pdf", "csv", "export", "download", "packet", "svg")
+NOT_CRAWLED = ("logout", "pdf", "csv", "xlsx", "export", "download", "packet", "svg")
 MAX_PAGES = 80
 # The main pages every crawl must reach (the menu's destinations and the objects in the world).
 MUST_REACH = {
