@@ -9,7 +9,9 @@ a user, a membership or a role: access stays what the roster grants.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
 import requests
@@ -19,6 +21,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -35,6 +38,10 @@ User = get_user_model()
 # Set on the request by the backend for the callback view (the backend cannot answer itself).
 REFUSAL_ATTR = "tsumugi_sso_refusal"
 MFA_ATTR = "tsumugi_sso_mfa"
+AUTH_TIME_ATTR = "tsumugi_sso_auth_time"
+# A signed-in user proved themselves again at the provider (accounts.views.reauth).
+PROOF_KEY = "tsumugi_sso_proved_at"
+PROOF_MFA_KEY = "tsumugi_sso_proved_mfa"
 
 UNKNOWN = (
     "自治体のアカウントでの本人確認はできましたが、このアカウントはつむぎに登録されていません。"
@@ -149,13 +156,42 @@ class ExistingUsersOIDCBackend(OIDCAuthenticationBackend):
             raise Refused(FAILED, f"sub={subject}")
         user = find_user(subject, claims)
         setattr(self.request, MFA_ATTR, provider_asserted_mfa(payload))
+        setattr(self.request, AUTH_TIME_ATTR, payload.get("auth_time"))
         return user
+
+
+class StartView(OIDCAuthenticationRequestView):
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        params = dict(super().get_extra_params(request))
+        if request.user.is_authenticated:  # re-authentication: the provider must ask again
+            params |= {"prompt": "login", "max_age": "0"}
+        return params
+
+
+def reauth_url(request: HttpRequest) -> str:
+    """Where a user who signs in through the provider proves themselves again, or ""."""
+    user: Any = request.user
+    if not enabled() or not Account.objects.filter(user=user, oidc_subject__isnull=False).exists():
+        return ""
+    return f"{reverse('accounts:sso_start')}?{urlencode({'next': request.get_full_path()})}"
+
+
+def fresh_proof(request: HttpRequest) -> tuple[bool, bool]:
+    """(proved again at the provider within TSUMUGI_REAUTH_SECONDS, with multi-factor trusted)"""
+    at = request.session.get(PROOF_KEY)
+    fresh = at is not None and time.time() - at <= settings.TSUMUGI_REAUTH_SECONDS
+    return fresh, fresh and bool(request.session.get(PROOF_MFA_KEY))
+
+
+def forget_proof(request: HttpRequest) -> None:
+    request.session.pop(PROOF_KEY, None)
+    request.session.pop(PROOF_MFA_KEY, None)
 
 
 def sso_start(request: HttpRequest) -> HttpResponse:
     if not enabled():
         raise Http404
-    return OIDCAuthenticationRequestView.as_view()(request)
+    return StartView.as_view()(request)
 
 
 class CallbackView(OIDCAuthenticationCallbackView):
@@ -166,9 +202,23 @@ class CallbackView(OIDCAuthenticationCallbackView):
             return self.login_failure()
 
     def login_success(self) -> HttpResponse:
+        again = self.request.user.is_authenticated and self.request.user == self.user
         response = super().login_success()
-        if settings.TSUMUGI_OIDC_TRUST_PROVIDER_MFA and getattr(self.request, MFA_ATTR, False):
-            self.request.session[PROVIDER_MFA_KEY] = True
+        mfa = settings.TSUMUGI_OIDC_TRUST_PROVIDER_MFA and getattr(self.request, MFA_ATTR, False)
+        if not again:
+            if mfa:
+                self.request.session[PROVIDER_MFA_KEY] = True
+            return response
+        # The same person again (re-authentication): it counts only if the provider really asked
+        # just now (prompt=login, max_age=0 may be ignored by a provider; auth_time cannot).
+        auth_time = getattr(self.request, AUTH_TIME_ATTR, None)
+        now = time.time()
+        if (
+            isinstance(auth_time, int | float)
+            and now - auth_time <= settings.TSUMUGI_REAUTH_SECONDS
+        ):
+            self.request.session[PROOF_KEY] = now
+            self.request.session[PROOF_MFA_KEY] = bool(mfa)
         return response
 
     def login_failure(self) -> HttpResponse:

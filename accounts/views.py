@@ -25,7 +25,7 @@ from tsumugi.lib.client import client_address
 from tsumugi.lib.emails import absolute_url
 from tsumugi.lib.reauth import mark_authenticated, reauthentication_required, recently_authenticated
 
-from . import twofactor
+from . import oidc, twofactor
 from .events import Kind, record
 from .forms import QueuedPasswordResetForm, reset_requests_exceeded
 from .mail import queue_mail
@@ -208,16 +208,30 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 def reauth(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    needs_code = twofactor.required(request) and twofactor.has_factor(user)
+    # Proved again at the city's provider: that replaces the password (and, when the provider
+    # did multi-factor and the setting trusts it, the code too).
+    proved, proved_mfa = oidc.fresh_proof(request)
+    needs_code = twofactor.required(request) and twofactor.has_factor(user) and not proved_mfa
+    if proved and not needs_code:
+        oidc.forget_proof(request)
+        mark_authenticated(request)
+        return redirect(next_url(request))
     error = ""
     if request.method == "POST":
-        password_ok = user.check_password(request.POST.get("password", ""))
+        password_ok = proved or user.check_password(request.POST.get("password", ""))
         code_ok = not needs_code or twofactor.verify(request, request.POST.get("code", "")[:32])
         if password_ok and code_ok:
+            oidc.forget_proof(request)
             mark_authenticated(request)
             return redirect(next_url(request))
         error = "パスワードまたは確認コードが違います。"
-    context = {"needs_code": needs_code, "error": error, "next": next_url(request)}
+    context = {
+        "needs_code": needs_code,
+        "needs_password": not proved,
+        "sso_url": "" if proved else oidc.reauth_url(request),
+        "error": error,
+        "next": next_url(request),
+    }
     return render(request, "accounts/reauth.html", context, status=400 if error else 200)
 
 

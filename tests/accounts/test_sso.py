@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
@@ -27,9 +27,10 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings as DjangoSettings
 
 from accounts.models import Account, SignInEvent
-from accounts.oidc import ExistingUsersOIDCBackend
+from accounts.oidc import PROOF_KEY, ExistingUsersOIDCBackend
 from areas.models import Membership
 from tests.conftest import World
+from tsumugi.lib.reauth import REAUTH_KEY
 
 Kind = SignInEvent.Kind
 CLIENT_ID = "tsumugi-test"
@@ -323,3 +324,46 @@ def test_an_admin_enters_the_subject_on_a_new_user_and_the_password_must_still_c
     assert response.status_code == 302, response.content.decode()[:3000]
     account = Account.objects.get(user__username="dan")
     assert (account.oidc_subject, account.must_change_password) == ("city-0777", True)
+
+
+def test_someone_signed_in_by_the_provider_re_authenticates_there_before_an_export(
+    client: Client, world: World, provider: Provider
+) -> None:
+    bind(world.admin, "city-admin")
+    provider.set_user("city-admin")
+    assert sign_in_at_provider(client, "city-admin", next_url="/").status_code == 302
+    export = reverse("areas:csv_export", args=["agencies"])
+    session = client.session
+    del session[REAUTH_KEY]  # the last proof is old
+    session.save()
+    reauth = client.get(export)["Location"]
+    assert reauth.startswith(reverse("accounts:reauth"))
+    page = client.get(reauth).content.decode()
+    assert "自治体のアカウントで本人確認" in page
+    # The link goes through the provider again, which is told to ask again.
+    start = client.get(f"{reverse('accounts:sso_start')}?{urlencode({'next': reauth})}")
+    assert "prompt=login" in start["Location"] and "max_age=0" in start["Location"]
+    back = requests.post(
+        start["Location"], data={"sub": "city-admin"}, allow_redirects=False, timeout=5
+    )
+    callback = urlsplit(back.headers["Location"])
+    returned = client.get(f"{callback.path}?{callback.query}")
+    assert returned["Location"] == reauth
+    assert client.get(reauth)["Location"] == export
+    assert client.get(export).status_code == 200
+
+
+def test_re_authenticating_as_someone_else_at_the_provider_proves_nothing(
+    client: Client, world: World, provider: Provider
+) -> None:
+    bind(world.admin, "city-admin")
+    bind(world.bob, "city-0042")
+    provider.set_user("city-admin")
+    provider.set_user("city-0042")
+    assert sign_in_at_provider(client, "city-admin").status_code == 302
+    session = client.session
+    del session[REAUTH_KEY]
+    session.save()
+    sign_in_at_provider(client, "city-0042")  # now bob's session, a new sign-in
+    assert client.get("/me/").wsgi_request.user == world.bob
+    assert PROOF_KEY not in client.session
