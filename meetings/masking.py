@@ -1,99 +1,120 @@
-"""How a case appears in a meeting's agenda page, minutes and packet.
+"""How a case appears in a meeting's agenda page, minutes and packet: through the one rule
+(cases/privacy.py), never by scrubbing text.
 
-Outside a 支援会議, a case whose legal basis does not cover every attending agency shows its
-people as "Aさん（80代）": no names, kana, birth years. In a 支援会議 the registered members
-are bound to confidentiality (社会福祉法第106条の6) and see the case as it is.
+- On screen every viewer gets their own view: the rule asked for that viewer.
+- What leaves the screen (the packet PDF, the distributed agenda) is read by whoever may open
+  the meeting, so a case is printed with names only if the rule names EVERY agency that may
+  open it: the body's whole roster, the attendees, and the coordinators who can open it
+  (those of the body's district and the city-wide office; nobody but the roster for a
+  支援会議). Everyone else reads the de-identified view: "Aさん（80代）・母" and the
+  共有用の概要 written by the counter.
+- Free text on an item (minutes, 宿題) is shown as written; for an item the audience may not
+  see in person it must be written without names (meetings/forms.py refuses it otherwise).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from areas.models import Agency
-from cases.models import Case, Person, alias
+from django.db.models import Q
+from django.utils import timezone
+
+from areas.models import Body, Membership, Role
+from cases.models import Case
+from cases.privacy import (
+    NOTHING,
+    CaseView,
+    Decision,
+    Info,
+    Viewer,
+    agency_viewer,
+    allows,
+    decide,
+    facts_of,
+    view_for,
+    viewer_of,
+)
+from tsumugi.lib.text import Identity, identifying_findings
 
 from .models import Meeting
 
+WITHHELD = "（氏名など人を特定できる記載を含むため、この表示では伏せています）"
 
-@dataclass(frozen=True)
-class PersonView:
-    label: str
-    relation: str
-    is_primary: bool
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+__all__ = ["CaseView", "Masker", "audience_agency_ids"]
 
 
-@dataclass(frozen=True)
-class CaseView:
-    case: Case
-    masked: bool
-    people: list[PersonView]
-    summary: str
+def audience_agency_ids(meeting: Meeting) -> frozenset[int]:
+    """Every agency through which someone may open this meeting (Meeting.visible_to): the
+    roster and, outside a 支援会議, the attendees and the coordinators of the body's area."""
+    body = meeting.body
+    active = Membership.objects.active()
+    ids = set(active.filter(roster_entries__body=body).values_list("agency_id", flat=True))
+    if body.kind != Body.Kind.SUPPORT:
+        attending = meeting.attendances.filter(membership__is_active=True)
+        ids |= set(attending.values_list("membership__agency_id", flat=True))
+        coordinators = active.filter(role=Role.COORDINATOR).filter(
+            Q(agency__is_coordination_office=True) | Q(agency__districts=body.area_id)
+        )
+        ids |= set(coordinators.values_list("agency_id", flat=True))
+    return frozenset(ids)
 
 
 class Masker:
-    """Decides once per meeting which cases are masked, and renders them accordingly."""
+    """Decides once per meeting and case what is shown, for one viewer (screen) or for the
+    whole audience (print, distribution), and renders the case views accordingly."""
 
-    def __init__(self, meeting: Meeting) -> None:
+    def __init__(
+        self,
+        meeting: Meeting,
+        user: User | AnonymousUser | None = None,
+        now: datetime | None = None,
+    ) -> None:
         self.meeting = meeting
-        self.confidential = meeting.body.is_confidential
-        self.agencies: list[Agency] = [] if self.confidential else meeting.attending_agencies()
+        self.now = now or timezone.now()
+        self.viewer: Viewer | None = None if user is None else viewer_of(user, self.now)
+        self.audience: frozenset[int] = (
+            audience_agency_ids(meeting) if user is None else frozenset()
+        )
         self.year = meeting.date.year
-        self._decided: dict[int, bool] = {}
+        self._decided: dict[int, Decision] = {}
 
-    def masks(self, case: Case) -> bool:
-        if self.confidential:
-            return False
+    @property
+    def for_audience(self) -> bool:
+        return self.viewer is None
+
+    def decision(self, case: Case) -> Decision:
         if case.pk not in self._decided:
-            # No attendees yet means nobody's basis has been checked: mask until they are known.
-            self._decided[case.pk] = not self.agencies or not all(
-                case.covers(agency) for agency in self.agencies
-            )
+            if self.viewer is not None:
+                self._decided[case.pk] = decide(case, self.viewer)
+            elif not self.audience:
+                self._decided[case.pk] = NOTHING
+            else:
+                facts = facts_of(case)
+                kinds = frozenset(Info.values)
+                for agency_id in self.audience:
+                    viewer = agency_viewer(agency_id, self.now)
+                    kinds &= {k for k in Info.values if allows(facts, viewer, k)}
+                self._decided[case.pk] = Decision(kinds)
         return self._decided[case.pk]
 
+    def masks(self, case: Case) -> bool:
+        return not self.decision(case).shows_people
+
     def view(self, case: Case) -> CaseView:
-        people = list(case.people.all())
-        masked = self.masks(case)
-        if not masked:
-            shown = [PersonView(self.full(p), p.relation, p.is_primary) for p in people]
-            return CaseView(case, False, shown, case.summary)
-        labels = [alias(i) for i in range(len(people))]
-        shown = [
-            PersonView(f"{label}（{p.age_band(self.year)}）", p.relation, p.is_primary)
-            for label, p in zip(labels, people, strict=True)
-        ]
-        return CaseView(case, True, shown, scrub(case.summary, people, labels))
+        return view_for(case, self.decision(case), year=self.year)
 
-    def full(self, person: Person) -> str:
-        kana = f"（{person.kana}）" if person.kana else ""
-        born = f" {person.birth_year}年生" if person.birth_year else ""
-        return f"{person.name}{kana}{born}"
-
-    def text(self, case: Case | None, value: str) -> str:
-        """Free text about a case (minutes, sheet requests) with its people's names scrubbed
-        when the case is masked here."""
-        if case is None or not self.masks(case):
-            return value
-        people = list(case.people.all())
-        return scrub(value, people, [alias(i) for i in range(len(people))])
-
-
-def scrub(text: str, people: list[Person], labels: list[str]) -> str:
-    """Replace each person's full name, kana and the parts of them (surname, given name) with
-    their label; longest first so "山田 花子" goes before "山田"."""
-    pairs: list[tuple[str, str]] = []
-    for person, label in zip(people, labels, strict=True):
-        for source in (person.name, person.kana):
-            if not source:
-                continue
-            pairs.append((source, label))
-            pairs.append((source.replace(" ", "").replace("\u3000", ""), label))
-            pairs += [(part, label) for part in re.split(r"[ \u3000]+", source) if len(part) >= 2]
-        if person.birth_year:
-            pairs.append((f"{person.birth_year}年", "生年非表示"))
-    for source, label in sorted(set(pairs), key=lambda p: -len(p[0])):
-        text = text.replace(source, label)
-    for label in set(labels):
-        for honorific in ("さん", "様", "氏"):
-            text = text.replace(label + honorific, label)
-    return text
+    def written(self, case: Case | None, text: str) -> str:
+        """Free text written on an item (minutes, 宿題), as written, or withheld whole where
+        the case is de-identified here and the text identifies someone: text written while
+        the basis still named everyone (before a 撤回, before a new member) is not rewritten,
+        only not shown. Nothing is scrubbed."""
+        if case is None or not text or not self.masks(case):
+            return text
+        people = [Identity(p.name, p.kana, p.birth_year) for p in case.people.all()]
+        if identifying_findings(text, people):
+            return WITHHELD
+        return text

@@ -84,7 +84,14 @@ def bodies_managed_by(user: AnyUser) -> models.QuerySet[Body]:
 def consent_refusal(case: Case, body: Body) -> str | None:
     """Why `case` may not go on `body`'s agenda, or None. A 重層的支援会議 binds nobody to
     confidentiality (unlike the 支援会議), so only a case whose 本人同意 covers every agency on
-    its roster may be discussed there."""
+    its roster may be discussed there. Outside a 支援会議 a case without any basis is shown
+    de-identified, with only the 共有用の概要 the counter wrote: it must exist first."""
+    if not body.is_confidential and case.basis == Basis.NONE and not case.shared_summary.strip():
+        return (
+            f"相談 {case.number} には共有の同意がなく、「共有用の概要」もまだありません。"
+            "受付機関が相談の修正画面で共有用の概要（氏名などを書かない概要）を書いてから"
+            "議題にしてください。"
+        )
     if body.kind != Body.Kind.JUUSOU:
         return None
     if case.basis != Basis.CONSENT:
@@ -277,7 +284,8 @@ class Meeting(models.Model):
     def add_item(self, *, by: User, now: datetime | None = None, **fields: Any) -> AgendaItem:
         with transaction.atomic():
             item = AgendaItem(meeting=self, order=self.next_order(), **fields)
-            if item.case is not None and (refusal := consent_refusal(item.case, self.body)):
+            case = item.case or (item.sheet.case if item.sheet is not None else None)
+            if case is not None and (refusal := consent_refusal(case, self.body)):
                 raise MeetingError(refusal)
             self.record_agenda_change(by, f"議題を追加: {item.title}", now)
             item.save()
@@ -767,7 +775,9 @@ class PacketPrint(AppendOnly):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="prints")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    masked = models.BooleanField("伏せ字あり")
+    # What the PDF actually printed, from the decision that rendered it (meetings/packet.py).
+    masked = models.BooleanField("伏せて印刷した相談あり")
+    masked_cases = models.TextField("伏せて印刷した相談", blank=True)
     at = models.DateTimeField("日時", default=timezone.now)
     ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
 

@@ -1,8 +1,9 @@
 """The A4 meeting packet: cover, agenda with time boxes, one section per case or sheet item,
 open 宿題 carried from earlier meetings, the district's overdue sheets and its figures.
 
-Everything a template shows about a case goes through `Masker`, so a case whose legal basis
-does not cover the attending agencies never reaches the PDF with names in it.
+Everything a template shows about a case goes through `Masker` (meetings/masking.py): the
+packet is for everyone who may open the meeting, so a case is printed with names only when
+the rule names every one of their agencies. The print log is written from the same decision.
 """
 
 from __future__ import annotations
@@ -75,14 +76,20 @@ def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
         section = ItemSection(item, number, f"{start:%H:%M}", item.title)
         start += timedelta(minutes=item.minutes)
         discussion, decisions = minutes.get(item.pk, (item.discussion, item.decisions))
-        section.discussion = masker.text(item.case, discussion)
-        section.decisions = masker.text(item.case, decisions)
         if item.case is not None:
             section.case_view = masker.view(item.case)
             section.tags = [t.name for t in item.case.tags.all()]
             section.chain = list(item.case.sheets.all())
         if item.sheet is not None:
-            section.request = masker.text(item.case, item.sheet.request)
+            # A named sheet's request was written for named readers: shown only where the
+            # case is shown in person; an anonymised sheet's own text is for anyone.
+            masked = section.case_view is not None and section.case_view.masked
+            if item.sheet.is_anonymised or not masked:
+                section.request = item.sheet.request
+        # Written on the item for this meeting's readers (refused with names on masked items,
+        # meetings/forms.py); text written while the basis named everyone is withheld, whole.
+        section.discussion = masker.written(item.case, discussion)
+        section.decisions = masker.written(item.case, decisions)
         sections.append(section)
     return sections
 
@@ -110,11 +117,18 @@ def packet_context(meeting: Meeting, now: datetime | None = None) -> dict[str, A
         "carried": meeting.carried_actions(),
         "overdue": list(overdue_sheets(meeting, now).select_related("case")),
         "figures": district_figures(meeting, now),
-        "masked_any": any(s.case_view and s.case_view.masked for s in sections),
+        "masked_any": bool(masked_numbers(sections)),
+        "masked_numbers": masked_numbers(sections),
         "now": now,
         "font_regular": pdf.static_url("fonts/BIZUDPGothic-Regular.ttf"),
         "font_bold": pdf.static_url("fonts/BIZUDPGothic-Bold.ttf"),
     }
+
+
+def masked_numbers(sections: list[ItemSection]) -> list[str]:
+    """The numbers of the cases rendered de-identified, in agenda order, once each."""
+    numbers = [s.case_view.case.number for s in sections if s.case_view and s.case_view.masked]
+    return list(dict.fromkeys(numbers))
 
 
 def packet_html(meeting: Meeting, now: datetime | None = None) -> str:
@@ -124,4 +138,13 @@ def packet_html(meeting: Meeting, now: datetime | None = None) -> str:
 def render_packet(
     meeting: Meeting, now: datetime | None = None, fetcher: pdf.StaticOnlyFetcher | None = None
 ) -> bytes:
-    return pdf.render_pdf(packet_html(meeting, now), fetcher=fetcher)
+    return render_packet_logged(meeting, now, fetcher)[0]
+
+
+def render_packet_logged(
+    meeting: Meeting, now: datetime | None = None, fetcher: pdf.StaticOnlyFetcher | None = None
+) -> tuple[bytes, list[str]]:
+    """The PDF and the numbers of the cases it printed de-identified (for PacketPrint)."""
+    context = packet_context(meeting, now)
+    html = render_to_string("meetings/pdf/packet.html", context)
+    return pdf.render_pdf(html, fetcher=fetcher), context["masked_numbers"]

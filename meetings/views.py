@@ -41,7 +41,7 @@ from .models import (
     PacketPrint,
     bodies_managed_by,
 )
-from .packet import item_sections, minutes_by_item, render_packet
+from .packet import item_sections, masked_numbers, minutes_by_item, render_packet_logged
 
 View = Callable[..., HttpResponse]
 
@@ -151,7 +151,7 @@ def meeting_edit(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
 def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _visible(request, pk)
     can_manage = meeting.can_manage(request.user)
-    masker = Masker(meeting)
+    masker = Masker(meeting, request.user)  # on screen: the rule asked for this viewer
     editable = can_manage and not meeting.agenda_frozen and not meeting.minutes_approved
     _record_case_reads(request, meeting, "会議の議題")
     return render(
@@ -160,6 +160,7 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "meeting": meeting,
             "sections": item_sections(meeting, masker),
+            "printed_masked": masked_numbers(item_sections(meeting, Masker(meeting))),
             "attendances": meeting.attendances.select_related(
                 "membership__user", "membership__agency"
             ),
@@ -339,13 +340,18 @@ def _minutes_page(
     _record_case_reads(request, meeting, "会議の議事録")
     can_manage = meeting.can_manage(request.user)
     writable = can_manage and not meeting.minutes_approved
-    sections = item_sections(meeting, Masker(meeting))
+    masker = Masker(meeting, request.user)
+    sections = item_sections(meeting, masker)
     for section in sections:
         pk = section.item.pk
         section.actions = list(section.item.actions.select_related("owner_user", "owner_agency"))
+        for action in section.actions:  # shown, never saved: withheld where it names someone
+            action.text = masker.written(section.item.case, action.text)
         if writable:
+            # The form starts from what this viewer may read (withheld text stays withheld).
+            shown = {"discussion": section.discussion, "decisions": section.decisions}
             section.form = bound.get(f"m{pk}") or MinutesForm(
-                instance=section.item, prefix=f"m{pk}"
+                instance=section.item, prefix=f"m{pk}", initial=shown
             )
             section.action_form = bound.get(f"a{pk}") or ActionItemForm(
                 meeting=meeting, item=section.item, prefix=f"a{pk}"
@@ -377,12 +383,9 @@ def minutes_save(request: AuthedRequest, meeting: Meeting, item_pk: int) -> Http
     form = MinutesForm(request.POST, instance=item, prefix=f"m{item.pk}")
     if not form.is_valid():
         return _minutes_page(request, meeting, {f"m{item.pk}": form})
-    # Minutes of a masked case are stored masked, so no later reader or print can leak them.
-    masker = Masker(meeting)
-    item = form.save(commit=False)
-    item.discussion = masker.text(item.case, item.discussion)
-    item.decisions = masker.text(item.case, item.decisions)
-    item.save()
+    # Minutes of a case the audience may not see in person are written without names: the
+    # form refused them (guard_masked_item); nothing is scrubbed afterwards.
+    form.save()
     messages.success(request, f"「{item.title}」の議事録を保存しました。")
     return redirect("meetings:minutes", meeting.pk)
 
@@ -397,7 +400,7 @@ def action_add(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpRe
     data = form.cleaned_data
     ActionItem.assign(
         item=item,
-        text=Masker(meeting).text(item.case, data["text"]),
+        text=data["text"],
         owner=data["owner"],
         due_date=data["due_date"],
         by=request.user,
@@ -435,14 +438,8 @@ def approve(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
 def correct(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
     form = CorrectionForm(request.POST or None, meeting=meeting, current=minutes_by_item(meeting))
     if request.method == "POST" and form.is_valid():
-        masker = Masker(meeting)
-        cases = {i.pk: i.case for i in meeting.items.select_related("case")}
-        drafts = {
-            pk: (masker.text(cases[pk], d), masker.text(cases[pk], dec))
-            for pk, (d, dec) in form.drafts().items()
-        }
         revision = meeting.correct_minutes(
-            by=request.user, reason=form.cleaned_data["reason"], drafts=drafts
+            by=request.user, reason=form.cleaned_data["reason"], drafts=form.drafts()
         )
         messages.success(request, f"訂正を第{revision.number}版として記録しました。")
         return redirect("meetings:minutes", meeting.pk)
@@ -454,12 +451,14 @@ def correct(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
 @login_required
 def packet(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _visible(request, pk)
-    pdf = render_packet(meeting)
+    # The log says what this PDF printed, from the decision that rendered it.
+    pdf, masked = render_packet_logged(meeting)
     with transaction.atomic():
         PacketPrint.objects.create(
             meeting=meeting,
             user=request.user,
-            masked=not meeting.body.is_confidential,
+            masked=bool(masked),
+            masked_cases="、".join(masked),
             ip=client_address(request),
         )
         _record_case_reads(request, meeting, "会議資料PDF")

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
 from pytest_django.fixtures import Settings as DjangoSettings
 
-from areas.models import Agency, Area, Field, Membership, Role
+from areas.models import Agency, Area, Body, Field, Membership, Role
 
 User = get_user_model()
 PASSWORD = "correct-horse-battery-staple"
@@ -164,6 +164,8 @@ def make_case(
     now: datetime | None = None,
     by: AuthUser | None = None,
     agency: Agency | None = None,
+    shared_summary: str = "80代の母と50代の長男の世帯。長男は長く外出していない。",
+    support_body: Body | None = None,
 ) -> Case:
     all_tags = make_tags(world)
     case = open_case(
@@ -172,6 +174,8 @@ def make_case(
         district=district or world.kutsuki,
         channel=Channel.WINDOW,
         summary="80代の母と50代の長男。長男は10年ほど外出していない。",
+        shared_summary=shared_summary,
+        support_body=support_body,
         basis=basis,
         tags=[all_tags[t] for t in tags],
         people=[

@@ -96,12 +96,30 @@ def test_printing_a_packet_is_audited(client: Client, world: World, meeting: Mee
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     row = PacketPrint.objects.get()
-    assert (row.meeting, row.user, row.masked, row.ip) == (meeting, world.alice, True, "127.0.0.1")
-    assert row.at is not None
     case = meeting.items.get(kind="case").case
+    assert case is not None
+    # The consent names B; the くらし連携支援室 (roster, coordinator) may open the meeting too,
+    # so the PDF printed the case de-identified, and the log says so and which case.
+    assert (row.meeting, row.user, row.masked, row.ip) == (meeting, world.alice, True, "127.0.0.1")
+    assert row.masked_cases == case.number
+    assert row.at is not None
     assert list(Access.objects.values_list("case", "user", "agency", "what")) == [
         (case.pk, world.alice.pk, world.a.pk, "会議資料PDF")  # type: ignore[union-attr]
     ]
+
+
+def test_the_print_log_says_named_when_the_basis_names_everyone_who_may_open_it(
+    client: Client, world: World, meeting: Meeting
+) -> None:
+    from cases.privacy import record_consent
+
+    case = meeting.items.get(kind="case").case
+    assert case is not None
+    record_consent(case, by=world.alice, agencies=[world.office])  # B and now the office
+    client.force_login(world.alice)
+    assert client.get(reverse("meetings:packet", args=[meeting.pk])).status_code == 200
+    row = PacketPrint.objects.get()
+    assert (row.masked, row.masked_cases) == (False, "")
 
 
 def test_reading_the_agenda_and_minutes_is_logged_per_case(

@@ -89,7 +89,9 @@ def test_a_support_meeting_accepts_names_in_its_minutes(
     with time_machine.travel(NOW, tick=False):
         meeting = make_meeting(world, bodies.support)
         meeting.add_item(
-            by=world.coordinator, kind="case", case=make_case(world, basis=Basis.SUPPORT_MEETING)
+            by=world.coordinator,
+            kind="case",
+            case=make_case(world, basis=Basis.SUPPORT_MEETING, support_body=bodies.support),
         )
     attend(meeting, world.coordinator, Attendance.Role.CHAIR)
     item = meeting.items.get()

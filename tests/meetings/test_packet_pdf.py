@@ -12,6 +12,7 @@ import time_machine
 from pypdf import PdfReader
 
 from cases.models import Basis
+from cases.privacy import record_consent
 from meetings.models import AgendaItem, Attendance, Meeting
 from meetings.packet import render_packet
 from tests.conftest import World, make_case, make_sheet
@@ -97,9 +98,22 @@ def test_names_are_masked_in_a_district_meeting(world: World, bodies: Bodies) ->
         assert private not in text
 
 
-def test_a_case_whose_consent_covers_every_attendee_is_shown(world: World, bodies: Bodies) -> None:
+def test_only_attendees_named_is_not_enough_the_roster_may_open_it(
+    world: World, bodies: Bodies
+) -> None:
     meeting = district_meeting(world, bodies)
-    meeting.attendances.filter(membership__user=world.coordinator).delete()  # A and B remain
+    meeting.attendances.filter(membership__user=world.coordinator).delete()  # A and B attend
+    text, _ = pdf_text(render_packet(meeting, NOW))
+    assert "Aさん（80代）" in text and "山田" not in text  # the office is on the roster
+
+
+def test_a_case_whose_consent_names_everyone_who_may_open_it_is_shown(
+    world: World, bodies: Bodies
+) -> None:
+    meeting = district_meeting(world, bodies)
+    case = meeting.items.get(kind=AgendaItem.Kind.SHEET).case
+    assert case is not None
+    record_consent(case, by=world.alice, agencies=[world.office])  # B and now the office
     text, _ = pdf_text(render_packet(meeting, NOW))
     assert "山田 花子" in text and "Aさん" not in text
 
@@ -107,12 +121,12 @@ def test_a_case_whose_consent_covers_every_attendee_is_shown(world: World, bodie
 def test_a_support_meeting_shows_names_to_its_members(world: World, bodies: Bodies) -> None:
     with time_machine.travel(NOW, tick=False):
         meeting = make_meeting(world, bodies.support)
-        case = make_case(world, basis=Basis.SUPPORT_MEETING)
+        case = make_case(world, basis=Basis.SUPPORT_MEETING, support_body=bodies.support)
         meeting.add_item(by=world.coordinator, kind="case", case=case)
     attend(meeting, world.bob)
     attend(meeting, world.coordinator, Attendance.Role.CHAIR)
     text, _ = pdf_text(render_packet(meeting, NOW))
-    assert "山田 花子" in text and "やまだ はなこ" in text and "1944" in text
+    assert "山田 花子・本人" in text and "80代の母と50代の長男。" in text  # the full summary
     assert "Aさん" not in text
     assert "市全体の期限切れシート" in text  # a city-wide body: no district figures
     assert "地区の数字" not in text
