@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
@@ -32,6 +33,7 @@ from django.utils import timezone
 from areas.models import Agency, RosterEntry
 from areas.scope import scope_of
 from tsumugi.lib.dates import local_date
+from tsumugi.lib.text import Identity, guard_anonymous_text
 
 from .models import Basis, Case, Consent, ConsentMethod, Event, Person, alias, sheet_links
 
@@ -313,6 +315,18 @@ def annotate(queryset: QuerySet[Case], viewer: Viewer) -> Any:
 def named_case_ids(viewer: Viewer, case_ids: Iterable[int]) -> Any:
     """The ids among `case_ids` whose people the viewer may see (a subquery for lists)."""
     return Case.objects.filter(pk__in=list(case_ids)).filter(rule_q(viewer)).values("pk")
+
+
+def anonymous_text_refusal(case: Case, text: str) -> str | None:
+    """The anonymous-text guard (tsumugi.lib.text) for text about `case` meant for readers its
+    basis does not name: a Japanese refusal naming what was found, or None. Defence in depth:
+    the mechanism is that such readers only ever get text written for them."""
+    people = [Identity(p.name, p.kana, p.birth_year) for p in case.people.all()]
+    try:
+        guard_anonymous_text(text, people)
+    except ValidationError as refused:
+        return " ".join(refused.messages)
+    return None
 
 
 # --- consent: recording and withdrawing ----------------------------------------------------------

@@ -41,7 +41,7 @@ from .forms import (
 from .http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
 from .intake import PersonData, open_case
 from .models import Access, Basis, Case, CaseError, Consent, Person
-from .privacy import ConsentError, case_view, record_consent, withdraw_consent
+from .privacy import ConsentError, case_view, person_views, record_consent, withdraw_consent
 from .timeline import timeline
 
 if TYPE_CHECKING:
@@ -302,7 +302,13 @@ def search_cases(request: HttpRequest, query: str) -> list[Case]:
         .prefetch_related("tags", people)
         .order_by(*newest)[:SEARCH_LIMIT]
     )
-    return list(found)
+    cases: list[Case] = list(found)
+    for case in cases:
+        # Through the view object: labels only where the rule shows people (else none).
+        matched = cast(list[Person], getattr(case, "matched", []))
+        shown = person_views(matched, bool(getattr(case, "shows_people", False)), 0)
+        case.matched_labels = [p.full for p in shown if p.name]  # type: ignore[attr-defined]
+    return cases
 
 
 @login_required

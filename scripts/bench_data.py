@@ -1022,6 +1022,7 @@ def make_chain_case() -> int:
             by=by,
             to=agencies[nxt],
             reason="担当分野が異なるため、より適した機関へ",
+            request="担当分野の相談をお願いします。",
             now=t + timedelta(days=step * 3, hours=2),
         )
     assignee = User.objects.get(pk=user_id(sheet.receiver_agency_id, 3))

@@ -115,6 +115,7 @@ def build(items: int) -> object:
             by=receiver_user,
             to=third,
             reason="就労の相談が中心のため",
+            request="就労の相談をお願いします。",
             now=when + timedelta(days=2),
         )
         meeting.add_item(by=coordinator, now=NOW, kind=AgendaItem.Kind.CASE, case=case, minutes=5)

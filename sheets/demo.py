@@ -551,6 +551,8 @@ class History:
             by=by,
             to=to.agency,
             reason=f"{to.agency.name}の支援がより適しているため。",
+            # Written for the new receiver (never the parent's text copied).
+            request=f"{to.agency.name}の分野での支援をお願いします。",
             now=moment,
         )
         self.live(child, to, by, self.fate(moment, {"closed": 10}), depth=1)

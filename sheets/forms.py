@@ -99,6 +99,9 @@ class SheetIssueForm(forms.Form):
                 "生まれ年を書かないでください"
                 "（書かれていると送付できません）。</p>"
             ),
+            Submit(
+                "preview", "プレビュー（まだ送りません）", css_class="btn-outline-secondary me-2"
+            ),
             Submit("submit", "シートを送る", css_class="btn-primary"),
         )
 
@@ -190,7 +193,14 @@ class RedirectForm(forms.Form):
             rows=2,
             help_text="断るのではなく、より適した機関へつなぎ直します。送付元にも伝わります。",
         )
-        self.helper = _helper("to", "reason", submit="転送する")
+        self.fields["request"] = capped_text(
+            "転送先への依頼事項（匿名シートになる転送先のとき必須）",
+            required=False,
+            rows=3,
+            help_text="共有の根拠が名指さない機関へは、元のシートの本文は送りません。"
+            "氏名・ふりがな・生まれ年を書かずに、転送先に頼むことを書いてください。",
+        )
+        self.helper = _helper("to", "reason", "request", submit="転送する")
 
 
 class WithdrawForm(forms.Form):

@@ -22,7 +22,7 @@ from areas.calendar import business_calendar
 from areas.models import Agency
 from areas.scope import scope_of
 from cases.models import Basis, Case, Event
-from cases.privacy import would_cover
+from cases.privacy import anonymous_text_refusal, would_cover
 from tsumugi.lib.dates import BusinessCalendar, local_date
 
 if TYPE_CHECKING:
@@ -378,6 +378,19 @@ class Sheet(models.Model):
             locked_case = Case.objects.select_for_update().get(pk=case.pk)
             if locked_case.status != Case.Status.OPEN:
                 raise SheetError("終結した相談からはシートを出せません。")
+            anonymised = not would_cover(locked_case, receiver_agency, now)
+            no_summary = not locked_case.shared_summary.strip()
+            if anonymised and locked_case.basis == Basis.NONE and no_summary:
+                raise SheetError(
+                    "同意のない相談を匿名シートで送るには、先に受付機関が「共有用の概要」"
+                    "（氏名などを書かない概要）を書いてください。"
+                )
+            if anonymised:
+                refusal = anonymous_text_refusal(
+                    locked_case, " ".join((request, sender_continuing, shared_info))
+                )
+                if refusal:
+                    raise SheetError(refusal)
             seq = cls.objects.filter(case=case).count() + 1
             ack_due = cls.ack_due_for(receiver_agency, urgency, now)
             sheet = cls.objects.create(
@@ -394,7 +407,7 @@ class Sheet(models.Model):
                 basis=locked_case.basis,
                 # From the rule for the RECEIVER (cases/privacy.py): who sends it, and what
                 # they could see, changes nothing.
-                is_anonymised=not would_cover(locked_case, receiver_agency, now),
+                is_anonymised=anonymised,
                 sent_at=now,
                 ack_due_at=ack_due,
                 next_due_at=ack_due,
@@ -558,8 +571,20 @@ class Sheet(models.Model):
             self._save_end(locked, now, Status.CLOSED, note, outcome=outcome)
             self._log(Event.Kind.CLOSED, by, self.receiver_agency, now, f"{outcome.name}：{note}")
 
-    def redirect(self, *, by: User, to: Agency, reason: str, now: datetime | None = None) -> Sheet:
-        """Forward to the right place instead of refusing: a child sheet with fresh deadlines."""
+    def redirect(
+        self,
+        *,
+        by: User,
+        to: Agency,
+        reason: str,
+        request: str = "",
+        now: datetime | None = None,
+    ) -> Sheet:
+        """Forward to the right place instead of refusing: a child sheet with fresh deadlines.
+
+        To an agency the basis names, the child carries the parent's request and shared
+        information (named to named). To any other agency the redirecting agency writes the
+        child's request itself, without names: the parent's text is never copied."""
         now = now or timezone.now()
         self._require_receiver(by)
         if not reason.strip():
@@ -570,6 +595,16 @@ class Sheet(models.Model):
             # Checked before the move: issue() would refuse it too, but only after this
             # object had been refreshed to the rolled-back "redirected" state.
             raise SheetError(f"{to.name}は現在受け付けていない機関です。")
+        named = would_cover(self.case, to, now)
+        if not named and not request.strip():
+            raise SheetError(
+                f"{to.name}へは氏名などを伏せた匿名シートになります。"
+                "転送先への依頼事項を、氏名・ふりがな・生まれ年を書かずに書いてください。"
+            )
+        if not named:
+            refusal = anonymous_text_refusal(self.case, request)
+            if refusal:
+                raise SheetError(refusal)
         with transaction.atomic():
             locked = self._lock(self.OPEN_STATUSES, "転送できるのは対応中のシートだけです。")
             self._save_end(locked, now, Status.REDIRECTED, reason)
@@ -581,9 +616,9 @@ class Sheet(models.Model):
                 by=by,
                 sender_agency=self.receiver_agency,
                 receiver_agency=to,
-                request=self.request,
-                sender_continuing=f"（{self.receiver_agency.name}から転送）{reason}",
-                shared_info=self.shared_info,
+                request=(request.strip() or self.request) if named else request,
+                sender_continuing=f"{self.receiver_agency.name}から転送。転送の理由: {reason}",
+                shared_info=self.shared_info if named else "",
                 urgency=self.urgency,
                 parent=self,
                 now=now,

@@ -8,6 +8,7 @@ once the loser's SheetError becomes a message, never a 500.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +25,17 @@ from areas.scope import scope_of
 from cases.audit import record_access
 from cases.http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
 from cases.models import Basis, Case
-from cases.privacy import case_view, named_agency_ids
+from cases.privacy import (
+    ALL_KINDS,
+    NOTHING,
+    CaseView,
+    Decision,
+    agency_viewer,
+    case_view,
+    decide,
+    named_agency_ids,
+    view_for,
+)
 from cases.timeline import timeline
 from tsumugi.context_processors import INBOX_COUNT_ATTR
 
@@ -74,7 +85,8 @@ def sheet_new(request: HttpRequest, case_pk: int) -> HttpResponse:
         return redirect("cases:detail", pk=case.pk)
     covered = named_agency_ids(case)
     form = SheetIssueForm(posted(request), case=case, agencies=agencies, covered=covered)
-    if request.method == "POST" and form.is_valid():
+    previewing = request.method == "POST" and "preview" in request.POST
+    if request.method == "POST" and form.is_valid() and not previewing:
         try:
             sheets = issue_sheets(request, case, form.cleaned_data)
         except SheetError as error:
@@ -84,8 +96,41 @@ def sheet_new(request: HttpRequest, case_pk: int) -> HttpResponse:
             messages.success(request, f"つむぎあいシート {numbers} を送りました。")
             return redirect("cases:detail", pk=case.pk)
     record_access(request, case, "シートの作成")
-    context = {"case": case, "form": form, "note": anonymisation_note(case, covered)}
-    return render(request, "sheets/sheet_new.html", context, status=400 if form.is_bound else 200)
+    context = {
+        "case": case,
+        "form": form,
+        "note": anonymisation_note(case, covered),
+        "previews": previews(case, form),
+    }
+    status = 400 if form.is_bound and not (previewing and form.is_valid()) else 200
+    return render(request, "sheets/sheet_new.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class Preview:
+    title: str
+    view: CaseView
+    request: str
+    shared_info: str
+
+
+def previews(case: Case, form: SheetIssueForm) -> list[Preview]:
+    """「受け手にはこう見えます」: for each chosen receiver, the case as the rule will show it
+    to them, with the text as typed (works without JavaScript: the form's プレビュー button)."""
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    receivers = list(data.get("receivers") or [])
+    text = (data.get("request", ""), data.get("shared_info", ""))
+    if not receivers:
+        return [Preview("匿名シートの送付先", view_for(case, NOTHING), *text)]
+    panels = []
+    for receiver in receivers:
+        if case.basis == Basis.EMERGENCY:
+            decision = Decision(ALL_KINDS)
+        else:
+            decision = decide(case, agency_viewer(receiver))
+        title = receiver.name + ("" if decision.shows_people else "（匿名で送付）")
+        panels.append(Preview(title, view_for(case, decision), *text))
+    return panels
 
 
 def issue_sheets(request: HttpRequest, case: Case, data: dict[str, Any]) -> list[Sheet]:
@@ -292,7 +337,9 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @refuse_oversized_post
 def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
-        child = sheet.redirect(by=user_of(request), to=data["to"], reason=data["reason"])
+        child = sheet.redirect(
+            by=user_of(request), to=data["to"], reason=data["reason"], request=data["request"]
+        )
         messages.info(
             request, f"新しいシート {child.number} を{child.receiver_agency.name}へ送りました。"
         )

@@ -34,7 +34,9 @@ def test_a_case_with_an_open_sheet_cannot_be_closed(world: World, state: str) ->
     if state != "sent":
         sheet.acknowledge(by=world.bob, assignee=world.bob, roles="訪問", now=SENT)
     if state == "redirected-child-open":
-        sheet.redirect(by=world.bob, to=world.c, reason="就労", now=SENT)
+        sheet.redirect(
+            by=world.bob, to=world.c, reason="就労", request="就労の相談をお願いします。", now=SENT
+        )
     assert_case_close_refused(sheet.case, world.alice, "シートがまだ終わっていません")
 
 
@@ -47,7 +49,13 @@ def test_a_case_closes_once_every_sheet_has_ended(world: World) -> None:
     withdrawn.withdraw(by=world.alice, reason="本人が辞退", now=SENT)
     d = Agency.objects.create(code="d", name="社会福祉協議会", kind=Agency.Kind.OUTSIDE)
     redirected = make_sheet(world, case, now=SENT, receiver=world.office)
-    child = redirected.redirect(by=world.coordinator, to=d, reason="社協が担当", now=SENT)
+    child = redirected.redirect(
+        by=world.coordinator,
+        to=d,
+        reason="社協が担当",
+        request="就労の相談をお願いします。",
+        now=SENT,
+    )
     assert_case_close_refused(case, world.alice, "シートがまだ終わっていません")
     dave = make_user("dave", "土井", "大輔")
     make_member(dave, d, Role.STAFF)

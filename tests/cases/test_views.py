@@ -113,7 +113,12 @@ def test_case_detail_shows_chain_as_tree_and_one_timeline(client: Client, world:
     case = make_case(world)
     sheet = make_sheet(world, case)
     sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 介護申請")
-    child = sheet.redirect(by=world.bob, to=world.c, reason="就労支援が中心のため")
+    child = sheet.redirect(
+        by=world.bob,
+        to=world.c,
+        reason="就労支援が中心のため",
+        request="就労の相談をお願いします。",
+    )
     login(client, world.alice)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     # The child sheet is nested inside its parent's list item; alice (A) is not party to the

@@ -64,7 +64,13 @@ def test_overdue_sheets_by_ladder_step(world: World) -> None:
 
 def test_redirects_and_withdrawals_are_counted(world: World) -> None:
     redirected = make_sheet(world, now=jst(11, 20))
-    redirected.redirect(by=world.bob, to=world.c, reason="就労の相談が中心のため", now=jst(11, 24))
+    redirected.redirect(
+        by=world.bob,
+        to=world.c,
+        reason="就労の相談が中心のため",
+        request="就労の相談をお願いします。",
+        now=jst(11, 24),
+    )
     withdrawn = make_sheet(world, now=jst(11, 20))
     withdrawn.withdraw(by=world.alice, reason="本人が辞退", now=jst(11, 24))
     health = health_at(world, jst(11, 25))

@@ -94,7 +94,9 @@ def test_an_admin_who_also_works_at_an_agency_sees_that_agencys_work(town: Town)
 
 def test_a_redirect_shows_the_new_receiver_its_own_sheet_only(town: Town) -> None:
     w = town.world
-    child = town.kutsuki_sheet.redirect(by=w.bob, to=w.c, reason="就労の相談", now=NOW)
+    child = town.kutsuki_sheet.redirect(
+        by=w.bob, to=w.c, reason="就労の相談", request="就労の相談をお願いします。", now=NOW
+    )
     charlie = type(w.charlie).objects.get(pk=w.charlie.pk)
     assert sheets_of(charlie) == {child.number}
     assert cases_of(charlie) == {town.kutsuki_case.number, town.charlie_case.number}
@@ -146,7 +148,9 @@ def test_consent_that_does_not_name_the_receiver_gives_an_anonymised_sheet(town:
 
 def test_a_redirect_to_an_agency_outside_the_consent_is_anonymised(town: Town) -> None:
     w = town.world
-    child = town.kutsuki_sheet.redirect(by=w.bob, to=w.c, reason="就労", now=NOW)
+    child = town.kutsuki_sheet.redirect(
+        by=w.bob, to=w.c, reason="就労", request="就労の相談をお願いします。", now=NOW
+    )
     assert child.is_anonymised is True
     charlie = type(w.charlie).objects.get(pk=w.charlie.pk)
     assert not town.kutsuki_case.shows_personal_details_to(charlie)

@@ -158,7 +158,12 @@ def test_a_redirect_starts_the_child_with_its_own_fresh_deadline(
     sheet = issue_at(world, jst(2026, 12, 24))
     assert sheet.ack_due_at == end_of_day(2026, 12, 28)
     with time_machine.travel(jst(2026, 12, 28, 16), tick=False):
-        child = sheet.redirect(by=world.bob, to=world.c, reason="就労の相談が中心のため")
+        child = sheet.redirect(
+            by=world.bob,
+            to=world.c,
+            reason="就労の相談が中心のため",
+            request="就労の相談をお願いします。",
+        )
     assert child.ack_due_at == end_of_day(2027, 1, 5)
 
 

@@ -108,7 +108,13 @@ def test_moves_before_the_deadline_stop_the_ladder_for_it(world: World, end: str
     elif end == "withdraw":
         sheet.withdraw(by=world.alice, reason="本人が辞退", now=SENT)
     elif end == "redirect":
-        sheet.redirect(by=world.bob, to=world.c, reason="就労の相談", now=SENT)
+        sheet.redirect(
+            by=world.bob,
+            to=world.c,
+            reason="就労の相談",
+            request="就労の相談をお願いします。",
+            now=SENT,
+        )
     elif end == "progress":
         sheet.report_progress(by=world.bob, text="訪問しました", now=SENT)
     for moment in (DUE, STEP2, STEP3, STEP3 + timedelta(days=1)):

@@ -112,7 +112,11 @@ def test_redirect_creates_a_child_with_fresh_deadlines_and_tells_the_sender(
     sheet = make_sheet(world, now=SENT) if start == "sent" else acknowledged(world)
     redirect_at = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Mon 11/30 10:00 JST
     child = sheet.redirect(
-        by=world.bob, to=world.c, reason="就労の相談が中心のため", now=redirect_at
+        by=world.bob,
+        to=world.c,
+        reason="就労の相談が中心のため",
+        request="就労の相談をお願いします。",
+        now=redirect_at,
     )
     sheet.refresh_from_db()
     assert sheet.status == Status.REDIRECTED
@@ -131,7 +135,11 @@ def test_redirect_creates_a_child_with_fresh_deadlines_and_tells_the_sender(
     # Fresh: 2 business days after Mon 11/30, not after the parent's Thu 11/26.
     assert child.ack_due_at == datetime(2026, 12, 2, 8, 15, tzinfo=UTC)
     assert child.number == f"{sheet.case.number}-02"
-    assert child.request == sheet.request
+    # The consent does not name C: the child carries the request B wrote for C, never the
+    # parent's text (issue 9 point 3).
+    assert child.is_anonymised
+    assert (child.request, child.shared_info) == ("就労の相談をお願いします。", "")
+    assert sheet.request not in child.request
     assert_cursor_matches_pending_deadline(child)
 
     # The original sender reads it on the case's timeline.
@@ -162,7 +170,13 @@ def test_the_cursor_follows_the_earliest_deadline_through_a_whole_chain(world: W
     for day in range(1, 4):
         sheet.report_progress(by=world.bob, text=f"{day}回目", now=LATER + timedelta(days=day))
         assert_cursor_matches_pending_deadline(sheet)
-    child = sheet.redirect(by=world.bob, to=world.c, reason="就労", now=LATER + timedelta(days=5))
+    child = sheet.redirect(
+        by=world.bob,
+        to=world.c,
+        reason="就労",
+        request="就労の相談をお願いします。",
+        now=LATER + timedelta(days=5),
+    )
     assert_cursor_matches_pending_deadline(sheet)
     assert_cursor_matches_pending_deadline(child)
     child.withdraw(by=world.bob, reason="不要になった", now=LATER + timedelta(days=6))
@@ -177,7 +191,9 @@ MOVES: dict[str, Move] = {
     "acknowledge": lambda s, w: s.acknowledge(by=w.bob, assignee=w.bob, roles="訪問", now=LATER),
     "progress": lambda s, w: s.report_progress(by=w.bob, text="訪問しました", now=LATER),
     "close": lambda s, w: s.close(by=w.bob, outcome=outcome(), note="完了", now=LATER),
-    "redirect": lambda s, w: s.redirect(by=w.bob, to=w.c, reason="就労", now=LATER),
+    "redirect": lambda s, w: s.redirect(
+        by=w.bob, to=w.c, reason="就労", request="就労の相談をお願いします。", now=LATER
+    ),
     "withdraw": lambda s, w: s.withdraw(by=w.alice, reason="不要", now=LATER),
 }
 
@@ -270,7 +286,12 @@ def test_it_refuses_an_assignee_from_another_agency(world: World) -> None:
     [
         (lambda s, w: s.acknowledge(by=w.bob, assignee=w.bob, roles="  ", now=LATER), "役割分担"),
         (lambda s, w: s.withdraw(by=w.alice, reason=" ", now=LATER), "取下げの理由"),
-        (lambda s, w: s.redirect(by=w.bob, to=w.c, reason="", now=LATER), "転送の理由"),
+        (
+            lambda s, w: s.redirect(
+                by=w.bob, to=w.c, reason="", request="就労の相談をお願いします。", now=LATER
+            ),
+            "転送の理由",
+        ),
     ],
 )
 def test_it_refuses_moves_without_the_required_words(
@@ -297,7 +318,9 @@ def test_it_refuses_redirect_to_itself_or_back_to_the_sender(world: World, targe
     sheet = make_sheet(world, now=SENT)
     to = world.b if target == "receiver" else world.a
     assert_refused(
-        lambda: sheet.redirect(by=world.bob, to=to, reason="違う", now=LATER),
+        lambda: sheet.redirect(
+            by=world.bob, to=to, reason="違う", request="就労の相談をお願いします。", now=LATER
+        ),
         sheet,
         "転送先には、送付元・送付先以外の機関を選んでください。",
     )
@@ -310,7 +333,9 @@ def test_it_refuses_redirect_to_an_inactive_agency_and_leaves_the_sheet_as_it_wa
     Agency.objects.filter(pk=world.c.pk).update(is_active=False)
     world.c.refresh_from_db()
     assert_refused(
-        lambda: sheet.redirect(by=world.bob, to=world.c, reason="就労", now=LATER),
+        lambda: sheet.redirect(
+            by=world.bob, to=world.c, reason="就労", request="就労の相談をお願いします。", now=LATER
+        ),
         sheet,
         "働き暮らし応援センターは現在受け付けていない機関です。",
     )
@@ -327,7 +352,13 @@ def ended(world: World, how: str) -> Sheet:
         sheet.withdraw(by=world.alice, reason="不要", now=SENT)
     else:
         imazu_office = Agency.objects.create(code="d", name="今津支所", kind=Agency.Kind.BRANCH)
-        sheet.redirect(by=world.bob, to=imazu_office, reason="地区が違う", now=SENT)
+        sheet.redirect(
+            by=world.bob,
+            to=imazu_office,
+            reason="地区が違う",
+            request="就労の相談をお願いします。",
+            now=SENT,
+        )
     sheet.refresh_from_db()
     return sheet
 

@@ -47,7 +47,13 @@ def perform(sheet: Sheet, world: World, move: str, actor: str, now: datetime) ->
     elif move == "close":
         sheet.close(by=user, outcome=Outcome.objects.get(code="support"), note="完了", now=now)
     elif move == "redirect":
-        sheet.redirect(by=user, to=world.c, reason="就労の相談が中心のため", now=now)
+        sheet.redirect(
+            by=user,
+            to=world.c,
+            reason="就労の相談が中心のため",
+            request="就労の相談をお願いします。",
+            now=now,
+        )
     else:
         sheet.withdraw(by=user, reason="本人が辞退", now=now)
 

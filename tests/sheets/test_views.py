@@ -180,7 +180,14 @@ def test_redirect_creates_a_child_sheet(client: Client, world: World) -> None:
     sheet = make_sheet(world)
     login(client, world.bob)
     data = {"to": world.c.pk, "reason": "就労支援が中心のため"}
-    response = client.post(reverse("sheets:redirect", args=[sheet.pk]), data, follow=True)
+    url = reverse("sheets:redirect", args=[sheet.pk])
+    refused = client.post(url, data, follow=True).content.decode()
+    assert "転送先への依頼事項を、氏名・ふりがな・生まれ年を書かずに" in refused  # C: not named
+    assert not Sheet.objects.filter(parent=sheet).exists()
+    named = client.post(url, {**data, "request": "花子さんの就労の相談"}, follow=True)
+    assert "氏名の一部「花子」" in named.content.decode()
+    data["request"] = "本人の就労の相談をお願いします。"
+    response = client.post(url, data, follow=True)
     assert "転送しました" in response.content.decode()
     child = Sheet.objects.get(parent=sheet)
     assert (child.sender_agency, child.receiver_agency) == (world.b, world.c)
