@@ -438,6 +438,12 @@ class PersonView:
         return f"{self.name}{kana}{born}" if self.name else self.label
 
     @property
+    def name_and_kana(self) -> str:
+        """ "山田 花子（やまだ はなこ）" or the label ("Aさん（80代）")."""
+        kana = f"（{self.kana}）" if self.kana else ""
+        return f"{self.name}{kana}" if self.name else self.label
+
+    @property
     def line(self) -> str:
         """ "山田 花子（やまだ はなこ） 1944年生・本人" or "Aさん（80代）・本人"."""
         return self.full + (f"・{self.relation}" if self.relation else "")

@@ -223,7 +223,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cases:detail", pk=case.pk)
     record_access(request, case, "相談の修正")
     status = 400 if request.method == "POST" else 200
-    context = {"case": case, "form": form, "people": people, "existing": case.people.all()}
+    context = {"case": case, "form": form, "people": people, "view": case_view(case, request.user)}
     return render(request, "cases/case_edit.html", context, status=status)
 
 
