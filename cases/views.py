@@ -38,7 +38,7 @@ from .forms import (
     WithdrawConsentForm,
     normalise,
 )
-from .http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
+from .http import my_agencies, posted, user_of, visible_case
 from .intake import PersonData, open_case
 from .models import Access, Basis, Case, CaseError, Consent, Person
 from .privacy import ConsentError, case_view, person_views, record_consent, withdraw_consent
@@ -79,7 +79,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 def case_new(request: HttpRequest) -> HttpResponse:
     agencies = my_agencies(request)
     if not agencies:
@@ -191,7 +190,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 @transaction.atomic
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = visible_case(request, pk)
@@ -228,7 +226,6 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     case = visible_case(request, pk)
     if request.method != "POST":
@@ -312,7 +309,6 @@ def search_cases(request: HttpRequest, query: str) -> list[Case]:
 
 
 @login_required
-@refuse_oversized_post
 def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiving counter records a consent obtained now (e.g. at a second visit)."""
     case = visible_case(request, pk)
@@ -349,7 +345,6 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """撤回: from now on every place that showed the case only by this consent shows the
     de-identified view (views are derived from the rule, never stored)."""

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from areas.scope import scope_of
 from cases.audit import record_access
-from cases.http import posted, refuse_oversized_post, user_of, visible_case
+from cases.http import posted, user_of, visible_case
 from cases.models import Case
 from cases.privacy import case_view
 
@@ -70,7 +70,7 @@ def plan_action(view: View) -> View:
             messages.error(request, str(error))
             return redirect("plans:detail", plan.pk)
 
-    return login_required(refuse_oversized_post(wrapper))
+    return login_required(wrapper)
 
 
 def _coordinator_case(request: HttpRequest, case_pk: int) -> Case:
@@ -84,7 +84,6 @@ def _coordinator_case(request: HttpRequest, case_pk: int) -> Case:
 
 
 @login_required
-@refuse_oversized_post
 def decide(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = _coordinator_case(request, case_pk)
     form = SupportDecisionForm(posted(request))
@@ -102,7 +101,6 @@ def decide(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 @transaction.atomic
 def assessment_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = _coordinator_case(request, case_pk)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from areas.scope import scope_of
 from cases.audit import record_access
-from cases.http import my_agencies, posted, refuse_oversized_post, user_of, visible_case
+from cases.http import my_agencies, posted, user_of, visible_case
 from cases.models import Basis, Case
 from cases.privacy import (
     ALL_KINDS,
@@ -73,7 +73,6 @@ def anonymisation_note(case: Case, covered: frozenset[int] | None) -> str:
 
 
 @login_required
-@refuse_oversized_post
 @transaction.atomic
 def sheet_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = visible_case(request, case_pk)
@@ -303,7 +302,6 @@ def act(
 
 
 @login_required
-@refuse_oversized_post
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
         sheet.acknowledge(by=user_of(request), assignee=data["assignee"], roles=data["roles"])
@@ -314,7 +312,6 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
         sheet.report_progress(by=user_of(request), text=data["text"])
@@ -325,7 +322,6 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
         sheet.close(by=user_of(request), outcome=data["outcome"], note=data["note"])
@@ -334,7 +330,6 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
         child = sheet.redirect(
@@ -355,7 +350,6 @@ def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refuse_oversized_post
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
         sheet.withdraw(by=user_of(request), reason=data["reason"])

@@ -1,4 +1,5 @@
-"""Session idle timeout and no-store caching for every signed-in page."""
+"""Session idle timeout, no-store caching for every signed-in page, and input refused before
+any view (oversized bodies, NUL characters)."""
 
 import time
 from collections.abc import Callable
@@ -7,7 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 LAST_SEEN_KEY = "tsumugi_last_seen"
 
@@ -46,3 +49,31 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+class RefuseBadInputMiddleware:
+    """Two kinds of input no view should ever see, refused with a Japanese page before any runs.
+
+    A body over DATA_UPLOAD_MAX_MEMORY_SIZE: the CSRF check parses the body before any view, so
+    without this the user got Django's bare 400 page (a view-level check only worked in tests,
+    whose client skips CSRF). Parsing here first answers 413 whichever view was asked.
+
+    A NUL character anywhere in the path, the query string or a form field: PostgreSQL's text
+    cannot hold one, so a search or filter that passes it to a query fails with a 500. Forms'
+    CharField refuses NUL already; the filters read straight from request.GET do not.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            fields = [*request.GET.lists(), *request.POST.lists()]
+        except RequestDataTooBig:
+            context = {"limit": settings.TEXT_FIELD_MAX_CHARS}
+            return render(request, "413.html", context, status=413)
+        if "\x00" in request.path or any(
+            "\x00" in name or any("\x00" in value for value in values) for name, values in fields
+        ):
+            return render(request, "400_nul.html", status=400)
+        return self.get_response(request)

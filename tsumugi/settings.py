@@ -151,6 +151,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before any view (and the CSRF check, which runs just before the view) parses the body.
+    "tsumugi.middleware.RefuseBadInputMiddleware",
     "tsumugi.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
@@ -243,6 +245,7 @@ AXES_VERBOSE = False
 TSUMUGI_TRUSTED_PROXIES = env_networks("TSUMUGI_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "tsumugi.lib.client.client_address"
 AXES_WHITELIST_CALLABLE = "accounts.oidc.axes_ignores_sso"
+AXES_USERNAME_CALLABLE = "tsumugi.lib.client.attempted_username"
 
 # Password lifecycle and second factor (accounts/).
 PASSWORD_RESET_TIMEOUT = env_int("TSUMUGI_PASSWORD_RESET_MINUTES", 60, minimum=5) * 60

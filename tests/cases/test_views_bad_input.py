@@ -74,7 +74,7 @@ def test_ten_megabyte_body_is_refused_clearly(client: Client, world: World) -> N
     assert response.status_code == 413
     html = response.content.decode()
     assert "送信された内容が大きすぎるため、受け付けませんでした" in html
-    assert 'name="summary"' in html  # the form is shown again, ready to retry
+    assert "ブラウザの「戻る」で前の画面に戻ると" in html  # the way back to the typed text
     assert not Case.objects.exists()
 
 

@@ -1,4 +1,5 @@
-"""The one reader of a request's client address (audit logs, login lockout, sign-in log).
+"""The one reader of a request's client address (audit logs, login lockout, sign-in log), and
+of the username a sign-in attempt is counted under.
 
 Behind the reverse proxy every request comes from the proxy's address. X-Forwarded-For says who
 the proxy was talking to, but any client can send that header itself: it is read only when the
@@ -9,7 +10,9 @@ entry that is not itself a trusted proxy (the entries left of it were written by
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -51,3 +54,19 @@ def client_address(request: HttpRequest) -> str | None:
     # Every hop is one of our proxies (a health check from inside): the left-most one is it.
     first = _parse(hops[0]) if hops else None
     return str(first) if first else remote
+
+
+USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
+
+
+def attempted_username(
+    request: HttpRequest, credentials: Mapping[str, Any] | None = None
+) -> str | None:
+    """What django-axes counts a sign-in attempt under, cut to the longest real username.
+
+    axes stores it in a 255-character column: a longer name typed at sign-in made PostgreSQL
+    refuse the INSERT, and the login page answered 500. No user's name is longer than 150.
+    """
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    value = credentials.get(field) if credentials else request.POST.get(field)
+    return None if value is None else str(value)[:USERNAME_MAX_LENGTH]
