@@ -373,6 +373,12 @@ class DrillDown:
         return [(s, self.names.get(s.case_id, "")) for s in self.sheets]
 
     @property
+    def named_cases(self) -> list[Case]:
+        """The cases whose resident's name the rows show, once each."""
+        cases = {c.pk: c for c in [*self.cases, *(s.case for s in self.sheets)]}
+        return [cases[pk] for pk in sorted(self.names) if pk in cases]
+
+    @property
     def case_rows(self) -> list[tuple[Case, str]]:
         return [(c, self.names.get(c.pk, "")) for c in self.cases]
 

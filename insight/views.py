@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from django.utils import timezone
 from areas.calendar import business_calendar
 from areas.models import Area, Body, RosterEntry
 from areas.scope import Scope, scope_of
+from cases.audit import record_accesses
 from meetings.models import ActionItem, Meeting
 from sheets.district import district_figures
 from sheets.models import Sheet
@@ -139,6 +141,7 @@ def int_param(request: HttpRequest, name: str) -> int | None:
 
 
 @insight_required
+@transaction.atomic
 def failures(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     clock = Clock.at(business_calendar(), timezone.now())
@@ -146,6 +149,9 @@ def failures(request: HttpRequest) -> HttpResponse:
     agency_id = int_param(request, "agency")
     district_id = None if agency_id else int_param(request, "district")
     detail = drill_down(request.user, scope, clock, mode, agency_id, district_id) if mode else None
+    if detail is not None:
+        # A row with a resident's name is a read of that case: recorded with the page.
+        record_accesses(request, detail.named_cases, "連携のつまずきの一覧")
     names = Names.load()
     counts = failure_counts(scope, clock, names)
     tables = [

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+import time_machine
+from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from areas.calendar import business_calendar
@@ -270,3 +272,25 @@ def test_a_cell_of_the_agency_table_opens_the_rows_behind_it(client, world: Worl
     # junk in the filters is ignored, never a 500
     for junk in ("abc", "²", "-1", "9" * 30):
         assert client.get(url, {"mode": "no_response", "agency": junk}).status_code == 200
+
+
+def test_a_drill_down_with_names_records_a_read_of_each_named_case(
+    client: Client, world: World
+) -> None:
+    from django.urls import reverse
+
+    from cases.models import Access, Basis
+
+    named = make_sheet(world, make_case(world, now=FRIDAY), now=FRIDAY)
+    make_sheet(world, make_case(world, basis=Basis.NONE, now=FRIDAY), now=FRIDAY)
+    url = reverse("insight:failures")
+    with time_machine.travel(jst(11, 26), tick=False):
+        client.force_login(world.coordinator)  # no basis names the office: rows, no names
+        client.get(url, {"mode": "no_response"})
+        assert not Access.objects.exists()
+        client.force_login(world.bob_boss)  # the consent names B: one name shown, one read
+        page = client.get(url, {"mode": "no_response"}).content.decode()
+    assert "山田 花子" in page
+    assert list(Access.objects.values_list("case", "user", "what")) == [
+        (named.case_id, world.bob_boss.pk, "連携のつまずきの一覧")
+    ]
