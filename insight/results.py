@@ -31,7 +31,7 @@ Every figure is a GROUP BY query on integer keys: nine queries, whatever the amo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -352,7 +352,7 @@ def result_sheet_rows(table: ResultTable, cycle: CycleFigures, now: datetime) ->
 # --- entering targets ---------------------------------------------------------------------------
 
 
-def set_targets(year: int, values: dict[str, int | None], *, by: Any, now: datetime) -> int:
+def set_targets(year: int, values: Mapping[str, int | None], *, by: Any, now: datetime) -> int:
     """Save the year's targets; only changed ones are written (each change is one history
     row). Returns how many changed."""
     unknown = set(values) - set(INDICATOR_BY_CODE)

@@ -9,8 +9,9 @@ median and p95 milliseconds over --repeat requests after 3 warm-ups, and the que
 more request (CaptureQueriesContext). Prints `name: value` lines on stdout; progress on stderr.
 
 Groups (all by default): pages (inbox, outbox, case list, case page, search), insight (figures
-for the city and one district, 地区カルテ, failure modes, indicators, CSV), sweep (nothing-due query
-with EXPLAIN, then one full sweep over 100,000 due sheets).
+for the city and one district, 地区カルテ, failure modes, indicators, CSV, 事業別の実績 for the
+city and one district with its CSV and xlsx), sweep (nothing-due query with EXPLAIN, then one
+full sweep over 100,000 due sheets).
 
 The sweep's mails go to Celery's in-memory broker (apply_async is timed, nothing is delivered)
 and the e-mail backend is locmem. --explain prints EXPLAIN (ANALYZE, BUFFERS) of the two slowest
@@ -49,6 +50,10 @@ TARGETS_MS = {
     "insight_failures": 500,
     "insight_indicators": 500,
     "insight_indicators_csv": 500,
+    "insight_results_city": 500,
+    "insight_results_district": 500,
+    "insight_results_csv": 500,
+    "insight_results_xlsx": 500,
 }
 SWEEP_TARGET_S = 30.0
 EXPLAIN_SLOW = False
@@ -256,6 +261,11 @@ def bench_insight(repeat: int) -> None:
     measure_page("insight_failures", city, "insight:failures", repeat=repeat)
     measure_page("insight_indicators", city, "insight:indicators", repeat=repeat)
     measure_page("insight_indicators_csv", city, "insight:indicators_csv", repeat=repeat)
+    # 事業別の実績と目標 (insight/results.py): nine GROUP BY counts plus the cycle figures
+    measure_page("insight_results_city", city, "insight:results", repeat=repeat)
+    measure_page("insight_results_district", district_user, "insight:results", repeat=repeat)
+    measure_page("insight_results_csv", city, "insight:results_csv", repeat=repeat)
+    measure_page("insight_results_xlsx", city, "insight:results_xlsx", repeat=repeat)
 
 
 # --- the sweep --------------------------------------------------------------------------------

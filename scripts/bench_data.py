@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tsumugi_bench"
-DATA_VERSION = "6"
+DATA_VERSION = "7"
 
 NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # 10:00 Asia/Tokyo, a Thursday
 START = "2022-04-01 09:00+09"
@@ -1045,6 +1045,204 @@ def make_chain_case() -> int:
     return case.pk
 
 
+# --- 多機関協働: 支援決定, plans, goals, meetings (the 事業別実績 page) ----------------------------
+
+# One case in MULTI_AGENCY_EVERY is taken into 多機関協働 (~5,000 of 500,000); the plans' states
+# cycle through PLAN_STATES; a 重層的支援会議 meets monthly and each district's くらし連携会議 too.
+MULTI_AGENCY_EVERY = 100
+PLAN_STATES = ["draft", "submitted", "approved", "active", "active", "evaluated", "closed"]
+
+
+def insert_select(
+    cur: Any, table: str, values: dict[str, str], source: str, label: str, params: Any = ()
+) -> None:
+    """INSERT INTO table (...) SELECT ... FROM source, with the columns the table has today:
+    a column of `values` the table lacks is left out (another migration may have moved it), and
+    a NOT NULL column without a default that `values` does not name gets its type's zero (the
+    model's own default for booleans, counters and blank text)."""
+    cur.execute(
+        "SELECT column_name, is_nullable, column_default, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = %s",
+        [table],
+    )
+    columns = {name: (nullable, default, kind) for name, nullable, default, kind in cur.fetchall()}
+    chosen = {k: v for k, v in values.items() if k in columns}
+    zero = {"boolean": "false", "integer": "0", "smallint": "0", "bigint": "0"}
+    for name, (nullable, default, kind) in columns.items():
+        if name not in chosen and nullable == "NO" and default is None and name != "id":
+            chosen[name] = zero.get(kind, "''")
+    names = ", ".join(f'"{k}"' for k in chosen)
+    run(
+        cur,
+        f"INSERT INTO {table} ({names}) SELECT {', '.join(chosen.values())} FROM {source}",
+        params,
+        label,
+    )
+
+
+def fill_multi_agency(cur: Any) -> None:
+    coordinator = user_id(OFFICE, SLOT_COORDINATOR)
+    run(cur, "SET session_replication_role = replica")
+    insert_select(
+        cur,
+        "areas_body",
+        {"code": "'juusou'", "name": "'高島市重層的支援会議'", "kind": "'juusou'", "area_id": "1"},
+        "(SELECT 1) x",
+        "重層的支援会議",
+    )
+    insert_select(
+        cur,
+        "areas_body",
+        {
+            "code": "a.code || '-kaigi'",
+            "name": "a.name || 'くらし連携会議'",
+            "kind": "'district'",
+            "area_id": "a.id",
+        },
+        "areas_area a WHERE a.layer = 2",
+        "くらし連携会議",
+    )
+    # Monthly meetings from April 2022; those before NOW are held (minutes approved).
+    insert_select(
+        cur,
+        "meetings_meeting",
+        {
+            "body_id": "b.id",
+            "title": "'第' || m.n || '回'",
+            "date": "(date '2022-04-10' + (m.n - 1) * interval '1 month')::date",
+            "start_time": "'14:00'",
+            "place": "'市役所 会議室'",
+            "status": "CASE WHEN date '2022-04-10' + (m.n - 1) * interval '1 month' < %(now)s THEN 'held' ELSE 'draft' END",
+            "distributed_at": "CASE WHEN date '2022-04-10' + (m.n - 1) * interval '1 month' < %(now)s THEN (date '2022-04-10' + (m.n - 1) * interval '1 month') - interval '7 days' END",
+            "minutes_approved_at": "CASE WHEN date '2022-04-10' + (m.n - 1) * interval '1 month' < %(now)s THEN (date '2022-04-10' + (m.n - 1) * interval '1 month') + interval '7 days' END",
+            "created_by_id": str(coordinator),
+            "created_at": "date '2022-04-01' + (m.n - 1) * interval '1 month'",
+        },
+        "areas_body b CROSS JOIN generate_series(1, 60) AS m(n)",
+        "meetings",
+        {"now": NOW},
+    )
+    # Three themes per くらし連携会議: 相談支援, 参加支援, 地域支援.
+    insert_select(
+        cur,
+        "meetings_agendaitem",
+        {
+            "meeting_id": "m.id",
+            "kind": "'theme'",
+            "theme": "(ARRAY['見守りの空白','就労体験の受け入れ先','居場所づくり'])[k.k]",
+            "support": "(ARRAY['consultation','participation','community'])[k.k]",
+            "minutes": "20",
+            "order": "k.k",
+        },
+        "meetings_meeting m JOIN areas_body b ON b.id = m.body_id AND b.kind = 'district' "
+        "CROSS JOIN generate_series(1, 3) AS k(k)",
+        "agenda themes",
+    )
+    cur.execute("SET session_replication_role = origin")
+    # The cases picked, with their plan's state and the days from decision to approval.
+    run(
+        cur,
+        f"""
+        CREATE UNLOGGED TABLE bench_plan_plan AS
+        SELECT c.id AS case_id, c.received_at + interval '20 days' AS decided_at,
+               (%(states)s::text[])[1 + (c.id / {MULTI_AGENCY_EVERY}) %% {len(PLAN_STATES)}] AS state,
+               14 + (c.id / {MULTI_AGENCY_EVERY}) %% 57 AS days_to_approval,
+               row_number() OVER (ORDER BY c.id) AS n
+        FROM cases_case c
+        WHERE c.id %% {MULTI_AGENCY_EVERY} = 0 AND c.received_at < %(now)s::timestamptz - interval '120 days'
+        """,
+        {"states": PLAN_STATES, "now": NOW},
+        "cases taken into 多機関協働",
+    )
+    run(cur, "SET session_replication_role = replica")
+    insert_select(
+        cur,
+        "plans_supportdecision",
+        {
+            "case_id": "p.case_id",
+            "decided_at": "p.decided_at",
+            "decided_by_id": str(coordinator),
+            "agency_id": str(OFFICE),
+            "reason": "'複数の分野にわたり、関係機関の役割分担が必要'",
+        },
+        "bench_plan_plan p",
+        "支援決定",
+    )
+    approved = "p.state NOT IN ('draft', 'submitted')"
+    insert_select(
+        cur,
+        "plans_plan",
+        {
+            "case_id": "p.case_id",
+            "version": "1",
+            "decision_id": "d.id",
+            "status": "p.state",
+            "wish": "'今の家で暮らし続けたい'",
+            "period_start": "(p.decided_at + interval '30 days')::date",
+            "period_end": "(p.decided_at + interval '210 days')::date",
+            "review_date": "(p.decided_at + interval '120 days')::date",
+            "review_due_at": "CASE WHEN p.state = 'active' THEN p.decided_at + interval '120 days' END",
+            "coordinator_id": str(coordinator),
+            "coordinator_agency_id": str(OFFICE),
+            "created_at": "p.decided_at + interval '7 days'",
+            "submitted_at": "CASE WHEN p.state <> 'draft' THEN p.decided_at + interval '10 days' END",
+            "approved_at": f"CASE WHEN {approved} THEN p.decided_at + p.days_to_approval * interval '1 day' END",
+            "approved_meeting_id": f"CASE WHEN {approved} THEN (SELECT min(m.id) FROM meetings_meeting m JOIN areas_body b ON b.id = m.body_id AND b.kind = 'juusou') END",
+            "started_at": "CASE WHEN p.state IN ('active', 'evaluated', 'closed') THEN p.decided_at + p.days_to_approval * interval '1 day' END",
+            "evaluated_at": "CASE WHEN p.state IN ('evaluated', 'closed') THEN p.decided_at + interval '125 days' END",
+            "ended_at": "CASE WHEN p.state = 'closed' THEN p.decided_at + interval '130 days' END",
+            "end_note": "CASE WHEN p.state = 'closed' THEN '目標を達成した' ELSE '' END",
+        },
+        "bench_plan_plan p JOIN plans_supportdecision d ON d.case_id = p.case_id",
+        "支援プラン",
+    )
+    insert_select(
+        cur,
+        "plans_goal",
+        {
+            "plan_id": "pl.id",
+            "term": "t.term",
+            "text": "CASE WHEN t.term = 'long' THEN '地域で安心して暮らす' ELSE '相談できる相手とつながる' END",
+            "order": "1",
+        },
+        "plans_plan pl CROSS JOIN (VALUES ('long'), ('short')) AS t(term)",
+        "goals",
+    )
+    insert_select(
+        cur,
+        "plans_goaltask",
+        {
+            "goal_id": "g.id",
+            "agency_id": f"9 + g.id %% {N_AGENCIES - 9}",
+            "task": "'月1回の訪問と、居場所の利用の手伝い'",
+            "project": "(ARRAY['multi_agency','outreach','participation'])[1 + g.id %% 3]",
+        },
+        "plans_goal g",
+        "役割分担",
+    )
+    insert_select(
+        cur,
+        "plans_goalevaluation",
+        {
+            "goal_id": "g.id",
+            "result": "(ARRAY['achieved','partly','not_achieved'])[1 + g.id %% 3]",
+            "comment": "''",
+            "evaluated_by_id": str(coordinator),
+            "evaluated_at": "pl.evaluated_at",
+        },
+        "plans_goal g JOIN plans_plan pl ON pl.id = g.plan_id WHERE pl.evaluated_at IS NOT NULL",
+        "目標の評価",
+    )
+    run(cur, "SET session_replication_role = origin")
+    run(cur, "DROP TABLE bench_plan_plan")
+    reset_sequences(cur)
+    run(
+        cur,
+        "ANALYZE areas_body, meetings_meeting, meetings_agendaitem, plans_supportdecision, "
+        "plans_plan, plans_goal, plans_goaltask, plans_goalevaluation",
+    )
+
+
 # --- phases for the sweep -------------------------------------------------------------------------
 
 # Due moments before NOW (Thu 2026-11-26 10:00 JST; Mon 11/23 is 勤労感謝の日):
@@ -1200,6 +1398,8 @@ def ensure_data(reuse: bool) -> dict[str, Any]:
             fill(cur)
             log("bulk fill done; the chain case through the model methods")
             chain = make_chain_case()
+            log("多機関協働: 支援決定, plans, goals, meetings")
+            fill_multi_agency(cur)
             prepare_due_backup(cur, chain)
             # The cases went in with SQL, past the model methods that keep the insight
             # summaries: count them once, as the migration that made the tables does.

@@ -464,4 +464,5 @@ TSUMUGI_DEMO_LOADERS = [
     "sheets.demo.load",
     "meetings.demo.load",
     "plans.demo.load",
+    "insight.demo.load",
 ]

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from areas.management.commands.seed_demo import DEFAULT_FILE
 from areas.models import Area, Body
 from areas.scope import scope_of
 from cases.models import Case, Channel
@@ -313,3 +314,14 @@ def test_the_exports_take_the_same_queries_with_small_and_large_data(
         with django_assert_num_queries(expected):  # type: ignore[operator]
             response = client.get(reverse(name), {"year": 2026})
         assert response.status_code == 200
+
+
+def test_the_demo_sets_this_years_targets_once(world: World) -> None:
+    from insight import demo
+    from insight.figures import current_fiscal_year
+
+    assert "11指標" in demo.load(DEFAULT_FILE)[0]
+    year = current_fiscal_year()
+    assert Target.objects.filter(fiscal_year=year).count() == len(demo.DEMO_TARGETS)
+    assert "追加しません" in demo.load(DEFAULT_FILE)[0]
+    assert Target.history.count() == len(demo.DEMO_TARGETS)
