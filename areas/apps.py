@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class AreasConfig(AppConfig):
@@ -6,4 +9,20 @@ class AreasConfig(AppConfig):
     verbose_name = "地域・機関"
 
     def ready(self) -> None:
+        from reminders import engine
+
         from . import checks  # noqa: F401  (registers the one-municipality check)
+        from .calendar import business_calendar
+        from .models import Closure
+
+        # The engine counts business days and opening hours with the office calendar.
+        engine.use_calendar(business_calendar)
+        post_save.connect(closure_changed, sender=Closure, dispatch_uid="areas_closure_saved")
+        post_delete.connect(closure_changed, sender=Closure, dispatch_uid="areas_closure_deleted")
+
+
+def closure_changed(sender: type, instance: Any, **kwargs: Any) -> None:
+    """Every kind's open deadlines are recounted by the worker, not in the admin's request."""
+    from reminders import engine
+
+    engine.calendar_changed(instance.date)

@@ -6,5 +6,9 @@ class MeetingsConfig(AppConfig):
     verbose_name = "会議"
 
     def ready(self) -> None:
-        # Registers 宿題 with the reminder engine, so the sweep reminds them like sheets.
-        from . import deadlines  # noqa: F401
+        from reminders.engine import register
+
+        from .ladder import ActionItemLadder
+
+        # 宿題 are reminded like sheets, by the same engine.
+        register(ActionItemLadder())

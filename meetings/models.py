@@ -20,6 +20,7 @@ from areas.models import Agency, Area, Body, Membership, RosterEntry, display_na
 from areas.scope import scope_of
 from cases.models import Basis, Case
 from cases.privacy import agency_viewer, allows, facts_of
+from reminders import engine
 from sheets.models import Sheet
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import format_date, format_time
@@ -545,6 +546,7 @@ class MeetingEvent(AppendOnly):
         MINUTES_CORRECTED = "minutes_corrected", "議事録の訂正"
         ACTION_DONE = "action_done", "宿題の完了"
         REMINDER = "reminder", "宿題の督促"
+        DEADLINE_MOVED = "deadline_moved", "宿題の期日の変更"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
@@ -643,12 +645,13 @@ class MinutesEntry(AppendOnly):
         return f"{self.revision} #{self.item_id}"
 
 
+# 宿題's deadline kind in the reminder engine (meetings/ladder.py holds its policy).
+ACTION_KIND = "action_item"
+
+
 class ActionItemQuerySet(models.QuerySet["ActionItem"]):
     def open(self) -> ActionItemQuerySet:
         return self.filter(done_at__isnull=True)
-
-    def due(self, now: datetime) -> ActionItemQuerySet:
-        return self.filter(remind_at__lte=now)
 
 
 def due_at_for(day: date) -> datetime:
@@ -681,8 +684,6 @@ class ActionItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    remind_at = models.DateTimeField(null=True, blank=True, editable=False)
-    remind_step = models.PositiveSmallIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -693,18 +694,7 @@ class ActionItem(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         verbose_name = verbose_name_plural = "宿題"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(done_at__isnull=True) | Q(remind_at__isnull=True),
-                name="action_done_has_nothing_to_remind",
-            ),
-        ]
         indexes = [
-            models.Index(
-                fields=["remind_at"],
-                name="action_remind_at",
-                condition=Q(remind_at__isnull=False),
-            ),
             models.Index(fields=["owner_user", "done_at"], name="action_owner"),
         ]
 
@@ -735,27 +725,29 @@ class ActionItem(models.Model):
         if not owner.is_active:
             raise MeetingError("担当者の所属が無効です。")
         due = due_at_for(due_date)
-        return cls.objects.create(
-            item=item,
-            text=text,
-            owner_user=owner.user,
-            owner_agency=owner.agency,
-            due_date=due_date,
-            due_at=due,
-            remind_at=due,
-            remind_step=1,
-            created_by=by,
-            created_at=now,
-        )
+        with transaction.atomic():
+            action = cls.objects.create(
+                item=item,
+                text=text,
+                owner_user=owner.user,
+                owner_agency=owner.agency,
+                due_date=due_date,
+                due_at=due,
+                created_by=by,
+                created_at=now,
+            )
+            engine.start(ACTION_KIND, action.pk, due)
+        return action
 
     def mark_done(self, *, by: User, now: datetime | None = None) -> None:
         now = now or timezone.now()
         with transaction.atomic():
             changed = ActionItem.objects.filter(pk=self.pk, done_at__isnull=True).update(
-                done_at=now, done_by=by, remind_at=None, remind_step=0
+                done_at=now, done_by=by
             )
             if not changed:
                 raise MeetingError("この宿題はすでに完了しています。")
+            engine.stop(ACTION_KIND, self.pk)
             self.item.meeting._log(
                 MeetingEvent.Kind.ACTION_DONE, by, f"宿題の完了: {self.text}", now
             )

@@ -7,10 +7,13 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import hooks
+        from reminders.engine import register
 
-        # Registers the review date with the reminder engine, like meetings' 宿題.
-        from . import deadlines  # noqa: F401
+        from .ladder import PlanReviewLadder
         from .panels import case_panel, close_refusal
+
+        # The review date is reminded like sheets and 宿題, by the same engine.
+        register(PlanReviewLadder())
 
         hooks.register_close_guard("plans", close_refusal)
         hooks.register_case_panel("plans", case_panel)

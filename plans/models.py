@@ -22,6 +22,7 @@ from areas.models import Agency, Body, Membership, Role
 from areas.scope import scope_of
 from cases.models import Case
 from meetings.models import AgendaItem, Meeting, due_at_for
+from reminders import engine
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 
 if TYPE_CHECKING:
@@ -300,6 +301,10 @@ LIVE_STATUSES = (
 BLOCKS_CASE_CLOSE = (Status.APPROVED, Status.ACTIVE)
 
 
+# The review date's deadline kind in the reminder engine (plans/ladder.py holds its policy).
+REVIEW_KIND = "plan_review"
+
+
 class PlanQuerySet(models.QuerySet["Plan"]):
     def visible_to(self, user: AnyUser) -> PlanQuerySet:
         """The one choke point: plans of the cases this user may see at all."""
@@ -378,8 +383,6 @@ class Plan(models.Model):
     evaluated_at = models.DateTimeField("評価日時", null=True, blank=True)
     ended_at = models.DateTimeField("終結・中断日時", null=True, blank=True)
     end_note = models.TextField("終結・中断の理由", blank=True)
-    remind_at = models.DateTimeField(null=True, blank=True, editable=False)
-    remind_step = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = PlanQuerySet.as_manager()
 
@@ -399,18 +402,11 @@ class Plan(models.Model):
                 name="plan_active_has_review",
             ),
             models.CheckConstraint(
-                condition=Q(status="active") | Q(remind_at__isnull=True),
-                name="plan_reminds_only_when_active",
-            ),
-            models.CheckConstraint(
                 condition=Q(approved_at__isnull=True) | Q(approved_meeting__isnull=False),
                 name="plan_approved_at_a_meeting",
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["remind_at"], name="plan_remind_at", condition=Q(remind_at__isnull=False)
-            ),
             models.Index(fields=["status", "review_due_at"], name="plan_status_review"),
         ]
 
@@ -633,9 +629,8 @@ class Plan(models.Model):
                 now=now,
                 started_at=now,
                 review_due_at=due,
-                remind_at=due,
-                remind_step=1,
             )
+            engine.start(REVIEW_KIND, self.pk, due)
 
     def evaluate_goal(
         self, *, by: User, goal: Goal, result: str, comment: str, now: datetime | None = None
@@ -678,9 +673,8 @@ class Plan(models.Model):
                 refusal="評価を確定できるのは実施中のプランだけです",
                 now=now,
                 evaluated_at=now,
-                remind_at=None,
-                remind_step=0,
             )
+            engine.stop(REVIEW_KIND, self.pk)
 
     def replan(self, *, by: User, now: datetime | None = None) -> Plan:
         """再プラン: a new draft version that starts from this evaluated one."""
@@ -763,9 +757,8 @@ class Plan(models.Model):
                 meeting=meeting,
                 ended_at=now,
                 end_note=note.strip(),
-                remind_at=None,
-                remind_step=0,
             )
+            engine.stop(REVIEW_KIND, self.pk)
 
 
 class Goal(models.Model):
@@ -885,6 +878,7 @@ class PlanEvent(AppendOnly):
         REPLANNED = "replanned", "再プラン"
         ENDED = "ended", "終結・中断"
         REMINDER = "reminder", "見直しの督促"
+        REVIEW_MOVED = "review_moved", "見直し期日の変更"
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)

@@ -768,7 +768,7 @@ def fill(cur: Any) -> None:
           receiver_agency_id, status, urgency, request, sender_continuing, shared_info, basis,
           is_anonymised, sent_at, ack_due_at, acknowledged_at, acknowledged_by_id, assignee_id,
           roles, follow_up_due_at, last_progress_at, last_event_at, ended_at, outcome_id,
-          end_note, next_due_at, remind_at, remind_step, version)
+          end_note, next_due_at, version)
         SELECT p.id, c.number || '-' || lpad(p.seq::text, 2, '0'), p.case_id, p.parent_id,
                p.sender, p.sender + %(nag)s * (2 + (p.h / 29) %% 30), p.r, p.status, p.urgency,
                (%(requests)s::text[])[1 + (p.h / 31) %% array_length(%(requests)s::text[], 1)],
@@ -789,15 +789,6 @@ def fill(cur: Any) -> None:
                              WHEN 'redirected' THEN '担当分野が異なるため、より適した機関へ'
                              WHEN 'withdrawn' THEN '本人の意向により取下げ' ELSE '' END,
                nd.next_due_at,
-               -- the reminder cursor: at the deadline; for a deadline of the last few days the
-               -- step still to come (step 3, in the future); a deadline long past has finished
-               -- its ladder (cursor 4, nothing left to send)
-               CASE WHEN nd.next_due_at > %(now)s::timestamptz THEN nd.next_due_at
-                    WHEN nd.next_due_at > %(now)s::timestamptz - interval '4 days'
-                      THEN nd.next_due_at + interval '4 days' END,
-               CASE WHEN nd.next_due_at > %(now)s::timestamptz THEN 1
-                    WHEN nd.next_due_at > %(now)s::timestamptz - interval '4 days' THEN 3
-                    WHEN nd.next_due_at IS NOT NULL THEN 4 ELSE 0 END,
                1 + (t.acknowledged_at IS NOT NULL)::int + (t.last_progress_at IS NOT NULL)::int
                  + (t.ended_at IS NOT NULL)::int
         FROM bench_sheet_plan p
@@ -807,7 +798,7 @@ def fill(cur: Any) -> None:
                                                  WHEN 'acknowledged' THEN t.follow_up_due_at
                                    END AS next_due_at) nd
         """,
-        {"nag": N_AGENCIES, "now": NOW, "requests": REQUESTS, "cont": CONTINUING},
+        {"nag": N_AGENCIES, "requests": REQUESTS, "cont": CONTINUING},
         "sheets",
     )
     run(
@@ -822,6 +813,24 @@ def fill(cur: Any) -> None:
         """,
         None,
         "consents",
+    )
+    run(
+        cur,
+        """
+        INSERT INTO reminders_cursor (kind, subject_id, deadline, remind_at, step)
+        SELECT 'sheet', s.id, s.next_due_at,
+               -- at the deadline; for a deadline of the last few days the step still to come
+               -- (step 3, in the future); a deadline long past has finished its ladder (4)
+               CASE WHEN s.next_due_at > %(now)s::timestamptz THEN s.next_due_at
+                    WHEN s.next_due_at > %(now)s::timestamptz - interval '4 days'
+                      THEN s.next_due_at + interval '4 days' END,
+               CASE WHEN s.next_due_at > %(now)s::timestamptz THEN 1
+                    WHEN s.next_due_at > %(now)s::timestamptz - interval '4 days' THEN 3
+                    WHEN s.next_due_at IS NOT NULL THEN 4 ELSE 0 END
+        FROM sheets_sheet s
+        """,
+        {"now": NOW},
+        "reminder cursors",
     )
     run(
         cur,
@@ -1260,9 +1269,9 @@ def prepare_due_backup(cur: Any, chain_case: int) -> None:
         cur,
         """
         CREATE TABLE bench_due AS
-        SELECT id, status, ack_due_at, follow_up_due_at, next_due_at, remind_at, remind_step,
-               last_event_at, version
-        FROM sheets_sheet
+        SELECT s.id, s.status, s.ack_due_at, s.follow_up_due_at, s.next_due_at,
+               c.remind_at, c.step AS remind_step, s.last_event_at, s.version
+        FROM sheets_sheet s JOIN reminders_cursor c ON c.kind = 'sheet' AND c.subject_id = s.id
         WHERE status IN ('sent', 'acknowledged') AND sent_at < %s::timestamptz - interval '30 days'
           AND case_id <> %s
         ORDER BY (hashint8(id * 3 + 1) & 2147483647) LIMIT %s
@@ -1287,13 +1296,23 @@ def make_due(cur: Any) -> int:
         UPDATE sheets_sheet s SET
           ack_due_at = CASE WHEN s.status = 'sent' THEN {x} ELSE s.ack_due_at END,
           follow_up_due_at = CASE WHEN s.status = 'acknowledged' THEN {x} ELSE s.follow_up_due_at END,
-          next_due_at = {x}, remind_at = {x}, remind_step = 1
+          next_due_at = {x}
         FROM bench_due d WHERE s.id = d.id
         """,
         None,
         "make due",
     )
+    run(
+        cur,
+        f"""
+        UPDATE reminders_cursor s SET deadline = {x}, remind_at = {x}, step = 1
+        FROM bench_due d WHERE s.kind = 'sheet' AND s.subject_id = d.id
+        """,
+        None,
+        "make due (cursors)",
+    )
     run(cur, "ANALYZE sheets_sheet")
+    run(cur, "ANALYZE reminders_cursor")
     return int(cur.rowcount if cur.rowcount > 0 else N_DUE)
 
 
@@ -1310,16 +1329,28 @@ def restore(cur: Any) -> None:
         """
         UPDATE sheets_sheet s SET
           status = d.status, ack_due_at = d.ack_due_at, follow_up_due_at = d.follow_up_due_at,
-          next_due_at = d.next_due_at, remind_at = d.remind_at, remind_step = d.remind_step,
-          last_event_at = d.last_event_at, version = d.version
+          next_due_at = d.next_due_at, last_event_at = d.last_event_at, version = d.version
         FROM bench_due d WHERE s.id = d.id
-          AND (s.remind_at IS DISTINCT FROM d.remind_at OR s.next_due_at IS DISTINCT FROM d.next_due_at
-               OR s.remind_step <> d.remind_step OR s.version <> d.version)
+          AND (s.next_due_at IS DISTINCT FROM d.next_due_at OR s.version <> d.version)
         """,
         None,
         "restore due sheets",
     )
     changed = ["sheets_sheet"] if cur.rowcount and cur.rowcount > 0 else []
+    run(
+        cur,
+        """
+        UPDATE reminders_cursor c SET
+          deadline = d.next_due_at, remind_at = d.remind_at, step = d.remind_step
+        FROM bench_due d WHERE c.kind = 'sheet' AND c.subject_id = d.id
+          AND (c.remind_at IS DISTINCT FROM d.remind_at OR c.step <> d.remind_step
+               OR c.deadline IS DISTINCT FROM d.next_due_at)
+        """,
+        None,
+        "restore due cursors",
+    )
+    if cur.rowcount and cur.rowcount > 0:
+        changed.append("reminders_cursor")
     cur.execute("SELECT key, value FROM bench_meta WHERE key LIKE 'maxid:%%'", ())
     recorded = {k.split(":", 1)[1]: int(v) for k, v in cur.fetchall()}
     for table in app_tables(cur):

@@ -2,8 +2,9 @@
 
 Every move is a method here that locks the row, checks the state it starts from, saves, and
 appends an immutable `cases.Event` in the same transaction. Deadlines are business days of the
-office calendar; `next_due_at` is the earliest pending deadline and `remind_at` the reminder
-engine's cursor, both recomputed by every move.
+office calendar; `next_due_at` is the earliest pending deadline (what people see), recomputed
+by every move, which also starts or stops the sheet's reminder cursor (`reminders.engine`) in
+the same transaction.
 """
 
 from __future__ import annotations
@@ -23,12 +24,19 @@ from areas.models import Agency
 from areas.scope import scope_of
 from cases.models import Basis, Case, Event
 from cases.privacy import anonymous_text_refusal, would_cover
+from reminders import engine
+from reminders.engine import reached_step
+from reminders.models import Cursor
 from tsumugi.lib.dates import BusinessCalendar, local_date
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
     AnyUser = User | AnonymousUser
+
+
+# The sheet's deadline kind in the reminder engine (sheets/ladder.py holds its policy).
+KIND = "sheet"
 
 
 class SheetError(Exception):
@@ -64,16 +72,6 @@ class Status(models.TextChoices):
     CLOSED = "closed", "終結"
 
 
-# The reminder ladder (sheets/reminders.py): 1 at due, 2 supervisors, 3 coordinators.
-LAST_STEP = 3
-
-
-def reached_step(remind_step: int) -> int:
-    """The ladder step an item has reached (0: none yet) from its cursor `remind_step`, which
-    names the next step to send."""
-    return max(0, min(remind_step - 1, LAST_STEP)) if remind_step else 0
-
-
 class SheetQuerySet(models.QuerySet["Sheet"]):
     def visible_to(self, user: AnyUser) -> SheetQuerySet:
         """The one choke point: sheets to or from my agencies, and for coordinators the
@@ -99,9 +97,10 @@ class SheetQuerySet(models.QuerySet["Sheet"]):
     def overdue(self, now: datetime) -> SheetQuerySet:
         return self.filter(next_due_at__lte=now)
 
-    def due(self, now: datetime) -> SheetQuerySet:
-        """Sheets whose reminder cursor has passed: one range scan of the partial index."""
-        return self.filter(remind_at__lte=now)
+    def with_reached_step(self) -> SheetQuerySet:
+        """Annotate `cursor_step` (the reminder cursor's next step) in the same query."""
+        step = Cursor.objects.filter(kind=KIND, subject_id=models.OuterRef("pk")).values("step")
+        return self.annotate(cursor_step=models.Subquery(step[:1]))
 
 
 class CaseSheetLinks:
@@ -219,8 +218,6 @@ class Sheet(models.Model):
 
     # What people see is ack_due_at / follow_up_due_at; the machine's cursors are these.
     next_due_at = models.DateTimeField("次の期限", null=True, blank=True, editable=False)
-    remind_at = models.DateTimeField(null=True, blank=True, editable=False)
-    remind_step = models.PositiveSmallIntegerField(default=0, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = SheetQuerySet.as_manager()
@@ -254,7 +251,7 @@ class Sheet(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["sent", "acknowledged"])
-                | Q(ended_at__isnull=False, next_due_at__isnull=True, remind_at__isnull=True),
+                | Q(ended_at__isnull=False, next_due_at__isnull=True),
                 name="sheet_ended_has_nothing_to_remind",
             ),
             models.CheckConstraint(
@@ -274,11 +271,6 @@ class Sheet(models.Model):
             models.Index(fields=["receiver_agency", "status", "-sent_at"], name="sheet_in_status"),
             # the outbox by status, newest first; the sender FK
             models.Index(fields=["sender_agency", "status", "-sent_at"], name="sheet_out_status"),
-            models.Index(
-                fields=["remind_at"],
-                name="sheet_remind_at",
-                condition=Q(remind_at__isnull=False),
-            ),
             # a case's chain in order (case page, packet), "does this case have a (open, named)
             # sheet" (cases.models.SheetLinks), and insight's per-case probes (hand-off health)
             # as index-only scans; the case FK. One index where there were three.
@@ -340,7 +332,12 @@ class Sheet(models.Model):
 
     @property
     def reminder_step_reached(self) -> int:
-        return reached_step(self.remind_step)
+        """From `with_reached_step()`'s annotation, else one query for the cursor."""
+        step = getattr(self, "cursor_step", None)
+        if step is None and not hasattr(self, "cursor_step"):
+            cursor = engine.cursor_of(KIND, self.pk)
+            step = cursor.step if cursor else 0
+        return reached_step(step or 0)
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.next_due_at is not None and self.next_due_at <= (now or timezone.now())
@@ -411,10 +408,9 @@ class Sheet(models.Model):
                 sent_at=now,
                 ack_due_at=ack_due,
                 next_due_at=ack_due,
-                remind_at=ack_due,
-                remind_step=1,
                 last_event_at=now,
             )
+            engine.start(KIND, sheet.pk, ack_due)
             text = f"{sender_agency.name} → {receiver_agency.name}：{request}"
             sheet._log(Event.Kind.SHEET_SENT, by, sender_agency, now, text)
         return sheet
@@ -496,15 +492,14 @@ class Sheet(models.Model):
             now,
             follow_up_due_at=due,
             next_due_at=due,
-            remind_at=due,
-            remind_step=1,
             **changes,
         )
+        engine.start(KIND, locked.pk, due)
 
     def _save_end(
         self, locked: Sheet, now: datetime, status: str, note: str, **changes: Any
     ) -> None:
-        """An end: nothing is left to remind, so both cursors are cleared."""
+        """An end: nothing is left to remind, so the deadline and the cursor are cleared."""
         self._save_move(
             locked,
             now,
@@ -512,10 +507,9 @@ class Sheet(models.Model):
             ended_at=now,
             end_note=note,
             next_due_at=None,
-            remind_at=None,
-            remind_step=0,
             **changes,
         )
+        engine.stop(KIND, locked.pk)
 
     def acknowledge(
         self,
@@ -633,87 +627,3 @@ class Sheet(models.Model):
             locked = self._lock(self.OPEN_STATUSES, "取下げできるのは対応中のシートだけです。")
             self._save_end(locked, now, Status.WITHDRAWN, reason)
             self._log(Event.Kind.WITHDRAWN, by, self.sender_agency, now, reason)
-
-
-# --- reminders and notifications (the engine lives in sheets/reminders.py) ---------------------
-
-
-class Reminder(models.Model):
-    """One ladder step sent for one deadline of one item, recorded before anything goes out.
-
-    `subject` names anything with a deadline ("sheet", later "action_item"); the unique
-    constraint is what makes each step happen exactly once per item and deadline.
-    """
-
-    subject = models.CharField("対象の種類", max_length=20)
-    subject_id = models.BigIntegerField("対象のID")
-    deadline = models.DateTimeField("期限")
-    step = models.PositiveSmallIntegerField("段階")
-    created_at = models.DateTimeField("記録日時")
-    emailed_at = models.DateTimeField("メール送信日時", null=True, blank=True)
-    # A short lease taken by the mail task before it sends, so a second copy of the task (a
-    # re-delivery or the sweep's re-enqueue) does not send the same mails at the same time.
-    email_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = verbose_name_plural = "督促"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["subject", "subject_id", "deadline", "step"], name="reminder_once"
-            ),
-        ]
-        indexes = [
-            # The sweep re-enqueues mails that never went out (broker down, worker killed).
-            models.Index(
-                fields=["created_at"],
-                name="reminder_unsent",
-                condition=Q(emailed_at__isnull=True),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.subject}#{self.subject_id} {self.deadline:%Y-%m-%d} 段階{self.step}"
-
-
-class NotificationQuerySet(models.QuerySet["Notification"]):
-    def unread(self) -> NotificationQuerySet:
-        return self.filter(read_at__isnull=True)
-
-
-class Notification(models.Model):
-    """An in-app notice for one user. Titles carry numbers and agency names, never people."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
-    )
-    reminder = models.ForeignKey(
-        Reminder, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
-    )
-    title = models.CharField("件名", max_length=200)
-    url = models.CharField("リンク", max_length=200, blank=True)
-    created_at = models.DateTimeField("日時")
-    read_at = models.DateTimeField("既読日時", null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = verbose_name_plural = "通知"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["reminder", "user"],
-                name="notification_once_per_reminder",
-                condition=Q(reminder__isnull=False),
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["user", "-created_at"],
-                name="notification_unread",
-                condition=Q(read_at__isnull=True),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title

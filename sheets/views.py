@@ -186,7 +186,8 @@ def box(request: HttpRequest, which: str) -> HttpResponse:
         request.GET.get("page")
     )
     ids = list(page.object_list)
-    rows = {s.pk: s for s in Sheet.objects.filter(pk__in=ids).select_related(*LIST_RELATED)}
+    fetched = Sheet.objects.filter(pk__in=ids).select_related(*LIST_RELATED).with_reached_step()
+    rows = {s.pk: s for s in fetched}
     page.object_list = [rows[pk] for pk in ids]  # type: ignore[misc]
     if which == "inbox" and not any(request.GET.get(k) for k in BOX_FILTERS):
         setattr(request, INBOX_COUNT_ATTR, page.paginator.count)

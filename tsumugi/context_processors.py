@@ -18,7 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
 
 def unread_count(user_id: int) -> int:
     """My unread notifications: one COUNT over the partial index of unread notices."""
-    from sheets.models import Notification
+    from reminders.models import Notification
 
     return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
 

@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "reminders",
     "areas",
     "accounts",
     "cases",
@@ -432,7 +433,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # recording `emailed_at` is the one way to send a reminder mail twice. (Celery warns about it.)
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
-# Reminder engine (sheets/reminders.py): rows claimed per transaction, and how long an unsent
+# Reminder engine (reminders/): rows claimed per transaction, and how long an unsent
 # reminder mail waits (broker down, worker killed) before the sweep hands it over again.
 # The agenda should reach attendees this many business days before the meeting (the seed:
 # sending the topic beforehand makes meetings far shorter).
@@ -445,7 +446,7 @@ REMINDER_BUSINESS_HOURS_ONLY = env_bool("TSUMUGI_REMINDER_BUSINESS_HOURS_ONLY", 
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "send-due-reminders": {
-        "task": "sheets.tasks.send_due_reminders_task",
+        "task": "reminders.tasks.sweep_task",
         "schedule": env_int("TSUMUGI_REMINDER_SWEEP_SECONDS", 60, minimum=1),
     },
 }

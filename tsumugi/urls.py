@@ -18,6 +18,6 @@ urlpatterns = [
     path("sheets/", include("sheets.urls")),
     path("plans/", include("plans.urls")),
     path("insight/", include("insight.urls")),
-    path("notifications/", include("sheets.notification_urls")),
+    path("notifications/", include("reminders.urls")),
     path("django-admin/", admin.site.urls),
 ]

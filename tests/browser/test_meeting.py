@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from pytest_django.live_server_helper import LiveServer
 
 from meetings.models import ActionItem, Attendance, Meeting, PacketPrint
-from sheets.models import Notification
+from reminders.models import Notification
 from tests.browser.conftest import login
 from tests.conftest import World, make_case
 from tests.meetings.conftest import make_bodies, member

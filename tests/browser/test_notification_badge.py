@@ -13,11 +13,11 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from areas.calendar import business_calendar
-from sheets.models import Notification
-from sheets.reminders import send_due_reminders
+from reminders.engine import send_due_reminders
+from reminders.models import Notification
 from tests.browser.conftest import login
 from tests.conftest import World, make_sheet
-from tests.sheets.reminder_support import eager_celery, personal_data_in  # noqa: F401
+from tests.reminders.reminder_support import eager_celery, personal_data_in  # noqa: F401
 
 
 @pytest.mark.usefixtures("eager_celery")
@@ -45,7 +45,9 @@ def test_the_assignee_sees_the_badge_after_the_deadline_passes(
     nav.get_by_role("link", name=re.compile("^通知")).click()
     expect(page.get_by_role("heading", name="通知")).to_be_visible()
     notices = page.get_by_test_id("notifications")
-    expect(notices).to_contain_text(f"シート {sheet.number} の経過報告期限")
+    expect(notices).to_contain_text(
+        f"シート {sheet.number}（朽木支所 → 地域包括支援センター）の経過報告期限"
+    )
     expect(notices).to_contain_text("未読")
 
     notices.get_by_role("button", name=re.compile("^開く")).click()

@@ -10,10 +10,11 @@ from django.test import Client
 from django.urls import reverse
 
 from meetings.models import ActionItem, Attendance, Meeting, MeetingError, MeetingEvent
-from sheets.models import Notification, Reminder
-from sheets.reminders import sweep
+from reminders.engine import sweep
+from reminders.models import Notification, Reminder
 from tests.conftest import World
 from tests.meetings.conftest import NOW, Bodies, add_theme, attend, make_meeting, member
+from tests.reminders.reminder_support import cursor
 
 JST = "+09:00"
 
@@ -46,7 +47,7 @@ def assign(world: World, meeting: Meeting, due: date = date(2026, 12, 11)) -> Ac
 def notified(action: ActionItem, step: int) -> list[str]:
     return sorted(
         Notification.objects.filter(
-            reminder__subject="action_item", reminder__subject_id=action.pk, reminder__step=step
+            reminder__kind="action_item", reminder__subject_id=action.pk, reminder__step=step
         ).values_list("user__username", flat=True)
     )
 
@@ -71,9 +72,8 @@ def test_action_items_climb_the_same_ladder_as_sheets(world: World, meeting: Mee
     assert notified(action, 2) == ["bob_boss"]  # the owner agency's supervisor
     assert sweep(at("2026-12-17T09:00:00"), enqueue=False).by_kind["action_item"] == 1
     assert notified(action, 3) == ["coord"]  # coordinators of the district and the chair
-    action.refresh_from_db()
-    assert action.remind_at is None
-    titles = Notification.objects.filter(reminder__subject="action_item").values_list(
+    assert cursor(action.pk, "action_item")[0] is None
+    titles = Notification.objects.filter(reminder__kind="action_item").values_list(
         "title", flat=True
     )
     assert all("朽木くらし連携会議" in t and "訪問" not in t for t in titles)
@@ -86,7 +86,7 @@ def test_action_items_climb_the_same_ladder_as_sheets(world: World, meeting: Mee
 def test_a_done_action_item_is_never_reminded(world: World, meeting: Meeting) -> None:
     action = assign(world, meeting)
     action.mark_done(by=world.bob, now=NOW)
-    assert (action.remind_at, action.remind_step) == (None, 0)
+    assert cursor(action.pk, "action_item") == (None, 0)
     assert sweep(at("2026-12-14T09:00:00"), enqueue=False).by_kind["action_item"] == 0
     with pytest.raises(MeetingError, match="すでに完了"):
         action.mark_done(by=world.bob, now=NOW)
@@ -115,16 +115,17 @@ def test_no_new_action_items_on_approved_minutes(world: World, meeting: Meeting)
 def test_the_reminder_mail_names_the_meeting_not_the_people(world: World, meeting: Meeting) -> None:
     from django.core import mail
 
-    from sheets.reminders import deliver_reminder_email
+    from reminders.models import Mail
+    from reminders.outbox import deliver
 
-    action = assign(world, meeting)
+    assign(world, meeting)
     sweep(at("2026-12-14T09:00:00"), enqueue=False)
-    reminder = Reminder.objects.get(subject="action_item", subject_id=action.pk)
-    assert deliver_reminder_email(reminder.pk, at("2026-12-14T09:00:00")) == 1
+    mails = list(Mail.objects.values_list("pk", flat=True))
+    assert deliver(mails, at("2026-12-14T09:00:00")) == 1
     message = mail.outbox[0]
     text = f"{message.subject}{message.body}"
     assert message.to == ["bob@example.jp"]
-    assert "会議の宿題" in text and "朽木くらし連携会議" in text
+    assert "宿題の期日" in text and "朽木くらし連携会議" in text
     assert "民生委員" not in text and "訪問" not in text
 
 

@@ -12,9 +12,11 @@ from django.core.mail import EmailMultiAlternatives
 
 from areas.models import Membership, Role
 from meetings.models import Attendance, MeetingError, MeetingEvent
-from sheets.models import Notification
+from reminders.models import Notification
 from tests.conftest import World, make_case, make_member
 from tests.meetings.conftest import NOW, Bodies, add_theme, attend, make_meeting, member
+from tests.reminders.reminder_support import eager_celery  # noqa: F401
+from tests.reminders.test_mail import closed_port
 
 
 @pytest.fixture
@@ -32,6 +34,46 @@ def meeting(world: World, bodies: Bodies) -> Any:
     return meeting
 
 
+@pytest.mark.usefixtures("eager_celery")
+def test_with_the_mail_server_down_the_page_answers_and_the_mails_go_out_once_it_is_back(
+    client: Any, world: World, meeting: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from reminders.engine import sweep
+    from reminders.models import Mail
+
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port(), "timeout": 2},
+        }
+    }
+    client.force_login(world.coordinator)
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(NOW, tick=False):
+        response = client.post(reverse("meetings:distribute", args=[meeting.pk]))
+    assert response.status_code == 302  # not a 500: the mails wait in the outbox
+    meeting.refresh_from_db()
+    assert meeting.status == "distributed"
+    assert Mail.objects.filter(sent_at__isnull=True).count() == 3
+    assert mail.outbox == []
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    later = NOW + timedelta(minutes=2)
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(later):
+        assert sweep(later).mails_requeued == 3
+        assert sweep(later + timedelta(minutes=5)).mails_requeued == 0
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.jp",
+        "bob@example.jp",
+        "coord@example.jp",
+    ]
+    assert not Mail.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.usefixtures("eager_celery")
 def test_distribution_notifies_each_attendee_once(
     world: World, meeting: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from cases.models import Case
 from plans.models import AssessmentItem, Goal, Plan, Status
-from sheets.models import Notification
-from sheets.reminders import sweep
+from reminders.engine import sweep
+from reminders.models import Notification
 from tests.conftest import World, make_case
 from tests.meetings.conftest import member
 from tests.plans.conftest import NOW, Council

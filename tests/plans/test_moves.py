@@ -8,6 +8,7 @@ from areas.models import Body
 from cases.models import Case, CaseError
 from plans import council
 from plans.models import (
+    REVIEW_KIND,
     Assessment,
     AssessmentItem,
     Goal,
@@ -24,6 +25,7 @@ from plans.models import (
 from tests.conftest import World, make_case
 from tests.meetings.conftest import make_meeting
 from tests.plans.conftest import NOW, Council, draft, walk
+from tests.reminders.reminder_support import cursor
 
 
 def test_only_a_coordinator_takes_a_case_into_multi_agency_work(world: World) -> None:
@@ -187,7 +189,7 @@ def test_every_goal_is_evaluated_before_the_evaluation_closes(
     plan.evaluate_goal(by=world.coordinator, goal=short, result="not_achieved", comment="申請中")
     plan.finish_evaluation(by=world.coordinator)
     assert plan.status == Status.EVALUATED
-    assert plan.remind_at is None
+    assert cursor(plan.pk, REVIEW_KIND) == (None, 0)
     assert {g.term: g.evaluation.get_result_display() for g in plan.goals.all()} == {
         Goal.Term.LONG: "達成",
         Goal.Term.SHORT: "未達成",
@@ -196,9 +198,9 @@ def test_every_goal_is_evaluated_before_the_evaluation_closes(
 
 def test_the_end_decision_closes_or_suspends_the_plan(world: World, juusou: Council) -> None:
     suspended = walk(world, juusou, Status.SUSPENDED)
-    assert (suspended.status, suspended.remind_at, suspended.end_note) == (
+    assert cursor(suspended.pk, REVIEW_KIND) == (None, 0)
+    assert (suspended.status, suspended.end_note) == (
         Status.SUSPENDED,
-        None,
         "目標を達成した",
     )
     decision = PlanDecision.objects.get(plan_item__plan=suspended, kind=PlanDecision.Kind.END)

@@ -56,8 +56,6 @@ def bulk_plans(world: World, count: int) -> None:
                 created_at=NOW,
                 review_date=due.date() if due else None,
                 review_due_at=due,
-                remind_at=due,
-                remind_step=1 if due else 0,
             )
         )
     Plan.objects.bulk_create(plans)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+import pytest
 import time_machine
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from areas.models import Role
-from plans.models import PlanEvent, Status
-from sheets.models import Notification
-from sheets.reminders import sweep
+from areas.models import Closure, Role
+from plans.models import REVIEW_KIND, PlanEvent, Status
+from reminders.engine import sweep
+from reminders.models import Notification
 from tests.conftest import World, make_member, make_user
 from tests.plans.conftest import Council, walk
+from tests.reminders.reminder_support import cursor, eager_celery  # noqa: F401
 
 JST = "+09:00"
+
+pytestmark = pytest.mark.usefixtures("eager_celery")
 
 
 def at(text: str) -> datetime:
@@ -22,9 +27,9 @@ def at(text: str) -> datetime:
 
 def notified(step: int) -> list[str]:
     return sorted(
-        Notification.objects.filter(
-            reminder__subject="plan_review", reminder__step=step
-        ).values_list("user__username", flat=True)
+        Notification.objects.filter(reminder__kind="plan_review", reminder__step=step).values_list(
+            "user__username", flat=True
+        )
     )
 
 
@@ -53,6 +58,31 @@ def test_the_review_date_climbs_the_ladder_once_per_step(world: World, juusou: C
 
 def test_an_evaluated_plan_is_not_reminded(world: World, juusou: Council) -> None:
     plan = walk(world, juusou, Status.EVALUATED)
-    assert plan.remind_at is None
+    assert cursor(plan.pk, REVIEW_KIND) == (None, 0)
     with time_machine.travel(at("2027-04-01T10:00:00"), tick=False):
         assert sweep(enqueue=False).by_kind["plan_review"] == 0
+
+
+def test_a_closure_on_the_review_day_moves_the_review_to_the_next_business_day(
+    world: World,
+    juusou: Council,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    plan = walk(world, juusou, Status.ACTIVE)
+    assert plan.review_due_at == at("2027-03-10T17:15:00")
+    with (
+        time_machine.travel(at("2027-03-01T10:00:00"), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        Closure.objects.create(date=date(2027, 3, 10), reason="臨時閉庁")
+    plan.refresh_from_db()
+    assert plan.review_due_at == at("2027-03-11T17:15:00")
+    assert cursor(plan.pk, REVIEW_KIND) == (at("2027-03-11T17:15:00"), 1)
+    assert plan.events.filter(kind=PlanEvent.Kind.REVIEW_MOVED).count() == 1
+    with (
+        time_machine.travel(at("2027-03-01T10:00:00"), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        Closure.objects.filter(date=date(2027, 3, 10)).delete()
+    plan.refresh_from_db()
+    assert plan.review_due_at == at("2027-03-10T17:15:00")

@@ -267,7 +267,7 @@ def send_sweep(broker_url: str, now: datetime | None = None) -> None:
 
     with app.connection_for_write(broker_url) as conn:
         app.send_task(
-            "sheets.tasks.send_due_reminders_task",
+            "reminders.tasks.sweep_task",
             kwargs={"now": now.isoformat()} if now else {},
             connection=conn,
         )
@@ -292,11 +292,11 @@ def celery_broker(url: str) -> Iterator[None]:
 
 
 def mail_tally(mails: list[Message]) -> tuple[Counter[tuple[str, str]], list[str]]:
-    """(reminder id, recipient) -> copies, and every subject and text body for checks."""
+    """(outbox mail id, recipient) -> copies, and every subject and text body for checks."""
     tally: Counter[tuple[str, str]] = Counter()
     texts: list[str] = []
     for message in mails:
-        tally[(str(message["X-Tsumugi-Reminder"]), str(message["To"]))] += 1
+        tally[(str(message["X-Tsumugi-Mail"]), str(message["To"]))] += 1
         texts.append(str(email.header.make_header(email.header.decode_header(message["Subject"]))))
         for part in message.walk():
             if part.get_content_maintype() == "text":

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sheets.models import Notification, Reminder, Sheet
+from reminders.models import Cursor, Mail, Notification, Reminder
 from tests.conftest import World
+from tests.reminders.reminder_support import clone_due_sheets, personal_data_in
 from tests.services.conftest import (
     PrivateRedis,
     Worker,
@@ -18,8 +19,7 @@ from tests.services.conftest import (
     send_sweep,
     wait_for,
 )
-from tests.services.test_reminder_worker import expected_mails
-from tests.sheets.reminder_support import clone_due_sheets, personal_data_in
+from tests.services.test_reminder_worker import assert_every_notice_mailed_once, expected_mails
 
 SENT = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wed 10:00 JST
@@ -56,7 +56,7 @@ def test_sigkill_mid_sweep_then_restart_loses_and_doubles_nothing(
     beat_until(
         lambda: (
             Reminder.objects.count() == SHEETS
-            and not Reminder.objects.filter(emailed_at__isnull=True).exists()
+            and not Mail.objects.filter(sent_at__isnull=True).exists()
         ),
         private_redis.url,
         DUE + timedelta(minutes=1),
@@ -64,7 +64,7 @@ def test_sigkill_mid_sweep_then_restart_loses_and_doubles_nothing(
         "every reminder recorded and mailed after the restart",
     )
     wait_for(
-        lambda: sum(mail_tally(worker.mails())[0].values()) >= SHEETS * PER_SHEET,
+        lambda: set(mail_tally(worker.mails())[0]) >= expected_mails(),
         15,
         "every mail written",
     )
@@ -90,5 +90,6 @@ def test_sigkill_mid_sweep_then_restart_loses_and_doubles_nothing(
     assert (missing_notifications, duplicate_notifications) == (0, 0)
     assert missing_mails == 0
     assert set(tally) == expected
-    assert not Sheet.objects.filter(pk__in=ids, remind_step=1).exists()
+    assert not Cursor.objects.filter(subject_id__in=ids, step=1).exists()
+    assert_every_notice_mailed_once()
     assert [w for t in texts for w in personal_data_in(t)] == []

@@ -155,7 +155,6 @@ def assert_refused_by_database(model: type[Case] | type[Sheet], pk: int, **value
         {"status": Status.ACKNOWLEDGED},  # no assignee, no acknowledged_at
         {"status": Status.CLOSED},  # no outcome, deadlines still pending
         {"status": Status.WITHDRAWN},  # no ended_at, deadlines still pending
-        {"status": Status.REDIRECTED, "ended_at": SENT, "next_due_at": None},  # remind_at left
     ],
     ids=[
         "sent-without-cursor",
@@ -164,7 +163,6 @@ def assert_refused_by_database(model: type[Case] | type[Sheet], pk: int, **value
         "ack-without-assignee",
         "closed-without-outcome",
         "withdrawn-still-due",
-        "redirected-still-reminding",
     ],
 )
 def test_the_database_refuses_an_inconsistent_sent_sheet(
@@ -184,7 +182,7 @@ def test_the_database_refuses_an_inconsistent_sent_sheet(
         {"assignee": None},
         {"acknowledged_at": None},
         {"status": Status.SENT},  # cursor now points at the follow-up, not at ack_due_at
-        {"status": Status.CLOSED, "ended_at": SENT, "next_due_at": None, "remind_at": None},
+        {"status": Status.CLOSED, "ended_at": SENT, "next_due_at": None},
     ],
     ids=[
         "ack-without-cursor",
@@ -206,7 +204,7 @@ def test_the_database_refuses_reopening_a_closed_sheet_without_a_deadline(world:
     sheet = acknowledged(world)
     sheet.close(by=world.bob, outcome=outcome(), note="完了", now=SENT)
     assert_refused_by_database(Sheet, sheet.pk, ended_at=None)
-    assert_refused_by_database(Sheet, sheet.pk, remind_at=SENT)
+    assert_refused_by_database(Sheet, sheet.pk, next_due_at=SENT)
     assert_refused_by_database(Sheet, sheet.pk, outcome=None)
     assert_refused_by_database(Sheet, sheet.pk, status=Status.ACKNOWLEDGED)
 

@@ -11,6 +11,7 @@ from areas.models import Agency
 from cases.models import Case, Event
 from sheets.models import Sheet, SheetError, Status
 from tests.conftest import World, make_case, make_sheet, outcome
+from tests.reminders.reminder_support import cursor
 
 SENT = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # Thu 10:00 JST
 LATER = SENT + timedelta(hours=3)
@@ -26,13 +27,13 @@ def assert_cursor_matches_pending_deadline(sheet: Sheet) -> None:
     sheet.refresh_from_db()
     if sheet.status == Status.SENT:
         assert sheet.next_due_at == sheet.ack_due_at
-        assert sheet.remind_at == sheet.ack_due_at
+        assert cursor(sheet.pk)[0] == sheet.ack_due_at
     elif sheet.status == Status.ACKNOWLEDGED:
         assert sheet.next_due_at == sheet.follow_up_due_at
-        assert sheet.remind_at == sheet.follow_up_due_at
+        assert cursor(sheet.pk)[0] == sheet.follow_up_due_at
     else:
         assert sheet.next_due_at is None
-        assert sheet.remind_at is None
+        assert cursor(sheet.pk) == (None, 0)
         assert sheet.ended_at is not None
 
 
@@ -204,7 +205,7 @@ def snapshot(sheet: Sheet) -> tuple[object, ...]:
         row.status,
         row.version,
         row.next_due_at,
-        row.remind_at,
+        cursor(sheet.pk),
         row.ended_at,
         row.last_event_at,
         Event.objects.count(),

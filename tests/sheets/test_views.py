@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from areas.models import Agency, Role
 from cases.models import Basis
+from reminders.models import Cursor
 from sheets.models import Sheet, Status
 from tests.conftest import World, make_case, make_member, make_sheet, make_user, outcome
 
@@ -93,8 +94,8 @@ def test_inbox_lists_open_sheets_overdue_first(client: Client, world: World) -> 
 
 def test_inbox_shows_reminder_step_on_overdue_rows(client: Client, world: World) -> None:
     sheet = make_sheet(world, now=datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
-    # remind_step names the next step to send: 3 means steps 1 and 2 have gone out.
-    Sheet.objects.filter(pk=sheet.pk).update(remind_step=3)
+    # The cursor's step names the next step to send: 3 means steps 1 and 2 have gone out.
+    Cursor.objects.filter(kind="sheet", subject_id=sheet.pk).update(step=3)
     login(client, world.bob)
     html = client.get(reverse("sheets:inbox")).content.decode()
     assert "督促 段階2" in html and "督促 段階3" not in html

@@ -11,6 +11,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from areas.scope import scope_of
 from cases.models import Case
+from reminders.models import Cursor
 from sheets.models import Sheet, Status
 from tests.conftest import World, make_case
 
@@ -36,12 +37,20 @@ def bulk_sheets(world: World, case: Case, count: int) -> None:
                 sent_at=SENT,
                 ack_due_at=due,
                 next_due_at=due,
-                remind_at=due,
-                remind_step=1 + i % 3,
                 last_event_at=SENT,
             )
         )
-    Sheet.objects.bulk_create(rows)
+    created = Sheet.objects.bulk_create(rows)
+    Cursor.objects.bulk_create(
+        Cursor(
+            kind="sheet",
+            subject_id=s.pk,
+            deadline=s.next_due_at,
+            remind_at=s.next_due_at,
+            step=1 + i % 3,
+        )
+        for i, s in enumerate(created)
+    )
 
 
 # Queries of a signed-in page, before the view's own:

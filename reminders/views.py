@@ -28,7 +28,7 @@ def mine_of(request: HttpRequest) -> NotificationQuerySet:
 def notification_list(request: HttpRequest) -> HttpResponse:
     mine = mine_of(request).order_by("-created_at", "-id")
     page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "sheets/notifications.html", {"page": page})
+    return render(request, "reminders/notifications.html", {"page": page})
 
 
 @login_required

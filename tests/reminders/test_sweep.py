@@ -1,4 +1,4 @@
-"""The reminder sweep called directly: who hears what, when, and exactly once (issue 4)."""
+"""The reminder sweep called directly: who hears what, when, and exactly once (issues 4, 11)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ from django.core import mail
 
 from areas.models import Role
 from cases.models import Event
-from sheets.models import Notification, Reminder, Sheet, Status, reached_step
-from sheets.reminders import send_due_reminders, sweep
+from reminders.engine import reached_step, send_due_reminders, sweep
+from reminders.models import Mail, Notification, Reminder
+from sheets.models import Sheet, Status
 from tests.conftest import World, make_member, make_user, outcome
-from tests.sheets.reminder_support import (
+from tests.reminders.reminder_support import (
+    cursor,
     eager_celery,  # noqa: F401
     mail_texts,
     make_due_sheet,
     personal_data_in,
+    set_cursor,
 )
 
 SENT = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # Fri 10:00 JST
@@ -35,7 +38,7 @@ def no_personal_data_in_any_mail() -> Iterator[None]:
 
 
 def notified(sheet: Sheet, step: int | None = None) -> list[str]:
-    qs = Notification.objects.filter(reminder__subject="sheet", reminder__subject_id=sheet.pk)
+    qs = Notification.objects.filter(reminder__kind="sheet", reminder__subject_id=sheet.pk)
     if step is not None:
         qs = qs.filter(reminder__step=step)
     return sorted(qs.values_list("user__username", flat=True))
@@ -54,7 +57,7 @@ def test_due_sheet_before_acknowledgement_notifies_the_receiving_agency_once(
     sheet = make_due_sheet(world, DUE, now=SENT)
     assert send_due_reminders(DUE) == 1
     reminder = Reminder.objects.get()
-    assert (reminder.subject, reminder.subject_id, reminder.deadline, reminder.step) == (
+    assert (reminder.kind, reminder.subject_id, reminder.deadline, reminder.step) == (
         "sheet",
         sheet.pk,
         DUE,
@@ -62,8 +65,8 @@ def test_due_sheet_before_acknowledgement_notifies_the_receiving_agency_once(
     )
     # Every staff member and supervisor of 地域包括支援センター; never the sender or outsiders.
     assert notified(sheet) == ["bob", "bob_boss"]
-    sheet.refresh_from_db()
-    assert (sheet.remind_at, sheet.remind_step, reached_step(sheet.remind_step)) == (STEP2, 2, 1)
+    at, step = cursor(sheet.pk)
+    assert (at, step, reached_step(step)) == (STEP2, 2, 1)
     event = Event.objects.filter(sheet=sheet).last()
     assert event is not None
     assert event.kind == Event.Kind.REMINDER
@@ -91,8 +94,7 @@ def test_after_acknowledgement_only_the_assignee_hears_at_the_due_time(world: Wo
     sheet.refresh_from_db()
     opening = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)  # Tue 12/8 08:30 JST
     assert due == datetime(2026, 12, 7, 8, 15, tzinfo=UTC)  # Mon 12/7 17:15 JST
-    assert sheet.remind_at == opening
-    assert sheet.remind_step == 1
+    assert cursor(sheet.pk) == (opening, 1)
     assert send_due_reminders(opening) == 1
     assert notified(sheet) == ["bob"]
     assert "経過報告期限" in Notification.objects.get().title
@@ -148,14 +150,14 @@ def test_each_ladder_step_goes_to_its_people_at_its_offset(world: World) -> None
     assert send_due_reminders(STEP2) == 1
     assert notified(sheet, 2) == ["bob_boss"]
     sheet.refresh_from_db()
-    assert (sheet.remind_at, sheet.remind_step) == (STEP3, 3)
+    assert cursor(sheet.pk) == (STEP3, 3)
 
     assert send_due_reminders(STEP3 - timedelta(minutes=1)) == 0
     assert send_due_reminders(STEP3) == 1
     # District coordinators, くらし連携支援室's coordinators and the sender's 連携担当.
     assert notified(sheet, 3) == ["alice", "coord", "district_coord"]
-    sheet.refresh_from_db()
-    assert (sheet.remind_at, sheet.remind_step, reached_step(sheet.remind_step)) == (None, 4, 3)
+    at, step = cursor(sheet.pk)
+    assert (at, step, reached_step(step)) == (None, 4, 3)
     assert send_due_reminders(STEP3 + timedelta(days=30)) == 0
     kinds = list(
         Event.objects.filter(
@@ -189,7 +191,7 @@ def test_a_deadline_on_friday_night_before_a_holiday_goes_out_at_the_next_openin
             assert send_due_reminders() == 0
     assert Notification.objects.count() == 0
     sheet.refresh_from_db()
-    assert (sheet.remind_at, sheet.remind_step) == (tuesday_opening, 1)
+    assert cursor(sheet.pk) == (tuesday_opening, 1)
     with time_machine.travel(tuesday_opening, tick=False):
         assert send_due_reminders() == 1
     assert notified(sheet) == ["bob", "bob_boss"]
@@ -207,13 +209,13 @@ def test_progress_report_restarts_the_ladder_for_the_new_deadline(world: World) 
     reported = first + timedelta(days=9, hours=16)  # ten days later, 09:15 JST
     assert send_due_reminders(reported) == 3  # the whole ladder, caught up
     sheet.refresh_from_db()
-    assert sheet.remind_at is None
+    assert cursor(sheet.pk)[0] is None
 
     sheet.report_progress(by=world.bob, text="訪問を続けています", now=reported)
     sheet.refresh_from_db()
     second = sheet.follow_up_due_at
     assert second is not None and second > first
-    assert (sheet.remind_at, sheet.remind_step) == (second, 1)
+    assert cursor(sheet.pk) == (second, 1)
     assert send_due_reminders(second - timedelta(minutes=1)) == 0
     assert send_due_reminders(second + timedelta(hours=16)) == 1  # next morning's opening
     latest = Reminder.objects.filter(deadline=second)
@@ -226,11 +228,11 @@ def test_the_same_deadline_set_again_does_not_repeat_a_step(world: World) -> Non
     assert send_due_reminders(DUE) == 1
     # Something puts the cursor back on the same deadline and step (e.g. two progress reports
     # on one day): the Reminder row already exists, so nothing is sent again.
-    Sheet.objects.filter(pk=sheet.pk).update(remind_at=DUE, remind_step=1)
+    set_cursor(sheet.pk, DUE)
     counts = sweep(DUE, enqueue=False)
     assert (counts.sent, counts.repeated) == (0, 1)
     sheet.refresh_from_db()
-    assert (sheet.remind_at, sheet.remind_step) == (STEP2, 2)
+    assert cursor(sheet.pk) == (STEP2, 2)
     assert Notification.objects.count() == 2
 
 
@@ -268,8 +270,9 @@ def test_the_mail_goes_to_each_notified_person_without_personal_data(
         f"/sheets/{sheet.pk}" in str(message.body)
     )
     assert "朽木支所 → 地域包括支援センター" in str(message.body)
+    assert message.extra_headers["X-Tsumugi-Mail"] == str(Mail.objects.get(user=world.bob).pk)
     assert "令和8年11月25日（水）10:00" in str(message.body)
-    assert Reminder.objects.get().emailed_at is not None
+    assert Mail.objects.filter(sent_at__isnull=True).count() == 0
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         send_due_reminders(DUE + timedelta(minutes=5))
     assert len(mail.outbox) == 2
@@ -287,8 +290,6 @@ def test_the_escalation_offsets_are_settings(world: World, settings: object) -> 
     settings.ESCALATE_COORDINATORS_AFTER_DAYS = 5  # type: ignore[attr-defined]
     sheet = make_due_sheet(world, DUE, now=SENT)
     assert send_due_reminders(DUE) == 1
-    sheet.refresh_from_db()
-    assert sheet.remind_at == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Fri: 2 business days
-    assert send_due_reminders(sheet.remind_at) == 1
-    sheet.refresh_from_db()
-    assert sheet.remind_at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # Wed: 5 business days
+    assert cursor(sheet.pk)[0] == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Fri: 2 business days
+    assert send_due_reminders(datetime(2026, 11, 27, 1, 0, tzinfo=UTC)) == 1
+    assert cursor(sheet.pk)[0] == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # Wed: 5 business days

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sheets.reminders import send_pending_emails, sweep
+from reminders.engine import sweep
+from reminders.outbox import send_pending
 
 
 class Command(BaseCommand):
@@ -25,11 +26,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
             counts = sweep(enqueue=not options["inline_mail"])
-            mailed = send_pending_emails() if options["inline_mail"] else 0
+            mailed = send_pending() if options["inline_mail"] else 0
             self.stdout.write(
-                f"督促 {counts.sent} 件（通知 {counts.notifications} 件）、"
+                f"督促 {counts.sent} 件（通知 {counts.notifications} 件、"
+                f"メール {counts.mails} 通）、"
                 f"時間外のため次の開庁時刻へ {counts.deferred} 件、"
-                f"メール再送の登録 {counts.emails_requeued} 件、"
+                f"メール再送の登録 {counts.mails_requeued} 件、"
                 f"このプロセスで送ったメール {mailed} 通"
             )
             if not options["loop"]:

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.postgresql.features import DatabaseFeatures
 
-from sheets.models import Notification, Reminder, Sheet
-from sheets.reminders import sweep
+from reminders.engine import claim, due_cursors, sweep
+from reminders.models import Cursor, Notification, Reminder
 from tests.conftest import World
-from tests.sheets.reminder_support import clone_due_sheets
+from tests.reminders.reminder_support import clone_due_sheets
 
 SENT = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wed 10:00 JST
@@ -69,14 +69,18 @@ def test_concurrent_sweeps_send_every_step_exactly_once(
     assert Notification.objects.count() == 5000
     pairs = Notification.objects.values("reminder_id", "user_id").distinct().count()
     assert pairs == 5000
-    assert not Sheet.objects.filter(pk__in=ids, remind_at__isnull=False).exists()
-    assert set(Sheet.objects.filter(pk__in=ids).values_list("remind_step", flat=True)) == {4}
+    cursors = Cursor.objects.filter(kind="sheet", subject_id__in=ids)
+    assert not cursors.filter(remind_at__isnull=False).exists()
+    assert set(cursors.values_list("step", flat=True)) == {4}
+    # Each person got one mail per sweep that notified them, listing every notice once.
+    assert not Notification.objects.filter(mail__isnull=True).exists()
 
 
 class PausedSweep:
     """A sweep in its own thread and connection that stops inside its first batch, at a point the
     test picks, until the test lets it go on. Django's execute_wrapper sees every statement of that
-    connection only (nothing of the engine is replaced); the rowcount of each cursor UPDATE is kept.
+    connection only (nothing of the engine is replaced); the rowcount of each cursor UPDATE is kept
+    (on PostgreSQL one UPDATE claims the whole batch).
     """
 
     def __init__(self, now: datetime, pause_after: str) -> None:
@@ -93,7 +97,7 @@ class PausedSweep:
     def wrapper(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         result = execute(sql, params, many, context)
         is_read = sql.startswith("SELECT") and '"remind_at" <=' in sql
-        is_claim = sql.startswith("UPDATE") and '"remind_step"' in sql
+        is_claim = sql.startswith('UPDATE "reminders_cursor"')
         if is_claim:
             self.update_rowcounts.append(context["cursor"].rowcount)
         point = is_read if self.pause_after == "read" else is_claim
@@ -138,14 +142,13 @@ def test_a_stale_compare_and_set_claim_changes_no_row(
     assert a.errors == []
 
     assert b.sent == 60
-    # A's compare-and-set saw a cursor that had moved: its UPDATEs changed no row, it recorded
-    # nothing and left B's cursors (ladder finished) alone.
-    assert a.update_rowcounts == [0] * 20
+    # A's compare-and-set saw cursors that had moved: its batch UPDATE changed no row, it
+    # recorded nothing and left B's cursors (ladder finished) alone.
+    assert a.update_rowcounts == [0]
     assert (a.sent, a.skipped) == (0, 20)
     assert Reminder.objects.count() == 60
-    assert set(Sheet.objects.filter(pk__in=ids).values_list("remind_step", "remind_at")) == {
-        (4, None)
-    }
+    cursors = Cursor.objects.filter(kind="sheet", subject_id__in=ids)
+    assert set(cursors.values_list("step", "remind_at")) == {(4, None)}
 
 
 def test_a_second_sweep_skips_the_rows_the_first_holds(world: World) -> None:
@@ -163,3 +166,31 @@ def test_a_second_sweep_skips_the_rows_the_first_holds(world: World) -> None:
     assert b.skipped == 0
     assert Reminder.objects.count() == 360
     assert Reminder.objects.values("subject_id", "step").distinct().count() == 360
+
+
+def test_the_compare_and_set_claim_loses_to_a_claim_made_after_it_read(world: World) -> None:
+    """Connection A reads the due cursors; connection B claims them and commits; A's claim then
+    changes no row, so A records nothing — deterministically, without timing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections on one database: PostgreSQL")
+    ids = clone_due_sheets(world, 3, DUE, SENT)
+    seen = list(due_cursors(DUE))  # A reads, no lock held
+    assert [c.subject_id for c in seen] == ids
+
+    def b_claims() -> None:
+        try:
+            with transaction.atomic():
+                fresh = list(due_cursors(DUE))
+                assert len(claim(fresh, lambda c: (None, c.step + 1))) == 3
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=b_claims)
+    other.start()
+    other.join(timeout=30)
+    with transaction.atomic():
+        assert claim(seen, lambda c: (DUE, 2)) == []  # A: every row changed meanwhile
+    assert set(Cursor.objects.filter(subject_id__in=ids).values_list("step", flat=True)) == {2}
+    assert set(Cursor.objects.filter(subject_id__in=ids).values_list("remind_at", flat=True)) == {
+        None
+    }

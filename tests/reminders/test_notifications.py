@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
-from sheets.models import Notification
-from sheets.reminders import send_due_reminders
+from reminders.engine import send_due_reminders
+from reminders.models import Notification
 from tests.conftest import World
-from tests.sheets.reminder_support import make_due_sheet
+from tests.reminders.reminder_support import make_due_sheet
 
 SENT = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wed 10:00 JST

@@ -7,9 +7,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from sheets.reminders import send_due_reminders
+from reminders.engine import send_due_reminders
 from tests.conftest import World
-from tests.sheets.reminder_support import eager_celery, make_due_sheet  # noqa: F401
+from tests.reminders.reminder_support import eager_celery, make_due_sheet  # noqa: F401
 
 DUE = datetime(2026, 11, 20, 8, 15, tzinfo=UTC)  # Fri 17:15 JST
 # Step 2 is one business day after due: Tue 11/24 17:15 (Mon 11/23 is 勤労感謝の日).

@@ -1,4 +1,4 @@
-"""Helpers shared by the reminder tests (tests/sheets/test_reminders*.py, tests/services/)."""
+"""Helpers shared by the reminder tests (tests/reminders/, tests/services/)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from django.core import mail
 
 from cases.models import Case, Person
-from sheets.models import Sheet
+from reminders.models import Cursor
+from sheets.models import KIND, Sheet
 from tests.conftest import World, make_sheet
 
 # Personal data the test world puts in cases: none of it may appear in any mail.
@@ -57,9 +58,22 @@ def mail_texts() -> Iterator[str]:
 def make_due_sheet(world: World, due: datetime, **kwargs: object) -> Sheet:
     """A sheet waiting for acknowledgement whose deadline is `due`."""
     sheet = make_sheet(world, **kwargs)  # type: ignore[arg-type]
-    Sheet.objects.filter(pk=sheet.pk).update(ack_due_at=due, next_due_at=due, remind_at=due)
+    Sheet.objects.filter(pk=sheet.pk).update(ack_due_at=due, next_due_at=due)
+    set_cursor(sheet.pk, due)
     sheet.refresh_from_db()
     return sheet
+
+
+def set_cursor(pk: int, remind_at: datetime | None, step: int = 1, kind: str = KIND) -> None:
+    Cursor.objects.filter(kind=kind, subject_id=pk).update(
+        deadline=remind_at, remind_at=remind_at, step=step
+    )
+
+
+def cursor(pk: int, kind: str = KIND) -> tuple[datetime | None, int]:
+    """(next reminder time, next step) of an item's reminder cursor."""
+    row = Cursor.objects.get(kind=kind, subject_id=pk)
+    return row.remind_at, row.step
 
 
 def clone_due_sheets(world: World, count: int, due: datetime, sent: datetime) -> list[int]:
@@ -70,10 +84,14 @@ def clone_due_sheets(world: World, count: int, due: datetime, sent: datetime) ->
         for f in Sheet._meta.concrete_fields
         if f.attname not in {"id", "number"}
     }
-    fields.update(ack_due_at=due, next_due_at=due, remind_at=due, remind_step=1)
-    Sheet.objects.filter(pk=base.pk).update(ack_due_at=due, next_due_at=due, remind_at=due)
+    fields.update(ack_due_at=due, next_due_at=due)
+    Sheet.objects.filter(pk=base.pk).update(ack_due_at=due, next_due_at=due)
+    set_cursor(base.pk, due)
     clones = Sheet.objects.bulk_create(
         Sheet(number=f"{base.number}-{i:05d}", **fields) for i in range(count - 1)
+    )
+    Cursor.objects.bulk_create(
+        Cursor(kind=KIND, subject_id=s.pk, deadline=due, remind_at=due, step=1) for s in clones
     )
     return [base.pk] + [s.pk for s in clones]
 

@@ -1,0 +1,413 @@
+"""The reminder engine: an exactly-once escalation ladder for anything with a deadline.
+
+The database is the source of truth and Celery only the trigger. A periodic task calls
+`sweep(now)`, which reads the cursors that have passed (`remind_at <= now`: one range scan of the
+partial index `cursor_remind_at`, whatever the kind), claims them, and in one transaction per
+batch records a `Reminder` row (unique per kind, item, deadline and step), the in-app
+`Notification`s of that step's recipients and the kind's timeline entries, and moves the cursor
+to the next step. At the end of the sweep each person's new reminders become ONE mail in the
+outbox (`reminders.outbox`), handed to the worker after commit.
+
+The ladder (offsets are settings, counted in business days from the deadline):
+
+    step 1 at the deadline -> step 2 at deadline + ESCALATE_SUPERVISORS_AFTER_DAYS
+    step 2                 -> step 3 at deadline + ESCALATE_COORDINATORS_AFTER_DAYS
+    step 3                 -> step 4, remind_at NULL (done for this deadline)
+
+`Cursor.step` is the *next* step to send, so the step an item has reached is `step - 1`
+(`reached_step()`). A domain move that sets a deadline calls `start(kind, id, deadline)` and the
+ladder starts again; a move that ends the item calls `stop(kind, id)`. Outside business hours
+nothing is sent: the cursor is pushed to the next opening and the step stays the same.
+
+Exactly once
+    Every claim is a compare-and-set: `UPDATE cursor SET … WHERE id = … AND remind_at = <seen>
+    AND step = <seen>` (one statement per batch on PostgreSQL, returning the ids it changed), and
+    only a row that changed is acted on. On PostgreSQL the batch is also read with `FOR UPDATE
+    SKIP LOCKED`, so two sweeps take different rows instead of racing for the same ones. The
+    unique `Reminder` row is the last guard: a step already recorded for the same deadline is
+    skipped (the cursor still moves). Notifications are created only here, never in a task.
+
+Registering a deadline kind
+    Subclass `DeadlineKind` in the domain app (its policy: who hears which step, what the notice
+    says) and call `register(MyKind())` from its AppConfig.ready(). The business calendar is
+    registered the same way (`use_calendar`) by the app that owns closures.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from celery import current_app
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tsumugi.lib.dates import BusinessCalendar, format_datetime
+
+from .models import Cursor, Notification, Recount, Reminder
+
+logger = logging.getLogger(__name__)
+
+LAST_STEP = 3
+STEP_LABELS = {1: "督促", 2: "督促（責任者へ）", 3: "督促（調整役へ）"}
+
+
+def reached_step(step: int) -> int:
+    """The ladder step an item has reached (0: none yet) from its cursor's next `step`."""
+    return max(0, min(step - 1, LAST_STEP)) if step else 0
+
+
+def format_deadline(moment: datetime) -> str:
+    return format_datetime(moment)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One claimed ladder step of one item: its row (loaded by the kind), step and deadline."""
+
+    row: Any
+    step: int
+    deadline: datetime
+
+
+class DeadlineKind(ABC):
+    """One kind of item with a deadline; the domain app's policy for it.
+
+    name: `Cursor.kind` / `Reminder.kind`, at most 20 characters ("sheet", "action_item").
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def load(self, ids: Sequence[int]) -> dict[int, Any]:
+        """The rows of a batch by primary key (a deleted one is simply missing); few queries."""
+
+    @abstractmethod
+    def recipients(self, due: Sequence[Due]) -> dict[int, list[int]]:
+        """User ids per row pk for each item's step, for a whole batch in a few queries."""
+
+    @abstractmethod
+    def title(self, item: Due) -> str:
+        """The in-app title (and the mail's line): numbers and agencies, no personal data."""
+
+    @abstractmethod
+    def url(self, row: Any) -> str:
+        """Site-relative link to the item."""
+
+    def events(self, items: Sequence[tuple[Due, int]], now: datetime) -> None:  # noqa: B027
+        """Write timeline entries for [(item, recipients notified)]; may do nothing."""
+
+    def recount(self, since: date, calendar: BusinessCalendar, now: datetime) -> int:
+        """Recompute the open deadlines from `since` on after a calendar change; returns how
+        many moved (each moved one must `start()` its cursor again)."""
+        return 0
+
+    def next_remind_at(self, item: Due, calendar: BusinessCalendar) -> datetime | None:
+        if item.step >= LAST_STEP:
+            return None
+        days = (
+            settings.ESCALATE_SUPERVISORS_AFTER_DAYS
+            if item.step == 1
+            else settings.ESCALATE_COORDINATORS_AFTER_DAYS
+        )
+        return calendar.shift_business_days(item.deadline, days)
+
+
+_registry: dict[str, DeadlineKind] = {}
+_calendar: list[Callable[[], BusinessCalendar]] = []
+
+
+def register(kind: DeadlineKind) -> DeadlineKind:
+    if len(kind.name) > 20:
+        raise ValueError(f"deadline kind name too long for Cursor.kind: {kind.name!r}")
+    _registry[kind.name] = kind
+    return kind
+
+
+def registered_kinds() -> list[DeadlineKind]:
+    return list(_registry.values())
+
+
+def kind_named(name: str) -> DeadlineKind:
+    return _registry[name]
+
+
+def use_calendar(provider: Callable[[], BusinessCalendar]) -> None:
+    """The app that owns the office calendar (closures) registers how to read it."""
+    _calendar[:] = [provider]
+
+
+def business_calendar() -> BusinessCalendar:
+    if not _calendar:
+        return BusinessCalendar(
+            closures=frozenset(), opens=settings.BUSINESS_DAY_OPENS, ends=settings.BUSINESS_DAY_ENDS
+        )
+    return _calendar[0]()
+
+
+# --- what domain moves call (inside their own transaction) -------------------------------------
+
+
+def start(kind: str, subject_id: int, deadline: datetime) -> None:
+    """A new deadline for an item: its ladder starts again at step 1 at the deadline."""
+    _set(kind, subject_id, deadline=deadline, remind_at=deadline, step=1)
+
+
+def stop(kind: str, subject_id: int) -> None:
+    """The item needs no more reminders (done, closed, withdrawn)."""
+    Cursor.objects.filter(kind=kind, subject_id=subject_id).update(
+        deadline=None, remind_at=None, step=0
+    )
+
+
+def _set(kind: str, subject_id: int, **values: Any) -> None:
+    if not Cursor.objects.filter(kind=kind, subject_id=subject_id).update(**values):
+        Cursor.objects.create(kind=kind, subject_id=subject_id, **values)
+
+
+def cursor_of(kind: str, subject_id: int) -> Cursor | None:
+    return Cursor.objects.filter(kind=kind, subject_id=subject_id).first()
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepCounts:
+    sent: int = 0  # ladder steps recorded (Reminder rows created)
+    notifications: int = 0
+    deferred: int = 0  # due outside business hours: cursor moved to the next opening
+    repeated: int = 0  # step already recorded for that deadline: cursor moved, nothing sent
+    skipped: int = 0  # claimed by someone else meanwhile
+    mails: int = 0  # outbox rows written (one per person per sweep)
+    mails_requeued: int = 0
+    recounted: int = 0  # deadlines moved by pending calendar recounts
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def business_hours_only() -> bool:
+    """False only for demos, so a reminder shows up at any hour of the day."""
+    return bool(settings.REMINDER_BUSINESS_HOURS_ONLY)
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Send every reminder that is due at `now`; returns the number of ladder steps sent."""
+    return sweep(now).sent
+
+
+def sweep(
+    now: datetime | None = None, *, limit: int | None = None, enqueue: bool = True
+) -> SweepCounts:
+    from . import outbox
+
+    now = now or timezone.now()
+    counts = SweepCounts(by_kind={kind.name: 0 for kind in registered_kinds()})
+    counts.recounted = run_pending_recounts(now)
+    calendar = business_calendar()
+    size = limit or settings.REMINDER_BATCH_SIZE
+    digest = outbox.Digest(now)
+    while _sweep_batch(now, calendar, size, counts, digest):
+        pass
+    counts.mails = digest.release(enqueue=enqueue)
+    if enqueue:
+        counts.mails_requeued = outbox.requeue_unsent(now)
+    return counts
+
+
+def due_cursors(now: datetime) -> Any:
+    return Cursor.objects.filter(remind_at__lte=now).order_by("remind_at")
+
+
+def _sweep_batch(
+    now: datetime,
+    calendar: BusinessCalendar,
+    size: int,
+    counts: SweepCounts,
+    digest: Any,
+) -> bool:
+    """One batch in one transaction; False when there was nothing left to claim."""
+    with transaction.atomic():
+        due = due_cursors(now)
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        cursors = list(due.only("id", "kind", "subject_id", "deadline", "remind_at", "step")[:size])
+        if not cursors:
+            return False
+        if business_hours_only() and not calendar.is_open_at(now):
+            opening = calendar.next_opening(now)
+            moved = claim(cursors, lambda c: (opening, c.step))
+            counts.deferred += len(moved)
+            counts.skipped += len(cursors) - len(moved)
+            return bool(moved)
+        by_kind: dict[str, list[Cursor]] = defaultdict(list)
+        for c in cursors:
+            by_kind[c.kind].append(c)
+        rows: dict[int, Any] = {}
+        targets: dict[int, tuple[datetime | None, int]] = {}
+        items: dict[int, Due] = {}
+        for name, group in by_kind.items():
+            kind = _registry.get(name)
+            loaded = kind.load([c.subject_id for c in group]) if kind else {}
+            for c in group:
+                row = loaded.get(c.subject_id)
+                if (
+                    kind is None
+                    or row is None
+                    or c.deadline is None
+                    or not 1 <= c.step <= LAST_STEP
+                ):
+                    targets[c.pk] = (None, c.step)  # nothing sensible to remind: park it
+                    continue
+                item = Due(row, c.step, c.deadline)
+                items[c.pk] = item
+                rows[c.pk] = row
+                targets[c.pk] = (kind.next_remind_at(item, calendar), c.step + 1)
+        claimed = {c.pk for c in claim(cursors, lambda c: targets[c.pk])}
+        counts.skipped += len(cursors) - len(claimed)
+        for name, group in by_kind.items():
+            mine = [items[c.pk] for c in group if c.pk in claimed and c.pk in items]
+            if mine:
+                _record(_registry[name], mine, now, counts, digest)
+        return bool(claimed)
+
+
+def claim(
+    cursors: Sequence[Cursor], target: Callable[[Cursor], tuple[datetime | None, int]]
+) -> list[Cursor]:
+    """Move each cursor from what we read to its target with a compare-and-set; return the
+    cursors this transaction now owns (a cursor moved by anyone else meanwhile is left alone)."""
+    if not cursors:
+        return []
+    if connection.vendor == "postgresql":
+        changed = _claim_postgresql(cursors, target)
+    else:
+        changed = set()
+        for c in cursors:
+            new_at, new_step = target(c)
+            if Cursor.objects.filter(pk=c.pk, remind_at=c.remind_at, step=c.step).update(
+                remind_at=new_at, step=new_step
+            ):
+                changed.add(c.pk)
+    return [c for c in cursors if c.pk in changed]
+
+
+def _claim_postgresql(
+    cursors: Sequence[Cursor], target: Callable[[Cursor], tuple[datetime | None, int]]
+) -> set[int]:
+    # One UPDATE … FROM (VALUES …) for the whole batch: a compare-and-set per row without a
+    # round trip per row. `IS NOT DISTINCT FROM`: a parked cursor's NULL must compare equal.
+    values = []
+    params: list[Any] = []
+    for c in cursors:
+        new_at, new_step = target(c)
+        values.append("(%s::bigint, %s::timestamptz, %s::int, %s::timestamptz, %s::int)")
+        params += [c.pk, c.remind_at, c.step, new_at, new_step]
+    table = Cursor._meta.db_table
+    sql = (
+        f'UPDATE "{table}" AS c SET remind_at = v.column4, step = v.column5 '
+        f"FROM (VALUES {', '.join(values)}) AS v "
+        "WHERE c.id = v.column1 AND c.remind_at IS NOT DISTINCT FROM v.column2 "
+        "AND c.step = v.column3 RETURNING c.id"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return {row[0] for row in cur.fetchall()}
+
+
+def _record(
+    kind: DeadlineKind, items: list[Due], now: datetime, counts: SweepCounts, digest: Any
+) -> None:
+    done = set(
+        Reminder.objects.filter(
+            kind=kind.name, subject_id__in=[i.row.pk for i in items]
+        ).values_list("subject_id", "deadline", "step")
+    )
+    todo = [i for i in items if (i.row.pk, i.deadline, i.step) not in done]
+    counts.repeated += len(items) - len(todo)
+    if not todo:
+        return
+    reminders = Reminder.objects.bulk_create(
+        Reminder(
+            kind=kind.name, subject_id=i.row.pk, deadline=i.deadline, step=i.step, created_at=now
+        )
+        for i in todo
+    )
+    recipients = kind.recipients(todo)
+    users_of = {i.row.pk: recipients.get(i.row.pk, []) for i in todo}
+    mail_of = digest.mails_for({u for users in users_of.values() for u in users})
+    notifications = []
+    notified = []
+    for item, reminder in zip(todo, reminders, strict=True):
+        users = users_of[item.row.pk]
+        title, url = kind.title(item)[:200], kind.url(item.row)[:200]
+        notifications += [
+            Notification(
+                user_id=u,
+                reminder=reminder,
+                mail_id=mail_of.get(u),
+                title=title,
+                url=url,
+                created_at=now,
+            )
+            for u in users
+        ]
+        notified.append((item, len(users)))
+    Notification.objects.bulk_create(notifications, batch_size=2000)
+    kind.events(notified, now)
+    counts.sent += len(reminders)
+    counts.notifications += len(notifications)
+    counts.by_kind[kind.name] = counts.by_kind.get(kind.name, 0) + len(reminders)
+
+
+# --- calendar changes ----------------------------------------------------------------------------
+
+
+def calendar_changed(day: date, now: datetime | None = None) -> Recount:
+    """Called in the transaction that adds, edits or removes a closure: the recount is owed
+    from then on (a row), and handed to the worker after commit. Should the broker be down,
+    the next sweep does it."""
+    recount = Recount.objects.create(day=day, created_at=now or timezone.now())
+    transaction.on_commit(lambda: _enqueue_recount(recount.pk))
+    return recount
+
+
+def _enqueue_recount(recount_id: int) -> None:
+    try:
+        # By name: tasks.py imports this module (RemindersConfig.ready registers the tasks).
+        current_app.tasks["reminders.tasks.recount_deadlines_task"].apply_async(
+            (recount_id,), retry=False
+        )
+    except Exception:  # any broker failure: the next sweep recounts
+        logger.warning(
+            "broker unavailable: deadline recount %s left for the next sweep", recount_id
+        )
+
+
+def run_recount(recount_id: int, now: datetime | None = None) -> int:
+    """Recount every kind's open deadlines for one calendar change; once (compare-and-set)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        recount = (
+            Recount.objects.select_for_update().filter(pk=recount_id, done_at__isnull=True).first()
+        )
+        if recount is None:
+            return 0
+        calendar = business_calendar()
+        moved = sum(kind.recount(recount.day, calendar, now) for kind in registered_kinds())
+        Recount.objects.filter(pk=recount_id).update(done_at=timezone.now())
+    return moved
+
+
+def run_pending_recounts(now: datetime) -> int:
+    pending = list(
+        Recount.objects.filter(done_at__isnull=True)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    return sum(run_recount(pk, now) for pk in pending)

@@ -1,0 +1,182 @@
+"""The engine's tables: a narrow cursor per item with a deadline, the exactly-once record of each
+ladder step, in-app notices and the outbox of mails.
+
+Nothing here knows what a sheet or a 宿題 is: `kind` names a registered deadline kind and
+`subject_id` the item's primary key in that kind's own table.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Cursor(models.Model):
+    """Where an item stands on its reminder ladder. One narrow row per item, so a ladder step
+    rewrites a few bytes (a HOT update, the only index is partial on `remind_at`) instead of the
+    wide domain row and all its indexes.
+
+    `step` is the *next* step to send; `remind_at` is when (NULL: nothing left to remind)."""
+
+    kind = models.CharField("種類", max_length=20)
+    subject_id = models.BigIntegerField("対象のID")
+    deadline = models.DateTimeField("期限", null=True, blank=True)
+    remind_at = models.DateTimeField("次の督促", null=True, blank=True)
+    step = models.PositiveSmallIntegerField("次の段階", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督促カーソル"
+        constraints = [
+            # Also the index a domain move uses to find its item's cursor.
+            models.UniqueConstraint(fields=["kind", "subject_id"], name="cursor_once"),
+            models.CheckConstraint(
+                condition=Q(remind_at__isnull=True) | Q(deadline__isnull=False),
+                name="cursor_reminds_a_deadline",
+            ),
+        ]
+        indexes = [
+            # The sweep: one range scan over what is due, whatever the kind.
+            models.Index(
+                fields=["remind_at"], name="cursor_remind_at", condition=Q(remind_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.subject_id} 段階{self.step} {self.remind_at}"
+
+
+class Reminder(models.Model):
+    """One ladder step sent for one deadline of one item, recorded before anything goes out.
+    The unique constraint is what makes each step happen exactly once per item and deadline."""
+
+    kind = models.CharField("対象の種類", max_length=20)
+    subject_id = models.BigIntegerField("対象のID")
+    deadline = models.DateTimeField("期限")
+    step = models.PositiveSmallIntegerField("段階")
+    created_at = models.DateTimeField("記録日時")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "督促"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_id", "deadline", "step"], name="reminder_step_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.subject_id} {self.deadline:%Y-%m-%d} 段階{self.step}"
+
+
+class Mail(models.Model):
+    """The outbox: one mail owed to one user, written in the transaction that decided it.
+
+    The worker takes a lease (`claimed_until`), sends, and marks `sent_at` with a
+    compare-and-set update; the sweep hands unsent rows to the broker again, so a broker outage
+    or a killed worker loses nothing. What the mail says is rendered at delivery from `template`,
+    `context` (numbers, agency names, links: never personal data) and the notices linked to it.
+    """
+
+    class Template(models.TextChoices):
+        REMINDERS = "reminders", "督促のまとめ"
+        AGENDA = "agenda", "議題の配布"
+        NOTICE = "notice", "お知らせ"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    template = models.CharField("種類", max_length=20, choices=Template.choices)
+    # JSON text (numbers, agency and body names, dates, places), read by `context_data`.
+    context = models.TextField("内容", blank=True, default="")
+    created_at = models.DateTimeField("作成日時")
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField("送信の試行回数", default=0)
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "送信待ちメール"
+        indexes = [
+            # Re-enqueueing what never went out (broker down, worker killed).
+            models.Index(
+                fields=["created_at"], name="mail_unsent", condition=Q(sent_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_template_display()} → {self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def context_data(self) -> dict[str, Any]:
+        return dict(json.loads(self.context)) if self.context else {}
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app notice for one user. Titles carry numbers and agency names, never people."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    reminder = models.ForeignKey(
+        Reminder, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    # The mail that tells this notice (NULL: not mailed yet, or in-app only).
+    mail = models.ForeignKey(
+        Mail, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    title = models.CharField("件名", max_length=200)
+    url = models.CharField("リンク", max_length=200, blank=True)
+    created_at = models.DateTimeField("日時")
+    read_at = models.DateTimeField("既読日時", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "通知"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder", "user"],
+                name="notice_once_per_reminder",
+                condition=Q(reminder__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                name="notice_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Recount(models.Model):
+    """A calendar change (a closure added or removed) that every kind's open deadlines must be
+    recounted for. Written in the admin's transaction; the worker (or the next sweep, should the
+    broker be down) does the recount and marks it done."""
+
+    day = models.DateField("変更された日")
+    created_at = models.DateTimeField("登録日時")
+    done_at = models.DateTimeField("再計算日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "期限の再計算"
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="recount_pending", condition=Q(done_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}"

@@ -1,0 +1,265 @@
+"""The one outbox: every mail owed after a commit is a `Mail` row first, delivered by the worker.
+
+Writing: `Digest` (the sweep: one mail per person per sweep, listing every reminder that person
+got) and `notify()` (one notice and one mail per person, e.g. an agenda that went out). Both
+write in the caller's transaction and hand the rows to the broker only after commit.
+
+Delivering (at least once, recorded exactly once): `deliver(ids)` takes a lease on each row
+(`claimed_until`, `claimed_by`), renders and sends, and marks `sent_at` per mail with a
+compare-and-set update. A broker that is down when the rows commit, or a worker that dies with
+the task, loses nothing: `requeue_unsent()` (run by every sweep) hands rows whose `sent_at` is
+still empty to the broker again once their lease has expired. The remaining duplicate window is
+a worker killed after the mail server accepted a message but before `sent_at` was written.
+
+Mails cross networks that may not be secured: a mail says what its notices' titles say (numbers,
+agency names, the kind of move, a deadline) and links; never a name, a reading, a birth year or
+case text. The templates receive nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Mail, Notification
+
+logger = logging.getLogger(__name__)
+
+MAIL_HEADER = "X-Tsumugi-Mail"
+TASK_CHUNK = 100  # mails per broker message: the per-message cost dominated big sweeps
+MAX_LINES = 20  # a digest lists this many notices, then says how many more there are
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.REMINDER_EMAIL_LEASE_SECONDS)
+
+
+def retry_after() -> timedelta:
+    return timedelta(seconds=settings.REMINDER_EMAIL_RETRY_SECONDS)
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}" if path.startswith("/") else path
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+class Digest:
+    """The mails of one sweep: one per person, created the first time the sweep notifies them
+    and held under the sweep's own lease until it ends, so no worker sends half a list."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.mail_of: dict[int, int] = {}
+        self.held_at = timezone.now()
+
+    def mails_for(self, user_ids: Iterable[int]) -> dict[int, int]:
+        new = sorted(set(user_ids) - set(self.mail_of))
+        hold = timezone.now() + lease()
+        if new:
+            created = Mail.objects.bulk_create(
+                Mail(
+                    user_id=u,
+                    template=Mail.Template.REMINDERS,
+                    created_at=self.now,
+                    claimed_until=hold,
+                    claimed_by="sweep",
+                )
+                for u in new
+            )
+            self.mail_of.update((m.user_id, m.pk) for m in created)
+        if timezone.now() - self.held_at > lease() / 2:
+            # A long sweep keeps its lease: a worker must not send a list still being written.
+            Mail.objects.filter(pk__in=self.mail_of.values(), sent_at__isnull=True).update(
+                claimed_until=hold
+            )
+            self.held_at = timezone.now()
+        return self.mail_of
+
+    def release(self, *, enqueue: bool) -> int:
+        ids = sorted(self.mail_of.values())
+        if ids:
+            Mail.objects.filter(pk__in=ids, claimed_by="sweep").update(
+                claimed_until=None, claimed_by=""
+            )
+            if enqueue:
+                enqueue_mails(ids)
+        return len(ids)
+
+
+def notify(
+    user_ids: Sequence[int],
+    *,
+    title: str,
+    url: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """One in-app notice and one mail per person, in the caller's transaction; the mails go to
+    the worker after commit. `context` is what the mail template may say beyond the title: keep
+    it to numbers, names of agencies and bodies, dates and places — never people."""
+    now = now or timezone.now()
+    users = list(dict.fromkeys(user_ids))
+    mails = Mail.objects.bulk_create(
+        Mail(
+            user_id=u,
+            template=template,
+            context=json.dumps(context or {}, ensure_ascii=False),
+            created_at=now,
+        )
+        for u in users
+    )
+    notices = Notification.objects.bulk_create(
+        Notification(user_id=u, mail=m, title=title[:200], url=url[:200], created_at=now)
+        for u, m in zip(users, mails, strict=True)
+    )
+    ids = [m.pk for m in mails]
+    transaction.on_commit(lambda: enqueue_mails(ids))
+    return notices
+
+
+# --- handing to the broker -----------------------------------------------------------------------
+
+
+def enqueue_mails(mail_ids: Iterable[int]) -> int:
+    """Hand mails to the worker, TASK_CHUNK per task. A broker that is down (or, with eager
+    tasks, a mail server that is down) loses nothing: the rows stay unsent and the next sweep
+    hands them over again."""
+    # By name: tasks.py imports this module (RemindersConfig.ready registers the tasks).
+    deliver_mails_task = current_app.tasks["reminders.tasks.deliver_mails_task"]
+    ids = list(mail_ids)
+    queued = 0
+    for start in range(0, len(ids), TASK_CHUNK):
+        chunk = ids[start : start + TASK_CHUNK]
+        try:
+            deliver_mails_task.apply_async((chunk,), retry=False)
+        except Exception:
+            logger.warning(
+                "mail hand-over failed: %d mails left for the next sweep", len(ids) - queued
+            )
+            return queued
+        queued += len(chunk)
+    return queued
+
+
+def unsent_ids(now: datetime, limit: int = 5000) -> list[int]:
+    return list(
+        Mail.objects.filter(sent_at__isnull=True, created_at__lte=now - retry_after())
+        # Leases are wall-clock time even when the sweep runs as of another `now`.
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def requeue_unsent(now: datetime) -> int:
+    ids = unsent_ids(now)
+    return enqueue_mails(ids) if ids else 0
+
+
+# --- delivering ----------------------------------------------------------------------------------
+
+
+def deliver(mail_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Send the given mails that nobody else holds and nobody sent; returns how many went out.
+
+    Queries: one to lease, one for the mails and their people, one for the notices they list,
+    then one per mail to record it sent."""
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    Mail.objects.filter(pk__in=list(mail_ids), sent_at__isnull=True).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    ).update(claimed_until=now + lease(), claimed_by=token, attempts=F("attempts") + 1)
+    mine = list(
+        Mail.objects.filter(pk__in=list(mail_ids), claimed_by=token, sent_at__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    if not mine:
+        return 0
+    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    totals: dict[int, int] = {}
+    for row in (
+        Notification.objects.filter(mail_id__in=[m.pk for m in mine])
+        .annotate(
+            n=Window(RowNumber(), partition_by=[F("mail_id")], order_by=[F("created_at"), F("id")]),
+            total=Window(Count("id"), partition_by=[F("mail_id")]),
+        )
+        .filter(n__lte=MAX_LINES)
+        .values("mail_id", "title", "url", "total")
+    ):
+        lines[row["mail_id"]].append({"title": row["title"], "url": absolute_url(row["url"])})
+        totals[row["mail_id"]] = row["total"]
+    sent = 0
+    done: set[int] = set()
+    try:
+        with mailers.default as smtp:
+            for mail in mine:
+                message = _message(mail, lines[mail.pk], totals.get(mail.pk, 0))
+                if message is not None:
+                    smtp.send_messages([message])
+                    sent += 1
+                Mail.objects.filter(pk=mail.pk, claimed_by=token, sent_at__isnull=True).update(
+                    sent_at=timezone.now(), claimed_until=None, claimed_by=""
+                )
+                done.add(mail.pk)
+    except Exception:
+        # Give the leases back so a retry of this task (or the next sweep) can send at once.
+        Mail.objects.filter(claimed_by=token, sent_at__isnull=True).update(
+            claimed_until=None, claimed_by=""
+        )
+        raise
+    return sent
+
+
+def _message(mail: Mail, lines: list[dict[str, Any]], total: int) -> EmailMultiAlternatives | None:
+    user = mail.user
+    address = str(getattr(user, "email", "") or "")
+    if not address or not user.is_active or not lines:
+        return None  # nobody to write to, or nothing left to say: recorded as done
+    context = {
+        **mail.context_data,
+        "lines": lines,
+        "total": total,
+        "more": max(0, total - len(lines)),
+        "first": lines[0],
+        "notifications_url": absolute_url("/notifications/"),
+    }
+    name = f"emails/{mail.template}"
+    # A header cannot hold a line break (and Django refuses one).
+    subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{name}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        headers={MAIL_HEADER: str(mail.pk)},
+    )
+    message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
+    return message
+
+
+def send_pending(now: datetime | None = None) -> int:
+    """Deliver every unsent mail in this process (cron use, no worker)."""
+    ids = list(
+        Mail.objects.filter(sent_at__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    return sum(deliver(ids[i : i + TASK_CHUNK], now) for i in range(0, len(ids), TASK_CHUNK))

@@ -1,0 +1,194 @@
+"""The sheet's policy for the reminder engine (reminders/engine.py): who hears which step of a
+sheet's deadline, what the notice says, and how its deadline is recounted when the calendar
+changes. The engine claims, records and delivers; this module only decides.
+
+    step 1 at due: the assignee (before acknowledgement: the receiving agency's staff and
+           supervisors);
+    step 2: the receiving agency's supervisors;
+    step 3: the coordinators of the case's district and the coordination office, and the
+           sender's 連携担当.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, time
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.urls import NoReverseMatch, reverse
+
+from areas.coordinators import coordinators_of
+from areas.models import Membership, Role
+from cases.models import Event
+from reminders import engine
+from reminders.engine import STEP_LABELS, DeadlineKind, Due, format_deadline
+from tsumugi.lib.dates import TOKYO, BusinessCalendar, format_datetime, local_date
+
+from .models import KIND, Sheet, Status
+
+
+@functools.cache
+def _sheet_url_pattern() -> str:
+    # reverse() costs more than the rest of a row in a 100,000-row sweep: resolve it once.
+    try:
+        return reverse("sheets:detail", args=[987654321]).replace("987654321", "{}")
+    except NoReverseMatch:
+        return "/sheets/{}/"
+
+
+def sheet_url(pk: int) -> str:
+    return _sheet_url_pattern().format(int(pk))
+
+
+def deadline_label(sheet: Sheet) -> str:
+    return "受理期限" if sheet.status == Status.SENT else "経過報告期限"
+
+
+class SheetLadder(DeadlineKind):
+    name = KIND
+
+    def load(self, ids: Sequence[int]) -> dict[int, Sheet]:
+        rows = (
+            Sheet.objects.filter(pk__in=list(ids))
+            .select_related("sender_agency", "receiver_agency")
+            .annotate(district_id=F("case__district_id"))
+            .only(
+                "number",
+                "case_id",
+                "status",
+                "assignee_id",
+                "liaison_id",
+                "next_due_at",
+                "sender_agency__name",
+                "receiver_agency__name",
+            )
+        )
+        return {s.pk: s for s in rows}
+
+    def recipients(self, due: Sequence[Due]) -> dict[int, list[int]]:
+        rows = [(d.row, d.step) for d in due]
+        agency_ids = {r.receiver_agency_id for r, step in rows if step in (1, 2)}
+        handlers: dict[int, list[int]] = defaultdict(list)
+        supervisors: dict[int, list[int]] = defaultdict(list)
+        if agency_ids:
+            for agency_id, role, user_id in (
+                Membership.objects.active()
+                .filter(agency_id__in=agency_ids, role__in=[Role.STAFF, Role.SUPERVISOR])
+                .order_by("id")
+                .values_list("agency_id", "role", "user_id")
+            ):
+                handlers[agency_id].append(user_id)
+                if role == Role.SUPERVISOR:
+                    supervisors[agency_id].append(user_id)
+        people = {r.assignee_id for r, step in rows if step == 1 and r.assignee_id}
+        people |= {r.liaison_id for r, step in rows if step == 3}
+        active = (
+            set(
+                get_user_model()
+                ._default_manager.filter(pk__in=people, is_active=True)
+                .values_list("pk", flat=True)
+            )
+            if people
+            else set()
+        )
+        coordinators = coordinators_of({r.district_id for r, step in rows if step == 3})
+        result: dict[int, list[int]] = {}
+        for r, step in rows:
+            if step == 1:
+                if r.status == Status.ACKNOWLEDGED and r.assignee_id in active:
+                    users = [r.assignee_id]
+                else:
+                    users = handlers[r.receiver_agency_id]
+            elif step == 2:
+                users = supervisors[r.receiver_agency_id]
+            else:
+                users = coordinators[r.district_id] + (
+                    [r.liaison_id] if r.liaison_id in active else []
+                )
+            result[r.pk] = list(dict.fromkeys(users))
+        return result
+
+    def title(self, item: Due) -> str:
+        row: Sheet = item.row
+        return (
+            f"{STEP_LABELS[item.step]}（段階{item.step}）: シート {row.number}"
+            f"（{row.sender_agency.name} → {row.receiver_agency.name}）の{deadline_label(row)}"
+            f"（{format_deadline(item.deadline)}）を過ぎています"
+        )
+
+    def url(self, row: Sheet) -> str:
+        return sheet_url(row.pk)
+
+    def events(self, items: Sequence[tuple[Due, int]], now: datetime) -> None:
+        Event.objects.bulk_create(
+            (
+                Event(
+                    case_id=item.row.case_id,
+                    sheet_id=item.row.pk,
+                    kind=Event.Kind.REMINDER if item.step == 1 else Event.Kind.ESCALATION,
+                    actor=None,
+                    agency=None,
+                    at=now,
+                    text=self._event_text(item, notified),
+                )
+                for item, notified in items
+            ),
+            batch_size=2000,
+        )
+
+    @staticmethod
+    def _event_text(item: Due, notified: int) -> str:
+        row: Sheet = item.row
+        whom = {
+            1: f"{row.receiver_agency.name}の担当者",
+            2: f"{row.receiver_agency.name}の責任者",
+            3: "地区のコーディネーター・くらし連携支援室と送付元の連携担当",
+        }[item.step]
+        text = (
+            f"{deadline_label(row)}（{format_deadline(item.deadline)}）を過ぎたため、{whom}に"
+            f"督促を送りました（段階{item.step}、{notified}人）。"
+        )
+        if notified == 0:
+            text += " 宛先となる職員が登録されていません。"
+        return text
+
+    def recount(self, since: date, calendar: BusinessCalendar, now: datetime) -> int:
+        """A closure added after a sheet was sent (a typhoon, a system outage) pushes its
+        deadline past the closed day, exactly as if the closure had been known when the sheet
+        was sent; removing one pulls it back. Starting no later than today also covers an edited
+        closure whose old date is no longer known. Each moved deadline restarts its ladder and
+        is written on the timeline, so people see why the date changed."""
+        first_day = min(since, local_date(now))
+        start = datetime.combine(first_day, time.min, tzinfo=TOKYO)
+        moved = 0
+        candidates = (
+            Sheet.objects.open()
+            .filter(next_due_at__gte=start)
+            .select_related("receiver_agency")
+            .order_by("pk")
+        )
+        for sheet in candidates.iterator(chunk_size=500):
+            due = sheet.pending_deadline(calendar)
+            if due is None or due == sheet.next_due_at:
+                continue
+            visible = "ack_due_at" if sheet.status == Status.SENT else "follow_up_due_at"
+            with transaction.atomic():
+                # Compare-and-set on the version: a move made meanwhile set its own deadline.
+                changed = Sheet.objects.filter(pk=sheet.pk, version=sheet.version).update(
+                    **{visible: due}, next_due_at=due, version=F("version") + 1
+                )
+                if changed:
+                    moved += 1
+                    engine.start(KIND, sheet.pk, due)
+                    Event.objects.create(
+                        case_id=sheet.case_id,
+                        sheet=sheet,
+                        kind=Event.Kind.NOTE,
+                        at=now,
+                        text=f"閉庁日の変更により期限が変わりました：{format_datetime(due)} まで",
+                    )
+        return moved
