@@ -180,7 +180,7 @@ TEMPLATES = [
                 "tsumugi.context_processors.navigation",
                 "accounts.context_processors.two_factor",
             ],
-            "builtins": ["tsumugi.lib.datetags"],
+            "builtins": ["tsumugi.lib.datetags", "tsumugi.lib.formtags"],
         },
     },
 ]
