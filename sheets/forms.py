@@ -21,6 +21,7 @@ from cases.forms import (
     refuse_identifying_text,
 )
 from cases.models import Case
+from tsumugi.lib.forms import SecondarySubmit
 
 from .models import Outcome, Sheet, Status, Urgency
 
@@ -99,9 +100,7 @@ class SheetIssueForm(forms.Form):
                 "生まれ年を書かないでください"
                 "（書かれていると送付できません）。</p>"
             ),
-            Submit(
-                "preview", "プレビュー（まだ送りません）", css_class="btn-outline-secondary me-2"
-            ),
+            SecondarySubmit("preview", "プレビュー（まだ送りません）", css_class="me-2"),
             Submit("submit", "シートを送る", css_class="btn-primary"),
         )
 

@@ -16,6 +16,7 @@ import unicodedata
 from datetime import date, datetime, time
 from typing import Any
 
+from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -232,3 +233,9 @@ class KanaField(forms.CharField):
                 code="kana",
             )
         return text
+
+
+class SecondarySubmit(Submit):
+    """A second submit button of a form (e.g. プレビュー): outlined, never also btn-primary."""
+
+    field_classes = "btn btn-outline-secondary"
