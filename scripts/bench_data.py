@@ -1272,9 +1272,9 @@ def prepare_due_backup(cur: Any, chain_case: int) -> None:
         SELECT s.id, s.status, s.ack_due_at, s.follow_up_due_at, s.next_due_at,
                c.remind_at, c.step AS remind_step, s.last_event_at, s.version
         FROM sheets_sheet s JOIN reminders_cursor c ON c.kind = 'sheet' AND c.subject_id = s.id
-        WHERE status IN ('sent', 'acknowledged') AND sent_at < %s::timestamptz - interval '30 days'
-          AND case_id <> %s
-        ORDER BY (hashint8(id * 3 + 1) & 2147483647) LIMIT %s
+        WHERE s.status IN ('sent', 'acknowledged') AND s.sent_at < %s::timestamptz - interval '30 days'
+          AND s.case_id <> %s
+        ORDER BY (hashint8(s.id * 3 + 1) & 2147483647) LIMIT %s
         """,
         [NOW, chain_case, N_DUE],
         "due backup",
