@@ -44,6 +44,10 @@ class TwoFactorRequiredMiddleware:
                 reverse("accounts:two_factor_setup"),
                 reverse("accounts:keepalive"),
                 reverse("logout"),
+                # a passkey passes the second factor too (accounts/passkeys.py)
+                reverse("otp_webauthn:credential-authentication-begin"),
+                reverse("otp_webauthn:credential-authentication-complete"),
+                reverse("otp_webauthn:js-i18n-catalog"),
             }
             if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
                 query = urlencode({"next": request.get_full_path()})

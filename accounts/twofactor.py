@@ -18,6 +18,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
+from django_otp_webauthn.models import WebAuthnCredential
 
 from tsumugi.lib.reauth import mark_authenticated
 
@@ -100,5 +101,6 @@ def reset(request: HttpRequest, user: Any) -> int:
     """An administrator removes a user's lost factor; the user enrols again at next sign-in."""
     deleted = TOTPDevice.objects.filter(user=user).delete()[0]
     deleted += StaticDevice.objects.filter(user=user).delete()[0]
+    deleted += WebAuthnCredential.objects.filter(user=user).delete()[0]
     record(request, Kind.FACTOR_RESET, user, by=request.user)
     return deleted

@@ -25,7 +25,7 @@ from tsumugi.lib.client import client_address
 from tsumugi.lib.emails import absolute_url
 from tsumugi.lib.reauth import mark_authenticated, reauthentication_required, recently_authenticated
 
-from . import oidc, twofactor
+from . import oidc, passkeys, twofactor
 from .events import Kind, record
 from .forms import QueuedPasswordResetForm, reset_requests_exceeded
 from .mail import queue_mail
@@ -175,7 +175,11 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         if twofactor.verify(request, request.POST.get("code", "")[:32]):
             return redirect(next_url(request))
         error = "確認コードが違います。認証アプリの6桁の数字か、回復コードを入力してください。"
-    context = {"error": error, "next": next_url(request)}
+    context = {
+        "error": error,
+        "next": next_url(request),
+        "has_passkey": passkeys.has_passkey(request.user),
+    }
     return render(request, "accounts/two_factor_verify.html", context, status=400 if error else 200)
 
 

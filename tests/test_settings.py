@@ -97,9 +97,10 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path: Path) -> None
     assert "System check identified no issues" in result.stdout
 
 
-def test_check_deploy_warns_about_development_settings() -> None:
+def test_check_deploy_warns_about_development_settings(db: None) -> None:
     """The test above could pass by not checking at all: show that it does catch insecure ones.
-    In-process (cheap): these are the development settings this test run uses."""
+    In-process (cheap): these are the development settings this test run uses. (`db`: the
+    model checks ask SQLite whether it supports the JSON field of the passkey credentials.)"""
     with pytest.raises(SystemCheckError) as error:
         call_command("check", "--deploy", "--fail-level", "WARNING", stdout=StringIO())
     for warning in ["security.W004", "security.W008", "security.W012", "security.W016"]:

@@ -96,6 +96,8 @@ OPEN = answer(200, 302, 400, 405)
 TO_LOGIN = answer(302, 405, must=302, location="/login/")
 ADMIN_SITE = answer(302, 405, must=302, location="/django-admin/login/")
 ADMIN_LOGIN = answer(200, 302, 405)
+PASSKEY_API = answer(200, 400, 401, 403, 405, 422)
+PUBLIC = answer(200, 405, must=200)  # the same for everyone (the script's messages)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,19 @@ ACCESS: dict[str, Row] = {
     # single sign-on: off in the tests' settings, so there is nothing to reach (tests/accounts/
     # test_sso.py walks it against a real provider)
     "accounts:keepalive": Row(none, OPEN, OPEN),
+    "accounts:passkeys": Row(none, OPEN, OPEN),
+    # passkey ceremonies (JSON; a ceremony needs a signed-in user who has passed the app's code)
+    "otp_webauthn:credential-registration-begin": Row(none, PASSKEY_API, PASSKEY_API, PASSKEY_API),
+    "otp_webauthn:credential-registration-complete": Row(
+        none, PASSKEY_API, PASSKEY_API, PASSKEY_API
+    ),
+    "otp_webauthn:credential-authentication-begin": Row(
+        none, PASSKEY_API, PASSKEY_API, PASSKEY_API
+    ),
+    "otp_webauthn:credential-authentication-complete": Row(
+        none, PASSKEY_API, PASSKEY_API, PASSKEY_API
+    ),
+    "otp_webauthn:js-i18n-catalog": Row(none, PUBLIC, PUBLIC, PUBLIC),
     "accounts:sso_start": Row(none, HIDDEN, HIDDEN, anonymous=HIDDEN),
     "accounts:sso_callback": Row(none, HIDDEN, HIDDEN, anonymous=HIDDEN),
     # areas: one's own page, then the roster (admins only)

@@ -8,6 +8,7 @@ DATABASE_URL and CELERY_BROKER_URL (see docker-compose.yml).
 import os
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -71,8 +72,6 @@ def env_choice(name: str, default: str, choices: list[str]) -> str:
 
 def env_url(name: str, https: bool = False) -> str:
     """An absolute http(s) URL, or "" when unset; https only when `https`."""
-    from urllib.parse import urlsplit
-
     raw = env_str(name, "").strip()
     if not raw:
         return ""
@@ -130,6 +129,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "reminders",
     "areas",
     "accounts",
@@ -256,6 +256,19 @@ TSUMUGI_RESET_PER_EMAIL = env_int("TSUMUGI_RESET_PER_EMAIL_HOURLY", 3, minimum=1
 TSUMUGI_REQUIRE_TWO_FACTOR = env_bool("TSUMUGI_REQUIRE_TWO_FACTOR", PRODUCTION)
 TSUMUGI_REAUTH_SECONDS = env_int("TSUMUGI_REAUTH_MINUTES", 5, minimum=1) * 60
 OTP_TOTP_ISSUER = env_str("TSUMUGI_TOTP_ISSUER", "つむぎ")
+# Passkeys (accounts/passkeys.py) as a second factor only: never a sign-in without the password.
+# A passkey belongs to the host name of TSUMUGI_SITE_URL; moving the site to another name loses it.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# WebAuthn refuses an IP address as relying party: the demo's passkeys live on localhost.
+# Anything but https (or localhost) stops the system checks (otp_webauthn.E031).
+_site = urlsplit(SITE_URL)
+OTP_WEBAUTHN_RP_ID = (
+    "localhost" if _site.hostname in {None, "127.0.0.1", "::1"} else str(_site.hostname)
+)
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    f"{_site.scheme}://{OTP_WEBAUTHN_RP_ID}" + (f":{_site.port}" if _site.port else "")
+]
 
 # Single sign-on with the city's identity provider over OpenID Connect (accounts/oidc.py), off
 # unless TSUMUGI_OIDC_ISSUER is set. It signs in existing users only and never creates one.

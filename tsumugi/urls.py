@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("areas.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/passkeys/api/", include("accounts.passkey_urls")),
     path("meetings/", include("meetings.urls")),
     path("cases/", include("cases.urls")),
     path("sheets/", include("sheets.urls")),
