@@ -8,6 +8,7 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from reminders.engine import register
 
+        from . import tasks  # noqa: F401  (registers the packet task by name)
         from .ladder import ActionItemLadder
 
         # 宿題 are reminded like sheets, by the same engine.

@@ -754,6 +754,46 @@ class ActionItem(models.Model):
         self.refresh_from_db()
 
 
+class Packet(models.Model):
+    """A meeting packet owed or produced (meetings/packet_worker.py): one per meeting, agenda
+    version, minutes revision and day, shared by everyone who asks for it (what a packet shows
+    depends on the meeting, never on the viewer). The file is kept as the record of exactly what
+    was printed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "作成待ち"
+        RUNNING = "running", "作成中"
+        DONE = "done", "完成"
+        FAILED = "failed", "作成できませんでした"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="packets")
+    agenda_version = models.PositiveIntegerField("議題の版")
+    revision = models.PositiveIntegerField("議事録の版", default=0)
+    day = models.DateField("作成日")
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField("依頼日時")
+    started_at = models.DateTimeField("開始日時", null=True, blank=True)
+    finished_at = models.DateTimeField("完成日時", null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField("作成の試行回数", default=0)
+    file = models.FileField("ファイル", upload_to="packets/", blank=True)
+    size = models.PositiveIntegerField("大きさ（バイト）", default=0)
+    # What the file printed de-identified, from the decision that rendered it (for PacketPrint).
+    masked_cases = models.TextField("伏せて印刷した相談", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = verbose_name_plural = "会議資料PDF"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "agenda_version", "revision", "day"], name="packet_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} 第{self.agenda_version}版 {self.day}"
+
+
 class PacketPrintQuerySet(AppendOnlyQuerySet["PacketPrint"]):
     pass
 
@@ -766,6 +806,10 @@ class PacketPrint(AppendOnly):
     delete_refusal = "印刷記録は削除できません。"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="prints")
+    # The file printed (NULL: printed before packets were kept).
+    packet = models.ForeignKey(
+        Packet, null=True, blank=True, on_delete=models.PROTECT, related_name="prints"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # What the PDF actually printed, from the decision that rendered it (meetings/packet.py).
     masked = models.BooleanField("伏せて印刷した相談あり")
@@ -778,6 +822,14 @@ class PacketPrint(AppendOnly):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = verbose_name_plural = "資料の印刷記録"
+        constraints = [
+            # One print record per person and file, however often the file is fetched.
+            models.UniqueConstraint(
+                fields=["packet", "user"],
+                name="packet_print_once",
+                condition=models.Q(packet__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.meeting} {self.user} {self.at:%Y-%m-%d %H:%M}"

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -38,10 +38,12 @@ from .models import (
     Meeting,
     MeetingError,
     MeetingEvent,
+    Packet,
     PacketPrint,
     bodies_managed_by,
 )
-from .packet import item_sections, masked_numbers, minutes_by_item, render_packet_logged
+from .packet import item_sections, masked_numbers, minutes_by_item
+from .packet_worker import hand_over_if_stalled, packet_for
 
 View = Callable[..., HttpResponse]
 
@@ -449,22 +451,36 @@ def correct(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
 
 
 @login_required
-def packet(request: AuthedRequest, pk: int) -> HttpResponse:
+def packet(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """The packet is made by the worker: this asks for it, shows progress (the page refreshes
+    itself) and, once the file is there, serves it with the print record."""
     meeting = _visible(request, pk)
-    # The log says what this PDF printed, from the decision that rendered it.
-    pdf, masked = render_packet_logged(meeting)
-    with transaction.atomic():
-        PacketPrint.objects.create(
-            meeting=meeting,
-            user=request.user,
-            masked=bool(masked),
-            masked_cases="、".join(masked),
-            ip=client_address(request),
+    packet, _ = packet_for(meeting)
+    if packet.status == Packet.Status.DONE and packet.file:
+        with transaction.atomic():
+            # The log says what this file printed, from the decision that rendered it.
+            _, first = PacketPrint.objects.get_or_create(
+                packet=packet,
+                user=request.user,
+                defaults={
+                    "meeting": meeting,
+                    "masked": bool(packet.masked_cases),
+                    "masked_cases": packet.masked_cases,
+                    "ip": client_address(request),
+                },
+            )
+            if first:
+                _record_case_reads(request, meeting, "会議資料PDF")
+        download = FileResponse(
+            packet.file.open("rb"),
+            as_attachment=True,
+            filename=f"meeting-{meeting.pk}-{meeting.date:%Y%m%d}.pdf",
+            content_type="application/pdf",
         )
-        _record_case_reads(request, meeting, "会議資料PDF")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="meeting-{meeting.pk}-{meeting.date:%Y%m%d}.pdf"'
-    )
+        download["Cache-Control"] = "no-store"
+        return download
+    hand_over_if_stalled(packet)
+    context = {"meeting": meeting, "packet": packet, "finished": packet.status == "failed"}
+    response = render(request, "meetings/packet_status.html", context)
     response["Cache-Control"] = "no-store"
     return response

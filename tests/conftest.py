@@ -219,3 +219,9 @@ def outcome(code: str = "support") -> Outcome:
 def fast_password_hasher(settings: DjangoSettings) -> None:
     """PBKDF2 costs ~0.3 s per user; the world makes six. Tests only need a hash that checks."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings: DjangoSettings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Files the worker keeps (meeting packets) go to a throw-away folder, not var/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

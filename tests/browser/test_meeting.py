@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from pytest_django.live_server_helper import LiveServer
 
-from meetings.models import ActionItem, Attendance, Meeting, PacketPrint
+from meetings.models import ActionItem, Attendance, Meeting, Packet, PacketPrint
+from meetings.packet_worker import produce
 from reminders.models import Notification
 from tests.browser.conftest import login
 from tests.conftest import World, make_case
@@ -69,8 +70,12 @@ def test_coordinator_runs_a_district_meeting_from_suggestion_to_packet(
     assert ActionItem.objects.get().owner_user == world.alice
 
     page.get_by_role("link", name=str(meeting)).click()
+    page.locator("#packet-link").click()
+    # The worker makes the packet; the page says so until the file is there.
+    expect(page.get_by_test_id("packet-status")).to_contain_text("作成を受け付けました")
+    assert produce(Packet.objects.get().pk)
     with page.expect_download() as info:
-        page.locator("#packet-link").click()
+        page.get_by_role("link", name="いま確認する").click()
     pdf = open(info.value.path(), "rb").read()  # noqa: SIM115
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert f"相談 {held.number}" in text and "Aさん（80代）" in text and "山田" not in text

@@ -8,6 +8,9 @@ from datetime import date, datetime, time
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpResponseBase
+from django.test import Client
+from django.urls import reverse
 
 from areas.models import Agency, Body, Membership, RosterEntry
 from meetings.models import AgendaItem, Attendance, Meeting
@@ -91,3 +94,16 @@ def add_theme(
         support=AgendaItem.Support.COMMUNITY,
         minutes=20,
     )
+
+
+def fetch_packet(client: Client, meeting: Meeting) -> HttpResponseBase:
+    """Ask for the packet, let the worker make it (here, in-process), fetch the file."""
+    from meetings.models import Packet
+    from meetings.packet_worker import produce
+
+    url = reverse("meetings:packet", args=[meeting.pk])
+    assert client.get(url).status_code == 200  # the progress page
+    produce(Packet.objects.filter(meeting=meeting).latest("id").pk)
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    return response

@@ -12,7 +12,15 @@ from django.urls import reverse
 
 from meetings.models import ActionItem, AgendaItem, Attendance, Meeting
 from tests.conftest import World, make_case, make_sheet
-from tests.meetings.conftest import NOW, Bodies, add_theme, attend, make_meeting, member
+from tests.meetings.conftest import (
+    NOW,
+    Bodies,
+    add_theme,
+    attend,
+    fetch_packet,
+    make_meeting,
+    member,
+)
 
 
 @pytest.fixture
@@ -50,7 +58,7 @@ def test_every_page_renders(client: Client, world: World, meeting: Meeting) -> N
         reverse("meetings:detail", args=[meeting.pk]),
     ):
         assert client.get(url).status_code == 200, url
-    assert client.get(reverse("meetings:packet", args=[meeting.pk])).status_code == 200
+    assert fetch_packet(client, meeting).status_code == 200
 
 
 def test_a_coordinator_creates_a_meeting(client: Client, world: World, bodies: Bodies) -> None:

@@ -1,0 +1,122 @@
+"""Meeting packets produced by the worker, never in a request.
+
+Rendering a 30-item packet takes seconds and hundreds of megabytes: inside a request it held a
+gunicorn worker for the whole time. Now the packet page records what is owed (a `Packet` row,
+one per meeting, agenda version, minutes revision and day, so two people asking at once share
+one file); the worker renders it after commit. The page refreshes itself until the file is
+there, then offers it, writing the person's print record (once per person and file) in the
+transaction that serves it. The file is kept: it is the record of exactly what was printed.
+
+Exactly one rendering: `produce()` claims the row with a compare-and-set update (pending, or a
+lease that expired because a worker died) and only the claimer renders. A broker that is down
+loses nothing: every look at the progress page hands a packet whose lease has expired to the
+broker again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Meeting, Packet
+from .packet import render_packet_logged
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)  # a render takes seconds; a dead worker's claim expires after this
+RETRY_AFTER = timedelta(seconds=30)  # a packet nobody started by then is handed over again
+MAX_ATTEMPTS = 3
+
+
+def packet_for(meeting: Meeting, now: datetime | None = None) -> tuple[Packet, bool]:
+    """Today's packet of the meeting as it stands (agenda version, minutes revision); created
+    when missing. Returns (packet, created). Safe under concurrent requests: the unique key
+    makes the second request find the first one's row."""
+    now = now or timezone.now()
+    revision = meeting.latest_revision()
+    key = {
+        "meeting": meeting,
+        "agenda_version": meeting.agenda_version,
+        "revision": revision.number if revision else 0,
+        "day": timezone.localdate(now),
+    }
+    existing = Packet.objects.filter(**key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            packet = Packet.objects.create(**key, requested_at=now)
+    except IntegrityError:
+        return Packet.objects.get(**key), False
+    transaction.on_commit(lambda: enqueue(packet.pk))
+    return packet, True
+
+
+def enqueue(packet_id: int) -> bool:
+    try:
+        # By name: tasks.py imports this module (MeetingsConfig.ready registers the task).
+        task = current_app.tasks["meetings.tasks.produce_packet_task"]
+        task.apply_async((packet_id,), retry=False)
+    except Exception:  # any broker failure: the progress page hands it over again
+        logger.warning("broker unavailable: packet %s waits for the next look", packet_id)
+        return False
+    return True
+
+
+def hand_over_if_stalled(packet: Packet, now: datetime | None = None) -> bool:
+    """Called by the progress page: a packet nobody is rendering (broker down, worker killed)
+    goes to the broker again."""
+    now = now or timezone.now()
+    if packet.status not in (Packet.Status.PENDING, Packet.Status.RUNNING):
+        return False
+    if packet.requested_at > now - RETRY_AFTER:
+        return False
+    if packet.claimed_until is not None and packet.claimed_until > now:
+        return False
+    return enqueue(packet.pk)
+
+
+def produce(packet_id: int, now: datetime | None = None) -> bool:
+    """Render one packet if nobody else is or did; returns whether this call rendered it."""
+    now = now or timezone.now()
+    claimed = (
+        Packet.objects.filter(
+            pk=packet_id, status__in=[Packet.Status.PENDING, Packet.Status.RUNNING]
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(attempts__lt=MAX_ATTEMPTS)
+        .update(
+            status=Packet.Status.RUNNING,
+            claimed_until=now + LEASE,
+            started_at=now,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return False
+    packet = Packet.objects.select_related("meeting__body").get(pk=packet_id)
+    try:
+        pdf, masked = render_packet_logged(packet.meeting, now)
+    except Exception:
+        failed = packet.attempts >= MAX_ATTEMPTS
+        Packet.objects.filter(pk=packet_id).update(
+            status=Packet.Status.FAILED if failed else Packet.Status.PENDING, claimed_until=None
+        )
+        raise
+    name = f"meeting-{packet.meeting_id}-{packet.meeting.date:%Y%m%d}-v{packet.agenda_version}.pdf"
+    packet.file.save(name, ContentFile(pdf), save=False)
+    Packet.objects.filter(pk=packet_id, status=Packet.Status.RUNNING).update(
+        status=Packet.Status.DONE,
+        file=packet.file.name,
+        size=len(pdf),
+        masked_cases="、".join(masked),
+        finished_at=timezone.now(),
+        claimed_until=None,
+    )
+    return True
