@@ -28,6 +28,7 @@ from .forms import (
     MembershipForm,
     RosterEntryForm,
 )
+from .hooks import roster_columns
 from .models import Agency, Area, Body, Closure, Membership, Role, RosterEntry
 from .scope import scope_of
 
@@ -231,8 +232,15 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
         entry = form.save()
         messages.success(request, f"{entry.membership}を構成員に加えました。")
         return redirect("areas:body_detail", pk=body.pk)
-    entries = body.roster.select_related("membership__user", "membership__agency")
-    context = {"body": body, "entries": entries, "form": form, "roster_tab": "bodies"}
+    entries = list(body.roster.select_related("membership__user", "membership__agency"))
+    headers, cells = roster_columns(body, entries)
+    context = {
+        "body": body,
+        "rows": list(zip(entries, cells, strict=True)),
+        "extra_headers": headers,
+        "form": form,
+        "roster_tab": "bodies",
+    }
     return render(request, "areas/body_detail.html", context)
 
 

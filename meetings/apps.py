@@ -9,7 +9,10 @@ class MeetingsConfig(AppConfig):
         from reminders.engine import register
 
         from . import tasks  # noqa: F401  (registers the packet task by name)
+        from .confidentiality import register_roster_column
         from .ladder import ActionItemLadder
 
         # 宿題 are reminded like sheets, by the same engine.
         register(ActionItemLadder())
+        # The roster of a 支援会議 shows who confirmed the 守秘義務 (areas/hooks.py).
+        register_roster_column()

@@ -833,3 +833,33 @@ class PacketPrint(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.meeting} {self.user} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ConfidentialityPledgeQuerySet(AppendOnlyQuerySet["ConfidentialityPledge"]):
+    pass
+
+
+class ConfidentialityPledge(AppendOnly):
+    """守秘義務の確認: who confirmed which version of the statement (meetings/confidentiality.py),
+    when and from where. Kept as written, like the print log."""
+
+    refusal = MeetingError
+    change_refusal = "守秘義務の確認の記録は変更できません。"
+    delete_refusal = "守秘義務の確認の記録は削除できません。"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.CharField("版", max_length=20)
+    at = models.DateTimeField("確認した日時", default=timezone.now)
+    ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+
+    objects = ConfidentialityPledgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = verbose_name_plural = "守秘義務の確認"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="one_pledge_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} 第{self.version}版 {self.at:%Y-%m-%d %H:%M}"

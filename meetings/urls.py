@@ -29,4 +29,12 @@ urlpatterns = [
     path("<int:pk>/minutes/approve/", views.approve, name="approve"),
     path("<int:pk>/minutes/correct/", views.correct, name="correct"),
     path("<int:pk>/packet.pdf", views.packet, name="packet"),
+    path("<int:pk>/confidentiality/", views.confidentiality, name="confidentiality"),
 ]
+
+# Every page of one meeting passes the 守秘義務 gate (a 支援会議 asks for the confirmation first),
+# so a page added above cannot skip it.
+UNGATED = {"list", "create", "confidentiality"}
+for pattern in urlpatterns:
+    if pattern.name not in UNGATED:
+        pattern.callback = views.pledge_gate(pattern.callback)

@@ -14,13 +14,16 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from cases.audit import record_accesses
 from tsumugi.lib.client import client_address
 
 from . import agenda
+from .confidentiality import STATEMENT, PledgeRequired, needs_pledge, pledge
 from .forms import (
     ActionItemForm,
     AttendanceForm,
@@ -55,8 +58,46 @@ class AuthedRequest(HttpRequest):
 
 
 def _visible(request: AuthedRequest, pk: int) -> Meeting:
+    """The meeting, if this user may open it; a 支援会議 only after its 守秘義務 is confirmed
+    (PledgeRequired, turned into the confirmation page by `pledge_gate`)."""
     meetings = Meeting.objects.visible_to(request.user).select_related("body__area", "chair__user")
-    return get_object_or_404(meetings, pk=pk)
+    meeting = get_object_or_404(meetings, pk=pk)
+    if needs_pledge(meeting, request.user):
+        raise PledgeRequired(meeting)
+    return meeting
+
+
+def pledge_gate(view: View) -> View:
+    """Every meeting page: the first visit to a 支援会議's material asks for the 守秘義務 first."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PledgeRequired as needed:
+            url = reverse("meetings:confidentiality", args=[needed.meeting.pk])
+            back = request.get_full_path() if request.method == "GET" else ""
+            return redirect(f"{url}?{urlencode({'next': back})}" if back else url)
+
+    return wrapper
+
+
+@login_required
+def confidentiality(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The 守秘義務 statement: confirm it to open the 支援会議's material; refuse: nothing."""
+    meeting = get_object_or_404(
+        Meeting.objects.visible_to(request.user).select_related("body"), pk=pk
+    )
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not back or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        back = reverse("meetings:detail", args=[meeting.pk])
+    if request.method == "POST" and request.POST.get("answer") == "agree":
+        pledge(request.user, client_address(request))
+        messages.success(request, f"守秘義務の確認（第{STATEMENT.version}版）を記録しました。")
+        return redirect(back)
+    refused = request.method == "POST"
+    context = {"body": meeting.body, "statement": STATEMENT, "next": back, "refused": refused}
+    return render(request, "meetings/confidentiality.html", context, status=403 if refused else 200)
 
 
 def managed(view: View) -> View:

@@ -236,6 +236,7 @@ ACCESS: dict[str, Row] = {
     "meetings:approve": Row(pk(lambda t: t.meeting), HIDDEN, HIDDEN),
     "meetings:correct": Row(pk(lambda t: t.meeting), HIDDEN, HIDDEN),
     "meetings:packet": Row(pk(lambda t: t.meeting), HIDDEN, HIDDEN),
+    "meetings:confidentiality": Row(pk(lambda t: t.meeting), HIDDEN, HIDDEN),
     # insight (coordinators only; a district chart only for its coordinators)
     "insight:figures": Row(none, HIDDEN, HIDDEN),
     "insight:figures_csv": Row(none, HIDDEN, HIDDEN),

@@ -107,3 +107,11 @@ def fetch_packet(client: Client, meeting: Meeting) -> HttpResponseBase:
     response = client.get(url)
     assert response["Content-Type"] == "application/pdf"
     return response
+
+
+def pledged(*users: User) -> None:
+    """These users have confirmed the 守秘義務 statement (meetings/confidentiality.py)."""
+    from meetings.confidentiality import pledge
+
+    for user in users:
+        pledge(user, None)

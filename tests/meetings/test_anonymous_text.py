@@ -12,7 +12,7 @@ from django.urls import reverse
 from cases.models import Basis
 from meetings.models import ActionItem, Attendance, Meeting
 from tests.conftest import World, make_case
-from tests.meetings.conftest import MEETING_DAY, NOW, Bodies, attend, make_meeting, member
+from tests.meetings.conftest import MEETING_DAY, NOW, Bodies, attend, make_meeting, member, pledged
 
 ISSUE_TEXT = "山田 花子さん（ヤマダ ハナコ、昭和19年生まれ）… 花子さんは"
 
@@ -95,6 +95,7 @@ def test_a_support_meeting_accepts_names_in_its_minutes(
         )
     attend(meeting, world.coordinator, Attendance.Role.CHAIR)
     item = meeting.items.get()
+    pledged(world.coordinator)
     client.force_login(world.coordinator)
     client.post(
         reverse("meetings:minutes_save", args=[meeting.pk, item.pk]),

@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.test import Client
 
 from cases.models import Access, CaseError, Event
-from meetings.models import MeetingError, PacketPrint
+from meetings.models import ConfidentialityPledge, MeetingError, PacketPrint
 from tests.conftest import World, make_sheet
 from tests.meetings.conftest import Bodies, make_meeting
 from tsumugi.lib.dates import TOKYO
@@ -26,6 +26,7 @@ def three_rows(world: World, bodies: Bodies) -> tuple[Access, PacketPrint, Event
     printed = PacketPrint.objects.create(
         meeting=make_meeting(world, bodies.kutsuki), user=world.bob, masked=True
     )
+    ConfidentialityPledge.objects.create(user=world.bob, version="1")
     return access, printed, Event.objects.filter(case=sheet.case).earliest("at", "id")
 
 
@@ -53,7 +54,10 @@ def test_the_orm_refuses_to_change_or_delete_a_log_row(
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
-@pytest.mark.parametrize("table", ["cases_access", "meetings_packetprint", "cases_event"])
+@pytest.mark.parametrize(
+    "table",
+    ["cases_access", "meetings_packetprint", "cases_event", "meetings_confidentialitypledge"],
+)
 def test_postgresql_refuses_raw_update_and_delete(world: World, bodies: Bodies, table: str) -> None:
     three_rows(world, bodies)
     with connection.cursor() as cursor:

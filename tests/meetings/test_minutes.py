@@ -13,7 +13,7 @@ from django.urls import reverse
 from cases.models import Basis
 from meetings.models import Attendance, Meeting, MeetingError, MinutesEntry, MinutesRevision
 from tests.conftest import World, make_case
-from tests.meetings.conftest import NOW, Bodies, attend, make_meeting
+from tests.meetings.conftest import NOW, Bodies, attend, make_meeting, pledged
 
 
 @pytest.fixture
@@ -118,6 +118,7 @@ def test_a_support_meeting_shows_names_to_its_members(
             case=make_case(world, basis=Basis.SUPPORT_MEETING, support_body=bodies.support),
         )
     attend(meeting, world.bob)
+    pledged(world.bob)
     client.force_login(world.bob)
     for name in ("minutes", "detail"):
         page = client.get(reverse(f"meetings:{name}", args=[meeting.pk])).content.decode()
