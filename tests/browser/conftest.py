@@ -50,6 +50,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """pytest-playwright's fallback base_url is a session fixture defined as an instance method,
+    which pytest 9 deprecates (PytestRemovedIn10Warning on every browser run). This one shadows
+    it with the same answer: the tests build their URLs from live_server, never from base_url."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing; CI must install Chromium (scripts/install.sh --test)")
