@@ -1,0 +1,249 @@
+"""The table-driven privacy test (issue 9, "Tests that must exist"): probe residents whose
+identity is easy to leak — a one-character given name, a katakana-only reading, a 昭和 birth
+year — and every place a viewer without basis can look, on the three paths of the issue:
+
+1. a roster member of a meeting the basis does not name (the くらし連携支援室's coordinator);
+2. an anonymised receiver that issues a sheet from the case itself (charlie at C);
+3. a redirect to an agency the basis does not name (bob at B forwards to charlie at C).
+
+No name part, reading (hiragana, katakana, half-width) or birth year (西暦, 和暦) may appear.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+
+from cases.intake import PersonData, open_case
+from cases.models import Basis, Case, Channel
+from meetings.models import AgendaItem
+from meetings.packet import render_packet
+from sheets.models import Sheet
+from tests.conftest import World, make_tags
+from tests.meetings.conftest import NOW, Bodies, attend, make_bodies, make_meeting
+
+
+@pytest.fixture
+def bodies(world: World) -> Bodies:
+    return make_bodies(world)
+
+
+PEOPLE = [
+    PersonData("朽網 澪", "くさみ みお", 1999, "本人", True),  # 平成11年
+    PersonData("湖東 凛", "コトウ リン", 1980, "母"),  # katakana only, 昭和55年
+]
+
+
+# Every probe string: name parts, readings in three scripts, birth years in 西暦 and 和暦.
+PROBES = [
+    "朽網", "澪", "湖東", "凛",
+    "くさみ", "みお", "クサミ", "ミオ", "ｸｻﾐ", "ﾐｵ",
+    "ことう", "りん", "コトウ", "ｺﾄｳ", "ﾘﾝ",
+    "1999", "１９９９", "平成11", "H11", "1980", "１９８０", "昭和55", "S55",
+]  # fmt: skip
+# "リン" alone also spells ordinary words (リンク); its half-width and hiragana forms stand in.
+
+SUMMARY = (
+    "朽網 澪さん（くさみ みお、平成11年生まれ）と母の湖東 凛さん（コトウ リン、昭和55年"
+    "生まれ）。澪さんは1999年生まれで、凛さんは電話で相談してきた。"
+)
+SHARED = "20代の本人と40代の母の世帯。本人は長く外出していない。"
+
+
+def leaks(text: str) -> list[str]:
+    return [p for p in PROBES if p in text]
+
+
+def make_probe_case(world: World, basis: str, consent_to: list) -> Case:  # type: ignore[type-arg]
+    tags = make_tags(world)
+    return open_case(
+        agency=world.a,
+        by=world.alice,
+        district=world.kutsuki,
+        channel=Channel.WINDOW,
+        summary=SUMMARY,
+        shared_summary=SHARED,
+        basis=basis,
+        tags=[tags["8050"], tags["hikikomori"]],
+        people=PEOPLE,
+        consent_agencies=consent_to,
+        consent_scope="生活の状況" if consent_to else "",
+        now=NOW,
+        received_at=NOW,
+    )
+
+
+@dataclass
+class Path:
+    viewer: User
+    places: dict[str, Callable[[Client], str]]
+
+
+def page(url: str, **params: str) -> Callable[[Client], str]:
+    def get(client: Client) -> str:
+        response = client.get(url, params)
+        assert response.status_code in (200, 302, 404), (url, response.status_code)
+        return response.content.decode()
+
+    return get
+
+
+def search(typed: str) -> Callable[[Client], str]:
+    def get(client: Client) -> str:
+        html = client.get(reverse("cases:search"), {"q": typed}).content.decode()
+        assert "見つかりませんでした" in html, typed  # the name finds nothing
+        return html.replace(typed, "")  # the viewer's own query, echoed back: not a leak
+
+    return get
+
+
+def pdf_of(meeting_pk: int) -> Callable[[Client], str]:
+    def text(client: Client) -> str:
+        from meetings.models import Meeting
+
+        pdf = render_packet(Meeting.objects.get(pk=meeting_pk), NOW)
+        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+    return text
+
+
+def roster_member_path(world: World, bodies: Bodies) -> Path:
+    # The consent names B; the coordinator is on the 朽木 roster and may open the meeting.
+    case = make_probe_case(world, Basis.CONSENT, [world.b])
+    meeting = make_meeting(world, bodies.kutsuki)
+    meeting.add_item(by=world.coordinator, kind=AgendaItem.Kind.CASE, case=case, minutes=10)
+    attend(meeting, world.alice)  # the only attendee is named (the counter): issue 9 point 1
+    sheet = Sheet.issue(
+        case=case,
+        by=world.alice,
+        sender_agency=world.a,
+        receiver_agency=world.b,
+        request="澪さんの通院の付き添いをお願いします。",  # named: B is named by the consent
+        sender_continuing="支所で訪問を続けます。",
+        now=NOW,
+    )
+    return Path(
+        world.coordinator,
+        {
+            "agenda page": page(reverse("meetings:detail", args=[meeting.pk])),
+            "minutes": page(reverse("meetings:minutes", args=[meeting.pk])),
+            "packet PDF text": pdf_of(meeting.pk),
+            "case page": page(reverse("cases:detail", args=[case.pk])),
+            "case list": page(reverse("cases:list")),
+            "search (name)": search("朽網"),
+            "search (kana)": search("ｸｻﾐ"),
+            "sheet page": page(reverse("sheets:detail", args=[sheet.pk])),
+            "insight drill-down": page(reverse("insight:failures"), mode="holding"),
+            "insight drill-down (sheets)": page(reverse("insight:failures"), mode="no_response"),
+            "notifications": page(reverse("notifications:list")),
+            "home": page(reverse("home")),
+        },
+    )
+
+
+def anonymised_receiver_path(world: World, bodies: Bodies) -> Path:
+    # The consent names B only; an anonymised sheet goes to C; C issues a sheet to B itself.
+    case = make_probe_case(world, Basis.CONSENT, [world.b])
+    anonymous = Sheet.issue(
+        case=case,
+        by=world.alice,
+        sender_agency=world.a,
+        receiver_agency=world.c,
+        request="本人の就労の相談をお願いします。",
+        sender_continuing="支所で訪問を続けます。",
+        now=NOW,
+    )
+    assert anonymous.is_anonymised
+    onward = Sheet.issue(
+        case=case,
+        by=world.charlie,
+        sender_agency=world.c,
+        receiver_agency=world.b,
+        request="本人の生活の相談をお願いします。",
+        sender_continuing="就労の相談を続けます。",
+        now=NOW,
+    )
+    return Path(
+        world.charlie,
+        {
+            "sheet page": page(reverse("sheets:detail", args=[anonymous.pk])),
+            "its own sheet's page": page(reverse("sheets:detail", args=[onward.pk])),
+            "inbox": page(reverse("sheets:inbox")),
+            "outbox": page(reverse("sheets:outbox")),
+            "case page": page(reverse("cases:detail", args=[case.pk])),
+            "case list": page(reverse("cases:list")),
+            "search (name)": search("湖東"),
+            "search (katakana)": search("コトウ"),
+            "new sheet form": page(reverse("sheets:new", args=[case.pk])),
+            "notifications": page(reverse("notifications:list")),
+            "home": page(reverse("home")),
+        },
+    )
+
+
+def redirect_path(world: World, bodies: Bodies) -> Path:
+    # A named sheet to B (named by the consent); B forwards it to C, which the basis does not name.
+    case = make_probe_case(world, Basis.CONSENT, [world.b])
+    parent = Sheet.issue(
+        case=case,
+        by=world.alice,
+        sender_agency=world.a,
+        receiver_agency=world.b,
+        request="朽網 澪さん（くさみ みお）の通院と、凛さんの介護の相談をお願いします。",
+        sender_continuing="支所で訪問を続けます。",
+        shared_info="澪さんは1999年生まれ。",
+        now=NOW,
+    )
+    child = parent.redirect(
+        by=world.bob, to=world.c, reason="就労の相談が中心のため", request="本人の就労の相談"
+    )
+    return Path(
+        world.charlie,
+        {
+            "sheet page": page(reverse("sheets:detail", args=[child.pk])),
+            "parent sheet (404)": page(reverse("sheets:detail", args=[parent.pk])),
+            "inbox": page(reverse("sheets:inbox")),
+            "case page": page(reverse("cases:detail", args=[case.pk])),
+            "case list": page(reverse("cases:list")),
+            "search (name)": search("澪"),
+            "notifications": page(reverse("notifications:list")),
+            "home": page(reverse("home")),
+        },
+    )
+
+
+PATHS = {
+    "roster member of a meeting": roster_member_path,
+    "anonymised receiver issuing a sheet": anonymised_receiver_path,
+    "redirect to an uncovered agency": redirect_path,
+}
+
+
+@pytest.mark.parametrize("path_name", list(PATHS))
+def test_no_place_shows_the_probe_people_to_a_viewer_without_basis(
+    client: Client, world: World, bodies: Bodies, path_name: str
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        path = PATHS[path_name](world, bodies)
+        client.force_login(path.viewer)
+        found = {place: leaks(read(client)) for place, read in path.places.items()}
+    assert {place: hits for place, hits in found.items() if hits} == {}
+
+
+def test_the_probes_would_be_seen_by_a_viewer_the_basis_names(
+    client: Client, world: World, bodies: Bodies
+) -> None:
+    # The check can fail: the receiving counter reads every probe on its own case page.
+    with time_machine.travel(NOW, tick=False):
+        case = make_probe_case(world, Basis.CONSENT, [world.b])
+        client.force_login(world.alice)
+        html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert {"朽網", "澪", "湖東", "凛", "くさみ", "コトウ", "1999", "1980"} <= set(leaks(html))
