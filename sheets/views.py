@@ -245,7 +245,8 @@ def render_sheet(
     # was written for readers without names.
     shows_text = sheet.is_anonymised or view.shows_people
     visible = Sheet.objects.visible_to(request.user)
-    related = [sheet.parent_id, *(c.pk for c in sheet.children.all())]
+    children = list(sheet.children.select_related("receiver_agency"))
+    related = [sheet.parent_id, *(c.pk for c in children)]
     followable = set(
         visible.filter(pk__in=[pk for pk in related if pk]).values_list("pk", flat=True)
     )
@@ -260,7 +261,7 @@ def render_sheet(
         "events": timeline(
             sheet.events.all(), {sheet.pk: sheet.number}, None if shows_text else set()
         ),
-        "children": sheet.children.select_related("receiver_agency"),
+        "children": children,
         "forms": forms,
         "is_receiver": is_receiver,
         "is_sender": is_sender,
@@ -274,8 +275,8 @@ def render_sheet(
 
 
 @login_required
-@transaction.atomic
 def sheet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # render_sheet records the read and renders in one transaction: no outer one (a savepoint).
     return render_sheet(request, visible_sheet(request, pk))
 
 

@@ -10,10 +10,10 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from areas.scope import scope_of
-from cases.models import Case
+from cases.models import Case, Event
 from reminders.models import Cursor
 from sheets.models import Sheet, Status
-from tests.conftest import World, make_case
+from tests.conftest import World, make_case, make_sheet
 
 SENT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
@@ -112,3 +112,55 @@ def test_boxes_stay_inside_the_visible_to_choke_point(client: Client, world: Wor
         assert set(Case.objects.listed_for(user).values_list("pk", flat=True)) <= set(
             Case.objects.visible_to(user).values_list("pk", flat=True)
         )
+
+
+# The sheet page, for the receiver before acknowledgement (the session's last-seen time is
+# written on every request: idle timeout):
+#   1 session, 2 user, 3 my memberships (scope), 4 the sheet with its related rows,
+#   5-6 the case's consent records and their agencies (the one rule: may I see the people),
+#   7 the people, 8 the redirect children, 9 the sheet's timeline,
+#   10-11 the read log (SAVEPOINT, INSERT), 12 inbox count, 13 unread notices, 14 tags,
+#   15 assignee choices (acknowledge form), 16 agencies (redirect form), 17 RELEASE,
+#   18-20 SAVEPOINT / UPDATE session / RELEASE.
+RECEIVER_SHEET_QUERIES = 20
+# The sender: the same without the two choice lists.
+SENDER_SHEET_QUERIES = 18
+
+
+@pytest.mark.parametrize("events", [1, 30])
+def test_the_sheet_page_renders_only_the_receivers_moves_in_constant_queries(
+    client: Client,
+    world: World,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    events: int,
+) -> None:
+    sheet = make_sheet(world)
+    for i in range(events):  # a long timeline does not add queries
+        Event.objects.create(
+            case=sheet.case, sheet=sheet, kind=Event.Kind.NOTE, at=SENT, text=f"記録{i}"
+        )
+    client.force_login(world.bob)
+    url = reverse("sheets:detail", args=[sheet.pk])
+    client.get(url)
+    with django_assert_num_queries(RECEIVER_SHEET_QUERIES):
+        page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"記録{events - 1}" in html
+    # Only the moves open to bob (receiver, not yet acknowledged): acknowledge and redirect.
+    assert 'value="受理する"' in html and 'value="転送する"' in html
+    assert 'value="経過を報告する"' not in html and 'value="取り下げる"' not in html
+    assert 'value="終結する"' not in html
+
+
+def test_the_sender_sees_only_the_withdraw_form(
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    sheet = make_sheet(world)
+    client.force_login(world.alice)
+    url = reverse("sheets:detail", args=[sheet.pk])
+    client.get(url)
+    with django_assert_num_queries(SENDER_SHEET_QUERIES):
+        html = client.get(url).content.decode()
+    assert 'value="取り下げる"' in html
+    assert 'value="受理する"' not in html and 'value="転送する"' not in html
