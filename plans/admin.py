@@ -1,12 +1,23 @@
 """The assessment items are data a city edits; plans themselves are not in the admin (admins
 read no case contents)."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from .models import AssessmentGroup, AssessmentItem
 
+# django-stubs types the inline by its models; Django's own class takes no subscript at run time.
+if TYPE_CHECKING:
+    InlineOfItems = admin.TabularInline[AssessmentItem, AssessmentGroup]
+    GroupAdminBase = admin.ModelAdmin[AssessmentGroup]
+    ItemAdminBase = admin.ModelAdmin[AssessmentItem]
+else:
+    InlineOfItems = admin.TabularInline
+    GroupAdminBase = ItemAdminBase = admin.ModelAdmin
 
-class ItemInline(admin.TabularInline):
+
+class ItemInline(InlineOfItems):
     model = AssessmentItem
     fields = ["code", "label", "order", "reported_to_nation", "is_active"]
     extra = 0
@@ -14,13 +25,13 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(AssessmentGroup)
-class AssessmentGroupAdmin(admin.ModelAdmin):
+class AssessmentGroupAdmin(GroupAdminBase):
     list_display = ["name", "code", "order"]
     inlines = [ItemInline]
 
 
 @admin.register(AssessmentItem)
-class AssessmentItemAdmin(admin.ModelAdmin):
+class AssessmentItemAdmin(ItemAdminBase):
     list_display = ["label", "group", "order", "reported_to_nation", "is_active"]
     list_filter = ["group", "reported_to_nation", "is_active"]
     list_editable = ["reported_to_nation", "is_active"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -72,7 +72,14 @@ class AssessmentForm(forms.Form):
         return list(groups.items())
 
 
-class PlanForm(forms.ModelForm):
+# django-stubs types a ModelForm by its model; Django's class takes no subscript at run time.
+if TYPE_CHECKING:
+    PlanModelForm = forms.ModelForm[Plan]
+else:
+    PlanModelForm = forms.ModelForm
+
+
+class PlanForm(PlanModelForm):
     period_start = date_field("支援期間（開始）")
     period_end = date_field("支援期間（終了）")
     review_date = date_field("次回の見直し日")
