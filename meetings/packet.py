@@ -20,6 +20,7 @@ from sheets import district
 from sheets.models import Sheet
 from tsumugi.lib import pdf
 
+from . import hooks
 from .agenda import overdue_sheets
 from .masking import CaseView, Masker
 from .models import AgendaItem, Meeting, MinutesEntry
@@ -37,6 +38,8 @@ class ItemSection:
     tags: list[str] = field(default_factory=list)
     discussion: str = ""
     decisions: str = ""
+    # Printed under the item by apps above meetings (meetings/hooks.py), e.g. the plan.
+    extras: list[str] = field(default_factory=list)
     # Filled by the minutes page only.
     actions: list[Any] = field(default_factory=list)
     form: Any = None
@@ -91,6 +94,10 @@ def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
         section.discussion = masker.written(item.case, discussion)
         section.decisions = masker.written(item.case, decisions)
         sections.append(section)
+    for item_id, parts in hooks.packet_parts(sections).items():
+        for section in sections:
+            if section.item.pk == item_id:
+                section.extras = parts
     return sections
 
 

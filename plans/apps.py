@@ -7,9 +7,11 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import hooks
+        from meetings import hooks as meeting_hooks
         from reminders.engine import register
 
         from .ladder import PlanReviewLadder
+        from .packet import packet_plans
         from .panels import case_panel, close_refusal
 
         # The review date is reminded like sheets and 宿題, by the same engine.
@@ -17,3 +19,4 @@ class PlansConfig(AppConfig):
 
         hooks.register_close_guard("plans", close_refusal)
         hooks.register_case_panel("plans", case_panel)
+        meeting_hooks.register_packet_part("plans", packet_plans)
