@@ -394,6 +394,8 @@ class Case(models.Model):
             new_tags = sorted(t.pk for t in tags)
             if sorted(locked.tags.values_list("pk", flat=True)) != new_tags:
                 changed.append("課題")
+            # The earlier summary and people are kept, readable by those who may see them.
+            CaseRevision.keep(locked, by=by, now=now)
             Case.objects.filter(pk=self.pk).update(
                 **values, version=F("version") + 1, last_activity_at=now
             )
@@ -713,3 +715,51 @@ class CaseTagMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.district_id}/{self.agency_id}/{self.tag_id}: {self.n}"
+
+
+class CaseRevision(models.Model):
+    """What a case said before an edit: its summary, 共有用の概要 and people as they were.
+    Shown only through the view object's decision (full summary and people only to viewers the
+    basis names; see cases/privacy.py), never edited."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField("版")
+    summary = models.TextField("相談の概要（修正前）")
+    shared_summary = models.TextField("共有用の概要（修正前）", blank=True)
+    people = models.JSONField("関係する人（修正前）", default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("修正した日時")
+
+    class Meta:
+        ordering = ["case", "-number"]
+        verbose_name = verbose_name_plural = "相談の修正前の版"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="one_case_revision_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} 第{self.number}版"
+
+    @classmethod
+    def keep(cls, case: Case, *, by: User, now: datetime) -> CaseRevision:
+        people = [
+            {
+                "name": p.name,
+                "kana": p.kana,
+                "birth_year": p.birth_year,
+                "relation": p.relation,
+                "is_primary": p.is_primary,
+            }
+            for p in case.people.order_by("-is_primary", "id")
+        ]
+        return cls.objects.create(
+            case=case,
+            number=cls.objects.filter(case=case).count() + 1,
+            summary=case.summary,
+            shared_summary=case.shared_summary,
+            people=people,
+            created_by=by,
+            at=now,
+        )

@@ -41,7 +41,14 @@ from .forms import (
 from .http import my_agencies, posted, user_of, visible_case
 from .intake import PersonData, open_case
 from .models import Access, Basis, Case, CaseError, Consent, Person
-from .privacy import ConsentError, case_view, person_views, record_consent, withdraw_consent
+from .privacy import (
+    CaseView,
+    ConsentError,
+    case_view,
+    person_views,
+    record_consent,
+    withdraw_consent,
+)
 from .timeline import timeline
 
 if TYPE_CHECKING:
@@ -126,6 +133,34 @@ def referral_chain(sheets: list[Sheet]) -> list[ChainNode]:
     return roots
 
 
+@dataclass(frozen=True)
+class RevisionView:
+    number: int
+    at: Any
+    view: CaseView
+
+
+def revision_views(case: Case, view: CaseView) -> list[RevisionView]:
+    """The earlier versions of the summary and people, only for a viewer the basis names for
+    the full summary (the same decision as the case page's own)."""
+    if not view.decision.shows_summary:
+        return []
+    year = timezone.localdate().year
+    return [
+        RevisionView(
+            rev.number,
+            rev.at,
+            CaseView(
+                case,
+                view.decision,
+                person_views([Person(**p) for p in rev.people], True, year),
+                rev.summary,
+            ),
+        )
+        for rev in case.revisions.all()
+    ]
+
+
 def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     scope = scope_of(request.user)
     view = case_view(case, request.user)
@@ -159,6 +194,7 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "shows_people": shows_people,
         "tags": case.tags.all(),
         "consents": list(case.consents.prefetch_related("agencies")) if shows_people else (),
+        "revisions": revision_views(case, view),
         "now": timezone.now(),
         "chain": referral_chain(sheets),
         "followable": followable,
