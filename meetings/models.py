@@ -770,6 +770,9 @@ class Packet(models.Model):
     agenda_version = models.PositiveIntegerField("議題の版")
     revision = models.PositiveIntegerField("議事録の版", default=0)
     day = models.DateField("作成日")
+    # What the rule lets the packet print of each case on the agenda, as a digest: a consent
+    # recorded or withdrawn the same day makes a new packet instead of serving the old file.
+    audience = models.CharField("印刷範囲の鍵", max_length=64, blank=True, default="")
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_at = models.DateTimeField("依頼日時")
     started_at = models.DateTimeField("開始日時", null=True, blank=True)
@@ -786,7 +789,8 @@ class Packet(models.Model):
         verbose_name = verbose_name_plural = "会議資料PDF"
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "agenda_version", "revision", "day"], name="packet_once"
+                fields=["meeting", "agenda_version", "revision", "day", "audience"],
+                name="packet_once",
             ),
         ]
 

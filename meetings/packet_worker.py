@@ -15,6 +15,7 @@ broker again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .masking import Masker
 from .models import Meeting, Packet
 from .packet import render_packet_logged
 
@@ -32,6 +34,19 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a render takes seconds; a dead worker's claim expires after this
 RETRY_AFTER = timedelta(seconds=30)  # a packet nobody started by then is handed over again
 MAX_ATTEMPTS = 3
+
+
+def audience_key(meeting: Meeting, now: datetime) -> str:
+    """A digest of what the rule lets the packet print of each case on the agenda, for
+    everyone who may open the meeting (the decision the render will take)."""
+    masker = Masker(meeting, now=now)
+    cases = {i.case_id: i.case for i in meeting.items.select_related("case") if i.case_id}
+    parts = sorted(
+        f"{pk}:{','.join(sorted(masker.decision(case).kinds))}"
+        for pk, case in cases.items()
+        if case is not None
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def packet_for(meeting: Meeting, now: datetime | None = None) -> tuple[Packet, bool]:
@@ -45,6 +60,7 @@ def packet_for(meeting: Meeting, now: datetime | None = None) -> tuple[Packet, b
         "agenda_version": meeting.agenda_version,
         "revision": revision.number if revision else 0,
         "day": timezone.localdate(now),
+        "audience": audience_key(meeting, now),
     }
     existing = Packet.objects.filter(**key).first()
     if existing is not None:

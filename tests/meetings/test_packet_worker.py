@@ -15,9 +15,11 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
+from areas.models import Agency
+from cases.privacy import withdraw_consent
 from meetings.models import Attendance, Meeting, Packet, PacketPrint
-from meetings.packet_worker import produce
-from tests.conftest import World
+from meetings.packet_worker import packet_for, produce
+from tests.conftest import World, make_case
 from tests.meetings.conftest import NOW, Bodies, add_theme, attend, make_meeting
 
 
@@ -170,3 +172,20 @@ def test_a_broker_down_loses_no_packet(
     with time_machine.travel(NOW + timedelta(minutes=1)):
         client.get(url)
     assert handed == [packet.pk]
+
+
+def test_a_consent_withdrawn_the_same_day_makes_a_new_packet_not_the_old_file(
+    world: World, meeting: Meeting
+) -> None:
+    case = make_case(world, now=NOW)
+    consent = case.consents.get()
+    consent.agencies.set(Agency.objects.all())  # the consent names everyone who may open it
+    meeting.add_item(by=world.coordinator, kind="case", case=case)
+    with time_machine.travel(NOW, tick=False):
+        named, created = packet_for(meeting)
+        assert created
+        withdraw_consent(consent, by=world.alice, note="本人から電話で撤回")
+        masked, created = packet_for(meeting)
+        assert created and masked.pk != named.pk and masked.audience != named.audience
+        again, created = packet_for(meeting)
+    assert not created and again.pk == masked.pk
