@@ -238,6 +238,9 @@ def migration_rows_present(request: pytest.FixtureRequest) -> None:
     names = request.fixturenames
     if "db" not in names or "transactional_db" in names or "live_server" in names:
         return
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return
     request.getfixturevalue("db")
     from django.db import connection
 
