@@ -94,10 +94,9 @@ def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
         section.discussion = masker.written(item.case, discussion)
         section.decisions = masker.written(item.case, decisions)
         sections.append(section)
-    for item_id, parts in hooks.packet_parts(sections).items():
-        for section in sections:
-            if section.item.pk == item_id:
-                section.extras = parts
+    parts = hooks.packet_parts(sections)
+    for section in sections:
+        section.extras = parts.get(section.item.pk, [])
     return sections
 
 
