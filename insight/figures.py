@@ -233,6 +233,9 @@ class Table:
     row_header: str
     columns: list[str]
     rows: list[tuple[str, list[int]]]
+    # False where the rows count unlike things (the indicators: cases, sheets, redirects): each
+    # row still has its total over the columns, but no 合計 row adds the rows up.
+    rows_add_up: bool = True
 
     @property
     def column_totals(self) -> list[int]:
@@ -548,7 +551,8 @@ def visible_names(user: Any, case_ids: list[int]) -> dict[int, str]:
 def table_rows(table: Table) -> list[list[object]]:
     rows: list[list[object]] = [[table.title], [table.row_header, *table.columns, "合計"]]
     rows += [[label, *cells, total] for label, cells, total in table.rows_with_totals()]
-    rows.append(["合計", *table.column_totals, table.total])
+    if table.rows_add_up:
+        rows.append(["合計", *table.column_totals, table.total])
     rows.append([])
     return rows
 

@@ -254,4 +254,6 @@ def indicators(scope: Scope, year: int) -> Table:
         "指標",
         [name for _, name in districts],
         rows,
+        # 相談件数 + シート枚数 + 転送 is no figure at all.
+        rows_add_up=False,
     )

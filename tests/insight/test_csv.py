@@ -81,3 +81,30 @@ def test_indicators_csv_opens_with_japanese_header(client: Client, world: World)
     assert rows[2] == ["相談受付件数", "1", "0", "1"]
     assert rows[4] == ["多機関協働の事例数", "1", "0", "1"]
     assert rows[5] == ["関係機関間の情報連携（シート送付数）", "1", "0", "1"]
+
+
+def test_indicators_add_up_per_indicator_never_across_unlike_indicators(
+    client: Client, world: World
+) -> None:
+    # 相談件数 + シート枚数 + 転送 is no figure: each indicator keeps its total over the
+    # districts, and no 合計 row adds the indicators up (on the page or in the CSV). The figures
+    # tables, whose rows count the same thing, keep theirs.
+    make_sheet(world, make_case(world, now=RECEIVED), now=RECEIVED)
+    client.force_login(world.coordinator)
+
+    rows = rows_of(client.get(reverse("insight:indicators_csv"), {"year": 2026}).content)
+    page = client.get(reverse("insight:indicators"), {"year": 2026}).content.decode()
+    figures = rows_of(client.get(reverse("insight:figures_csv"), {"year": 2026}).content)
+
+    assert [r[0] for r in rows if r][1:] == [
+        "指標",
+        "相談受付件数",
+        "うち複数分野にわたる相談",
+        "多機関協働の事例数",
+        "関係機関間の情報連携（シート送付数）",
+        "うち転送（つなぎ直し）",
+        "うち受理されたもの",
+    ]
+    assert "<tfoot>" not in page
+    assert '<th scope="row">合計</th>' not in page
+    assert any(r[:1] == ["合計"] for r in figures)
