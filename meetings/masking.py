@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ from cases.privacy import (
 )
 from tsumugi.lib.text import Identity, identifying_findings
 
-from .models import Meeting
+from .models import ActionItem, Meeting
 
 WITHHELD = "（氏名など人を特定できる記載を含むため、この表示では伏せています）"
 
@@ -106,6 +107,14 @@ class Masker:
 
     def view(self, case: Case) -> CaseView:
         return view_for(case, self.decision(case), year=self.year)
+
+    def actions(self, actions: Iterable[ActionItem]) -> list[ActionItem]:
+        """宿題 as these readers may see them: each text as written, or withheld whole where
+        its case is de-identified here and the text names someone. Shown, never saved."""
+        shown = list(actions)
+        for action in shown:
+            action.text = self.written(action.item.case, action.text)
+        return shown
 
     def written(self, case: Case | None, text: str) -> str:
         """Free text written on an item (minutes, 宿題), as written, or withheld whole where

@@ -343,7 +343,9 @@ class Meeting(models.Model):
         return (
             ActionItem.objects.filter(item__meeting__body_id=self.body_id, done_at__isnull=True)
             .filter(earlier)
-            .select_related("owner_user", "owner_agency", "item__meeting")
+            .select_related("owner_user", "owner_agency", "item__meeting", "item__case")
+            # The text is shown through the Masker, which reads the case's people.
+            .prefetch_related("item__case__people")
             .order_by("due_at", "id")
         )
 

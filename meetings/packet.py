@@ -23,7 +23,7 @@ from tsumugi.lib import pdf
 from . import hooks
 from .agenda import overdue_sheets
 from .masking import CaseView, Masker
-from .models import AgendaItem, Meeting, MinutesEntry
+from .models import ActionItem, AgendaItem, Meeting, MinutesEntry
 
 
 @dataclass
@@ -40,8 +40,8 @@ class ItemSection:
     decisions: str = ""
     # Printed under the item by apps above meetings (meetings/hooks.py), e.g. the plan.
     extras: list[str] = field(default_factory=list)
+    actions: list[ActionItem] = field(default_factory=list)
     # Filled by the minutes page only.
-    actions: list[Any] = field(default_factory=list)
     form: Any = None
     action_form: Any = None
 
@@ -65,6 +65,13 @@ def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
         "needed_agencies",
         "case__people",
         "case__tags",
+        # 宿題 given under each item (printed in the packet and listed on the minutes page).
+        Prefetch(
+            "actions",
+            queryset=ActionItem.objects.select_related("owner_user", "owner_agency").order_by(
+                "due_at", "id"
+            ),
+        ),
         Prefetch(
             "case__sheets",
             queryset=Sheet.objects.select_related("sender_agency", "receiver_agency").order_by(
@@ -93,6 +100,9 @@ def item_sections(meeting: Meeting, masker: Masker) -> list[ItemSection]:
         # meetings/forms.py); text written while the basis named everyone is withheld, whole.
         section.discussion = masker.written(item.case, discussion)
         section.decisions = masker.written(item.case, decisions)
+        section.actions = list(item.actions.all())
+        for action in section.actions:  # shown, never saved: withheld where it names someone
+            action.text = masker.written(item.case, action.text)
         sections.append(section)
     parts = hooks.packet_parts(sections)
     for section in sections:
@@ -120,7 +130,7 @@ def packet_context(meeting: Meeting, now: datetime | None = None) -> dict[str, A
         "attendances": meeting.attendances.select_related("membership__user", "membership__agency"),
         "sections": sections,
         "total_minutes": sum(s.item.minutes for s in sections),
-        "carried": meeting.carried_actions(),
+        "carried": masker.actions(meeting.carried_actions()),
         "overdue": list(overdue_sheets(meeting, now).select_related("case")),
         "figures": district_figures(meeting, now),
         "masked_any": bool(masked_numbers(sections)),

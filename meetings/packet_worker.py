@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .masking import Masker
-from .models import Meeting, Packet
+from .models import ActionItem, Meeting, Packet
 from .packet import render_packet_logged
 
 logger = logging.getLogger(__name__)
@@ -36,17 +36,27 @@ RETRY_AFTER = timedelta(seconds=30)  # a packet nobody started by then is handed
 MAX_ATTEMPTS = 3
 
 
-def audience_key(meeting: Meeting, now: datetime) -> str:
-    """A digest of what the rule lets the packet print of each case on the agenda, for
-    everyone who may open the meeting (the decision the render will take)."""
+def print_key(meeting: Meeting, now: datetime) -> str:
+    """A digest of what the packet will print beyond the agenda version and the minutes
+    revision: what the rule lets it print of each case on the agenda, for everyone who may open
+    the meeting (the decision the render will take), the draft minutes, and the 宿題 given in
+    this meeting and carried from earlier ones. Any change there is a new packet, the same day."""
     masker = Masker(meeting, now=now)
-    cases = {i.case_id: i.case for i in meeting.items.select_related("case") if i.case_id}
+    items = list(meeting.items.select_related("case").order_by("pk"))
+    cases = {i.case_id: i.case for i in items if i.case_id}
     parts = sorted(
         f"{pk}:{','.join(sorted(masker.decision(case).kinds))}"
         for pk, case in cases.items()
         if case is not None
     )
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    parts += [f"m{i.pk}:{i.discussion}\x1f{i.decisions}" for i in items]
+    fields = ("pk", "text", "owner_user_id", "due_date", "done_at")
+    for actions in (ActionItem.objects.filter(item__meeting=meeting), meeting.carried_actions()):
+        parts += [
+            "a" + "\x1f".join(map(str, row))
+            for row in actions.order_by("pk").prefetch_related(None).values_list(*fields)
+        ]
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
 
 
 def packet_for(meeting: Meeting, now: datetime | None = None) -> tuple[Packet, bool]:
@@ -60,7 +70,7 @@ def packet_for(meeting: Meeting, now: datetime | None = None) -> tuple[Packet, b
         "agenda_version": meeting.agenda_version,
         "revision": revision.number if revision else 0,
         "day": timezone.localdate(now),
-        "audience": audience_key(meeting, now),
+        "audience": print_key(meeting, now),
     }
     existing = Packet.objects.filter(**key).first()
     if existing is not None:

@@ -208,7 +208,7 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 "membership__user", "membership__agency"
             ),
             "needed": meeting.needed_members(),
-            "carried": meeting.carried_actions(),
+            "carried": masker.actions(meeting.carried_actions()),
             "events": meeting.events.select_related("actor"),
             "suggestions": agenda.suggestions(meeting) if editable else [],
             "can_manage": can_manage,
@@ -387,9 +387,6 @@ def _minutes_page(
     sections = item_sections(meeting, masker)
     for section in sections:
         pk = section.item.pk
-        section.actions = list(section.item.actions.select_related("owner_user", "owner_agency"))
-        for action in section.actions:  # shown, never saved: withheld where it names someone
-            action.text = masker.written(section.item.case, action.text)
         if writable:
             # The form starts from what this viewer may read (withheld text stays withheld).
             shown = {"discussion": section.discussion, "decisions": section.decisions}

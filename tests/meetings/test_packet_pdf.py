@@ -13,10 +13,10 @@ from pypdf import PdfReader
 
 from cases.models import Basis
 from cases.privacy import record_consent
-from meetings.models import AgendaItem, Attendance, Meeting
+from meetings.models import ActionItem, AgendaItem, Attendance, Meeting
 from meetings.packet import render_packet
 from tests.conftest import World, make_case, make_sheet
-from tests.meetings.conftest import NOW, Bodies, add_theme, attend, make_meeting
+from tests.meetings.conftest import NOW, Bodies, add_theme, attend, make_meeting, member
 from tsumugi.lib.pdf import BASE_URL, StaticOnlyFetcher
 
 
@@ -181,3 +181,45 @@ def test_the_date_is_in_wareki_on_the_cover(world: World, bodies: Bodies) -> Non
         add_theme(world, meeting)
     text, _ = pdf_text(render_packet(meeting, NOW))
     assert "令和9年1月13日" in text
+
+
+def give_action(world: World, meeting: Meeting, text: str) -> ActionItem:
+    return ActionItem.assign(
+        item=meeting.items.get(kind="sheet"),
+        text=text,
+        owner=member(world.bob),
+        due_date=date(2026, 12, 18),
+        by=world.coordinator,
+        now=NOW,
+    )
+
+
+def test_the_packet_prints_the_actions_given_in_this_meetings_minutes(
+    world: World, bodies: Bodies
+) -> None:
+    meeting = district_meeting(world, bodies)
+    give_action(world, meeting, "民生委員と一緒に訪問日を決める")
+
+    text, _ = pdf_text(render_packet(meeting, NOW))
+
+    assert "この会議で出た宿題" in text
+    assert "民生委員と一緒に訪問日を決める" in text
+    assert "R8.12.18" in text  # its due date, 和暦 as every packet table
+
+
+def test_an_action_naming_a_person_of_a_masked_case_is_withheld_whole(
+    world: World, bodies: Bodies
+) -> None:
+    # The case is printed de-identified for this audience: a 宿題 that names the person is not
+    # printed (nothing is scrubbed), under its item and when carried to the next meeting.
+    meeting = district_meeting(world, bodies)
+    give_action(world, meeting, "山田さんの長女に電話する")
+    with time_machine.travel(NOW, tick=False):
+        later = make_meeting(world, bodies.kutsuki, day=date(2026, 12, 23))
+        add_theme(world, later)
+    attend(later, world.coordinator, Attendance.Role.CHAIR)
+
+    for printed in (meeting, later):
+        text, _ = pdf_text(render_packet(printed, NOW))
+        assert "伏せています" in text
+        assert "山田" not in text and "長女に電話" not in text

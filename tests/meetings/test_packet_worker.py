@@ -189,3 +189,26 @@ def test_a_consent_withdrawn_the_same_day_makes_a_new_packet_not_the_old_file(
         assert created and masked.pk != named.pk and masked.audience != named.audience
         again, created = packet_for(meeting)
     assert not created and again.pk == masked.pk
+
+
+def test_an_action_given_the_same_day_makes_a_new_packet(world: World, meeting: Meeting) -> None:
+    # The key of a packet is what it prints: a 宿題 given (or done) after the first print
+    # the same day is in the next one, not served from the old file.
+    from meetings.models import ActionItem
+    from tests.meetings.conftest import member
+
+    with time_machine.travel(NOW):
+        first, _ = packet_for(meeting)
+        action = ActionItem.assign(
+            item=meeting.items.get(),
+            text="訪問日を決める",
+            owner=member(world.bob),
+            due_date=NOW.date(),
+            by=world.coordinator,
+        )
+        second, created = packet_for(meeting)
+        assert created and second.pk != first.pk
+        action.mark_done(by=world.bob)
+        third, created = packet_for(meeting)
+        assert created and third.pk != second.pk
+        assert packet_for(meeting) == (third, False)
