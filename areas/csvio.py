@@ -31,7 +31,9 @@ from django.core.validators import validate_email, validate_slug
 from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from .handover import open_work, summary
 from .models import (
+    CASE_ROLES,
     SELF_GRANT_REFUSAL,
     Agency,
     Area,
@@ -511,6 +513,45 @@ def _refuse_self_grants(parsed: list[MembershipRow], by: Any, errors: list[str])
             errors.append(f"{item.row}行目: {SELF_GRANT_REFUSAL}")
 
 
+def _refuse_deactivations(parsed: list[MembershipRow], errors: list[str]) -> None:
+    """A file that ends someone's last case role in an agency while they still hold open work
+    there (sheets, 宿題, meeting roles, plans) is refused: 人事異動 hands it over first. A fixed
+    number of queries however long the file."""
+    leaving = {item.username for item in parsed if not item.is_active}
+    if not leaving:
+        return
+    case_roles = {str(r) for r in CASE_ROLES}
+    now: dict[tuple[int, int], dict[str, bool]] = {}
+    ids: dict[str, int] = {}
+    for user_id, username, agency_id, role, active in Membership.objects.filter(
+        user__username__in=leaving, user__is_active=True, agency__is_active=True
+    ).values_list("user_id", "user__username", "agency_id", "role", "is_active"):
+        ids[username] = user_id
+        now.setdefault((user_id, agency_id), {})[role] = active
+    after = {pair: dict(roles) for pair, roles in now.items()}
+    rows: dict[tuple[int, int], int] = {}
+    for item in parsed:
+        if item.username in ids:
+            pair = (ids[item.username], item.agency_id)
+            after.setdefault(pair, {})[item.role] = item.is_active
+            if not item.is_active:
+                rows.setdefault(pair, item.row)
+    ending = [
+        pair
+        for pair in rows
+        if any(now.get(pair, {}).get(r) for r in case_roles)
+        and not any(after[pair].get(r) for r in case_roles)
+    ]
+    held = open_work(ending)
+    for pair in ending:
+        if held[pair]:
+            errors.append(
+                f"{rows[pair]}行目: この方はこの機関でまだ引継ぎの済んでいない仕事"
+                f"（{summary(held[pair])}）を持っているため、所属を無効にできません。"
+                "先に名簿管理の「人事異動」で後任に引き継いでください。"
+            )
+
+
 def _import_membership_rows(rows: list[tuple[int, dict[str, str]]], by: Any = None) -> ImportResult:
     agencies = Lookup(Agency.objects.values_list("id", "code", "name"))
     errors: list[str] = []
@@ -543,6 +584,7 @@ def _import_membership_rows(rows: list[tuple[int, dict[str, str]]], by: Any = No
                 first[1][name] = item.user_values[name]
         parsed.append(item)
     _refuse_self_grants(parsed, by, errors)
+    _refuse_deactivations(parsed, errors)
     if errors:
         return ImportResult(errors=errors)
     return _write_memberships(parsed, {u: values for u, (_, values) in people.items()})

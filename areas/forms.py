@@ -23,6 +23,7 @@ from django.db.models import Q
 
 from tsumugi.lib.forms import JapaneseDateField
 
+from .handover import deactivation_refusal, successors
 from .models import (
     SELF_GRANT_REFUSAL,
     Agency,
@@ -216,6 +217,14 @@ class MembershipForm(forms.ModelForm):
         ):
             raise forms.ValidationError(SELF_GRANT_REFUSAL)
         if not self.creating:
+            refusal = deactivation_refusal(
+                self.before,
+                user_id=user.pk if user else None,
+                agency_id=agency.pk if agency else None,
+                is_active=bool(cleaned.get("is_active")),
+            )
+            if refusal:
+                raise forms.ValidationError(refusal)
             return cleaned
         username = (cleaned.get("new_username") or "").strip()
         if cleaned.get("user") and username:
@@ -338,3 +347,33 @@ class CsvUploadForm(forms.Form):
             raise forms.ValidationError("ファイルが大きすぎます（10MBまで）。")
         data: bytes = upload.read()
         return data
+
+
+class SuccessorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        position = f"・{obj.position}" if obj.position else ""
+        return f"{display_name(obj.user)}（{obj.get_role_display()}{position}）"
+
+
+class HandOverForm(forms.Form):
+    """人事異動 of one member: who takes over, and whether their place in the agency ends now."""
+
+    successor = SuccessorChoiceField(
+        label="後任", queryset=Membership.objects.none(), empty_label=BLANK_LABEL
+    )
+    deactivate = forms.BooleanField(
+        label="引継ぎと同時に、この方のこの機関の所属をすべて無効にする",
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args: Any, leaving: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "successor").queryset = successors(leaving.agency_id, leaving.user_id)
+        self.helper = _helper("successor", "deactivate", submit="この内容で引き継ぐ")
+
+
+class HandOverCommitForm(forms.Form):
+    """The previewed file, signed, sent back to be carried out exactly as previewed."""
+
+    payload = forms.CharField(widget=forms.HiddenInput, max_length=MAX_CSV_BYTES * 2)

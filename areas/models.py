@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
@@ -319,3 +321,56 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.reason}"
+
+
+class HandOverError(Exception):
+    """A hand-over (人事異動) that cannot be done; the message is shown to the admin as is."""
+
+
+class HandOverQuerySet(AppendOnlyQuerySet["HandOver"]):
+    pass
+
+
+class HandOver(AppendOnly):
+    """人事異動: one member's open work in an agency handed to a successor (areas/handover.py).
+    Append-only: the record of who moved what to whom, kept as written."""
+
+    refusal = HandOverError
+    change_refusal = "引継ぎの記録は変更できません。"
+    delete_refusal = "引継ぎの記録は削除できません。"
+
+    class Source(models.TextChoices):
+        SCREEN = "screen", "画面"
+        CSV = "csv", "CSV（一括）"
+
+    agency = models.ForeignKey(
+        Agency, verbose_name="機関", on_delete=models.PROTECT, related_name="hand_overs"
+    )
+    leaving_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="異動する職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    successor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="後任", on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="実施者", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("日時")
+    source = models.CharField("方法", max_length=10, choices=Source.choices)
+    # {kind label: [item labels]}: sheet numbers, meetings and dates — never a resident's name.
+    moved = models.JSONField("引き継いだもの", default=dict)
+    total = models.PositiveIntegerField("件数")
+    deactivated = models.BooleanField("異動する職員の所属を無効にした", default=False)
+
+    objects = HandOverQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = verbose_name_plural = "人事異動の引継ぎ"
+        indexes = [models.Index(fields=["agency", "-at"], name="handover_agency_at")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {display_name(self.leaving_user)} → {display_name(self.successor)}"

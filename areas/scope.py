@@ -27,6 +27,8 @@ class Scope:
     coordinator_district_ids: frozenset[int]
     city_wide: bool
     is_admin: bool
+    # Agencies where the user holds the 管理者 role (人事異動 is done by the agency's own admin).
+    admin_agency_ids: frozenset[int] = frozenset()
 
     @property
     def works_on_cases(self) -> bool:
@@ -76,6 +78,7 @@ def scope_of(user: User | AnonymousUser) -> Scope:
         city_wide=city_wide,
         is_admin=any(role == Role.ADMIN for _, role, _ in rows)
         or bool(getattr(user, "is_superuser", False)),
+        admin_agency_ids=frozenset(a for a, role, _ in rows if role == Role.ADMIN),
     )
     setattr(user, CACHE_ATTR, scope)
     return scope

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from tsumugi.lib.reauth import reauthentication_required
 
-from . import csvio
+from . import csvio, handover, handover_csv
 from . import history as roster_history
 from .forms import (
     AgencyForm,
@@ -25,12 +26,28 @@ from .forms import (
     BodyForm,
     ClosureForm,
     CsvUploadForm,
+    HandOverCommitForm,
+    HandOverForm,
     MembershipForm,
     RosterEntryForm,
 )
 from .hooks import roster_columns
-from .models import Agency, Area, Body, Closure, Membership, Role, RosterEntry
+from .models import (
+    Agency,
+    Area,
+    Body,
+    Closure,
+    HandOver,
+    HandOverError,
+    Membership,
+    Role,
+    RosterEntry,
+    display_name,
+)
 from .scope import scope_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MEMBERSHIPS_PER_PAGE = 100
 View = Callable[..., HttpResponse]
@@ -162,8 +179,12 @@ def membership_list(request: HttpRequest) -> HttpResponse:
             | Q(position__icontains=query)
         )
     page = Paginator(memberships, MEMBERSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+    everywhere = bool(getattr(request.user, "is_superuser", False))
     context = {
         "page": page,
+        # Where this admin may open 人事異動 (the agency's own admins): a link on those rows.
+        "handover_all": everywhere,
+        "handover_agency_ids": scope_of(request.user).admin_agency_ids,
         "agencies": Agency.objects.only("id", "name"),
         "agency_id": agency_id,
         "query": query,
@@ -374,3 +395,125 @@ def csv_export(request: HttpRequest, kind: str) -> HttpResponse:
     response = HttpResponse(exporter(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="tsumugi-{kind}.csv"'
     return response
+
+
+# --- 人事異動 ---------------------------------------------------------------------------------
+# The agency's own 管理者 moves a leaving member's open work; for anyone else the pages do not
+# exist (404), like a case outside one's scope.
+
+HANDOVERS_SHOWN = 50
+
+
+def handover_tab(request: HttpRequest) -> QuerySet[Agency]:
+    agencies = handover.administered_agencies(request.user)
+    if not agencies.exists():
+        raise Http404
+    return agencies
+
+
+@login_required
+def handover_home(request: HttpRequest) -> HttpResponse:
+    """The bulk CSV form and the record of hand-overs in the agencies this admin administers."""
+    agencies = handover_tab(request)
+    return render(request, "areas/handover_home.html", handover_context(agencies))
+
+
+def handover_context(agencies: QuerySet[Agency], **extra: Any) -> dict[str, Any]:
+    records = HandOver.objects.filter(agency__in=agencies).select_related(
+        "agency", "leaving_user", "successor", "by"
+    )[:HANDOVERS_SHOWN]
+    return {
+        "records": records,
+        "form": extra.pop("form", None) or CsvUploadForm(prefix="handover"),
+        "columns": handover_csv.HANDOVER_COLUMNS,
+        "role_choices": Role.choices,
+        "roster_tab": "handover",
+        **extra,
+    }
+
+
+@require_POST
+@login_required
+def handover_csv_view(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (the whole file run and rolled back) → commit of the signed same file."""
+    agencies = handover_tab(request)
+    if "payload" in request.POST:
+        commit = HandOverCommitForm(request.POST)
+        try:
+            data = signing.loads(commit.data.get("payload", ""), salt=HANDOVER_SALT)
+        except signing.BadSignature:
+            messages.error(
+                request, "確認画面の内容を読み取れません。もう一度ファイルを選んでください。"
+            )
+            return redirect("areas:handover_home")
+        result = handover_csv.import_hand_overs(
+            data.encode(), by=cast("User", request.user), commit=True
+        )
+        if result.committed:
+            moved = sum(row.total for row in result.rows)
+            messages.success(
+                request, f"{len(result.rows)}名の人事異動を行い、{moved}件を引き継ぎました。"
+            )
+            return redirect("areas:handover_home")
+        context = handover_context(agencies, errors=result.errors)
+        return render(request, "areas/handover_home.html", context, status=400)
+    form = CsvUploadForm(request.POST, request.FILES, prefix="handover")
+    if not form.is_valid():
+        context = handover_context(agencies, form=form)
+        return render(request, "areas/handover_home.html", context, status=400)
+    data = form.cleaned_data["file"]
+    result = handover_csv.import_hand_overs(data, by=cast("User", request.user), commit=False)
+    if result.errors:
+        context = handover_context(agencies, form=form, errors=result.errors)
+        return render(request, "areas/handover_home.html", context, status=400)
+    payload = signing.dumps(csvio.decode(data), salt=HANDOVER_SALT, compress=True)
+    context = {
+        "result": result,
+        "moved": sum(row.total for row in result.rows),
+        "commit_form": HandOverCommitForm(initial={"payload": payload}),
+        "roster_tab": "handover",
+    }
+    return render(request, "areas/handover_preview.html", context)
+
+
+HANDOVER_SALT = "areas.handover.csv"
+
+
+@login_required
+def handover_member(request: HttpRequest, pk: int) -> HttpResponse:
+    """One leaving member: what they hold in the agency (numbers, no names) and who takes over."""
+    leaving = get_object_or_404(Membership.objects.select_related("user", "agency"), pk=pk)
+    if not handover.administers(request.user, leaving.agency_id):
+        raise Http404
+    form = HandOverForm(posted(request), leaving=leaving)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = handover.hand_over(
+                leaving,
+                form.cleaned_data["successor"],
+                by=cast("User", request.user),
+                deactivate=form.cleaned_data["deactivate"],
+            )
+        except HandOverError as error:
+            messages.error(request, str(error))
+            status = 400
+        else:
+            messages.success(
+                request,
+                f"{display_name(leaving.user)}さんの{record.total}件を"
+                f"{display_name(record.successor)}さんに引き継ぎました。",
+            )
+            return redirect("areas:handover_home")
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "leaving": leaving,
+        "held": handover.held_by(leaving.user_id, leaving.agency_id),
+        "seats": RosterEntry.objects.filter(
+            membership__user_id=leaving.user_id, membership__agency_id=leaving.agency_id
+        ).select_related("body"),
+        "form": form,
+        "roster_tab": "handover",
+    }
+    return render(request, "areas/handover_member.html", context, status=status)

@@ -6,11 +6,16 @@ class SheetsConfig(AppConfig):
     verbose_name = "つむぎあいシート"
 
     def ready(self) -> None:
+        from areas.hooks import register_open_work
         from cases.models import provide_sheet_links
         from reminders.engine import register
 
+        from .handover import AsAssignee, AsLiaison
         from .ladder import SheetLadder
         from .models import CaseSheetLinks
 
         provide_sheet_links(CaseSheetLinks())
         register(SheetLadder())
+        # 人事異動: the open sheets a member holds as 担当者 and 連携担当 (areas/handover.py).
+        register_open_work(AsAssignee())
+        register_open_work(AsLiaison())

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from plans.models import Plan, Status
 from tests.cases.test_views import intake_data
+from tests.meetings.conftest import member
 from tests.plans.conftest import draft
 from tests.sheets.test_views import issue_data
 from tests.test_url_access import Things, things  # noqa: F401 (the fixture)
@@ -144,6 +145,14 @@ FORMS: dict[str, Row] = {
         valid=lambda t: {"date": "2027-01-04", "reason": "点検"},
     ),
     "areas.CsvUploadForm": Row(to("areas:csv_import", kind=lambda t: "agencies"), "admin"),
+    # 人事異動 of the coordinator (くらし連携支援室, which the world's admin administers): the
+    # office has no other coordinator, so even a valid choice is refused and must save nothing.
+    "areas.HandOverForm": Row(
+        to("areas:handover", pk=lambda t: member(t.world.coordinator).pk), "admin"
+    ),
+    "areas.HandOverCommitForm": Row(
+        to("areas:handover_csv"), "admin", page=to("areas:handover_home")
+    ),
     "cases.PersonForm": Row(to("cases:new"), "alice", valid=lambda t: intake_data(t.world)),
     "cases.CaseFieldsMixin": Row(to("cases:new"), "alice", valid=lambda t: intake_data(t.world)),
     "cases.ConsultationForm": Row(to("cases:new"), "alice", valid=lambda t: intake_data(t.world)),

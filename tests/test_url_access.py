@@ -181,6 +181,10 @@ ACCESS: dict[str, Row] = {
     "areas:closure_create": Row(none, FORBIDDEN, OPEN),
     "areas:closure_edit": Row(pk(lambda t: t.closure), FORBIDDEN, OPEN),
     "areas:csv": Row(none, FORBIDDEN, OPEN),
+    # 人事異動: only the agency's own admin (the world's admin administers くらし連携支援室, not B)
+    "areas:handover": Row(pk(lambda t: member(t.world.bob)), HIDDEN, HIDDEN),
+    "areas:handover_home": Row(none, HIDDEN, OPEN),
+    "areas:handover_csv": Row(none, HIDDEN, OPEN),
     "areas:csv_import": Row(lambda t: {"kind": "agencies"}, FORBIDDEN, OPEN),
     "areas:csv_export": Row(lambda t: {"kind": "agencies"}, FORBIDDEN, OPEN),
     # cases
