@@ -503,3 +503,41 @@ def test_postgresql_refuses_to_change_the_record(client: Client, desk: Desk) -> 
             with pytest.raises(DatabaseError, match="append-only table"), transaction.atomic():
                 cursor.execute(sql)
     assert HandOver.objects.get().total == 7
+
+
+def test_a_successor_already_attending_keeps_one_row_with_the_stronger_role(
+    client: Client, desk: Desk
+) -> None:
+    Attendance.objects.create(meeting=desk.meeting, membership=desk.successor_in_b)
+    client.force_login(desk.b_admin)
+    client.post(url(desk), {"successor": desk.successor_in_b.pk})
+    rows = Attendance.objects.filter(meeting=desk.meeting, membership__agency=desk.world.b)
+    assert [(a.membership.user, a.role) for a in rows] == [(desk.successor, "recorder")]
+    assert HandOver.objects.get().total == 7
+
+
+@pytest.mark.parametrize("records", [1, 30])
+def test_handover_home_query_count(
+    client: Client, desk: Desk, django_assert_num_queries: Any, records: int
+) -> None:
+    HandOver.objects.bulk_create(
+        HandOver(
+            agency=desk.world.b,
+            leaving_user=desk.world.bob,
+            successor=desk.successor,
+            by=desk.b_admin,
+            at=NOW,
+            source=HandOver.Source.SCREEN,
+            moved={"担当者として受けているシート": [desk.assigned.number]},
+            total=1,
+        )
+        for _ in range(records)
+    )
+    client.force_login(desk.b_admin)
+    # 1 session, 2 user, 3 the admin's memberships (scope_of), 4 does the admin administer any
+    # agency (EXISTS), 5 the records of those agencies with agency and the three people,
+    # 6 the navigation's unread notification COUNT, 7-9 the idle-timeout session save.
+    with django_assert_num_queries(9):
+        response = client.get(reverse("areas:handover_home"))
+    assert response.status_code == 200
+    assert response.content.decode().count(desk.assigned.number) == records
