@@ -44,6 +44,18 @@ class AgencyAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "is_active", "districts"]
     search_fields = ["name", "code"]
     filter_horizontal = ["fields", "districts"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kind", "is_active"]}),
+        (
+            "連絡先と案内（シートの送付先を選ぶ画面に出ます）",
+            {"fields": ["email", "phone", "hours", "on_duty", "description"]},
+        ),
+        ("担当", {"fields": ["fields", "districts"]}),
+        (
+            "連携と期限",
+            {"fields": ["is_coordination_office", "ack_business_days", "follow_up_business_days"]},
+        ),
+    ]
 
 
 @admin.register(Membership)

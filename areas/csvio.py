@@ -87,8 +87,18 @@ AGENCY_COLUMNS = [
     Column("is_active", "有効"),
     Column("email", "代表メール"),
     Column("phone", "電話"),
+    Column("hours", "受付時間"),
+    Column("on_duty", "当番・窓口担当"),
+    Column("description", "どんな相談を受けるか"),
     Column("ack_business_days", "受理期限（開庁日数）"),
     Column("follow_up_business_days", "経過報告期限（開庁日数）"),
+]
+
+# (key, header, max length) of the columns the sheet form's agency card shows.
+CARD_COLUMNS = [
+    ("hours", "受付時間", 60),
+    ("on_duty", "当番・窓口担当", 60),
+    ("description", "どんな相談を受けるか", 200),
 ]
 
 MEMBERSHIP_COLUMNS = [
@@ -354,6 +364,8 @@ def _parse_agency(
     check_text(code, "コード", 40, number, errors)
     check_text(name, "機関名", 100, number, errors)
     check_text(row.get("phone", ""), "電話", 30, number, errors)
+    for key, label, limit in CARD_COLUMNS:
+        check_text(row.get(key, ""), label, limit, number, errors)
     check_email(row.get("email", ""), "代表メール", number, errors)
     kind = KIND_LOOKUP.get(row.get("kind", ""))
     if row.get("kind") and kind is None:
@@ -369,6 +381,8 @@ def _parse_agency(
         "email": row.get("email", ""),
         "phone": row.get("phone", ""),
     }
+    # The card's columns came later: a file written before them leaves the cards as they are.
+    values.update({key: row[key] for key, _, _ in CARD_COLUMNS if key in row})
     for key, label, default in (
         ("is_coordination_office", "連携の調整役", False),
         ("is_active", "有効", True),
@@ -397,6 +411,9 @@ AGENCY_VALUE_FIELDS = [
     "kind",
     "email",
     "phone",
+    "hours",
+    "on_duty",
+    "description",
     "is_coordination_office",
     "is_active",
     "ack_business_days",
@@ -414,7 +431,11 @@ def _write_agencies(parsed: list[AgencyRow], existing: dict[str, Agency]) -> Imp
         if agency is None:
             to_create.append(Agency(**item.values))
             continue
-        changed = [f for f in AGENCY_VALUE_FIELDS if getattr(agency, f) != item.values[f]]
+        changed = [
+            f
+            for f in AGENCY_VALUE_FIELDS
+            if f in item.values and getattr(agency, f) != item.values[f]
+        ]
         for name in changed:
             setattr(agency, name, item.values[name])
         if changed:
@@ -472,6 +493,9 @@ def export_agencies() -> bytes:
             yes_no(a.is_active),
             a.email,
             a.phone,
+            a.hours,
+            a.on_duty,
+            a.description,
             a.ack_business_days or "",
             a.follow_up_business_days or "",
         ]

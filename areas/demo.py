@@ -8,7 +8,7 @@ one of data/takashima.json:
     districts  [{code, name, school_name}]
     fields     [{code, name}]
     agencies   [{code, name, kind, fields: [code], districts: [code] | "all",
-                 coordination_office?, email?, phone?}]
+                 coordination_office?, email?, phone?, description?, hours?, on_duty?}]
     users      [{username, last_name, first_name, email, superuser?,
                  memberships: [{agency, role, position}]}]
     bodies     [{code, name, kind, area, description, roster: [{username, agency, role, title}]}]
@@ -86,6 +86,9 @@ def _load_agency(
             "is_coordination_office": row.get("coordination_office", False),
             "email": row.get("email", ""),
             "phone": row.get("phone", ""),
+            "description": row.get("description", ""),
+            "hours": row.get("hours", ""),
+            "on_duty": row.get("on_duty", ""),
             "is_active": True,
         },
     )

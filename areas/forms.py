@@ -91,12 +91,16 @@ class AgencyForm(forms.ModelForm):
             "is_active",
             "email",
             "phone",
+            "hours",
+            "on_duty",
+            "description",
             "ack_business_days",
             "follow_up_business_days",
         ]
         widgets = {
             "fields": forms.CheckboxSelectMultiple,
             "districts": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -114,6 +118,7 @@ class AgencyForm(forms.ModelForm):
             days.widget.attrs["min"] = 1
         self.helper = _helper(
             Fieldset("基本", "code", "name", "kind", "email", "phone"),
+            Fieldset("送付先を選ぶ画面に出る案内", "description", "hours", "on_duty"),
             Fieldset("担当", Div("fields", css_class="col"), Div("districts", css_class="col")),
             Fieldset(
                 "連携と期限",

@@ -109,6 +109,22 @@ class Agency(models.Model):
     is_active = models.BooleanField("有効", default=True)
     email = models.EmailField("代表メール", blank=True)
     phone = models.CharField("電話", max_length=30, blank=True)
+    # What a sender reads on the sheet form's card for this agency (issue 10, point 4).
+    description = models.CharField(
+        "どんな相談を受けるか",
+        max_length=200,
+        blank=True,
+        help_text="シートの送付先を選ぶ画面に出ます。例: 65歳以上の方の介護・健康・権利擁護の相談",
+    )
+    hours = models.CharField(
+        "受付時間", max_length=60, blank=True, help_text="例: 平日 8:30〜17:15"
+    )
+    on_duty = models.CharField(
+        "当番・窓口担当",
+        max_length=60,
+        blank=True,
+        help_text="いま窓口に立つ人や当番（任意）。例: 今週の当番 社会福祉士 坂東",
+    )
     ack_business_days = models.PositiveSmallIntegerField(
         "受理期限（開庁日数）", null=True, blank=True, help_text="空欄なら市の既定値"
     )

@@ -288,14 +288,17 @@ def would_cover(case: Case, agency: Agency, now: datetime | None = None) -> bool
     return covers(case, agency, now)
 
 
-def named_agency_ids(case: Case, now: datetime | None = None) -> frozenset[int] | None:
-    """The active agencies a sheet from `case` would reach with names (the Python twin asked
-    once per agency); None under 緊急, where sending names the receiver."""
+def named_agency_ids(
+    case: Case, now: datetime | None = None, among: Iterable[int] | None = None
+) -> frozenset[int] | None:
+    """The active agencies (or those of `among`, already fetched by the caller) a sheet from
+    `case` would reach with names (the Python twin asked once per agency); None under 緊急,
+    where sending names the receiver."""
     if case.basis == Basis.EMERGENCY:
         return None
     now = now or timezone.now()
     facts = facts_of(case)
-    candidates = Agency.objects.active().values_list("pk", flat=True)
+    candidates = Agency.objects.active().values_list("pk", flat=True) if among is None else among
     return frozenset(pk for pk in candidates if allows(facts, agency_viewer(pk, now)))
 
 

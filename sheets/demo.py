@@ -36,7 +36,7 @@ from cases.intake import PersonData, open_case
 from cases.models import Basis, Case, Channel, Event, IssueTag
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
 
-from .models import Outcome, Sheet, Status, Urgency
+from .models import Outcome, Phrase, PhraseUse, Sheet, Status, Urgency
 
 SEED = 20250601
 CASES = 320
@@ -47,7 +47,58 @@ DEMO_RECEIVER = "houkatsu-center"
 DEMO_SENDER = "kutsuki-branch"
 
 
+# 定型文 of the demo agencies (codes of data/takashima.json), by use: agency text, no one's data.
+DEMO_PHRASES: dict[str, dict[str, list[str]]] = {
+    "kutsuki-branch": {
+        PhraseUse.REQUEST: [
+            "ご本人の了解を得て、自宅への訪問と状況の確認をお願いします。",
+            "介護保険の申請について、ご家族への説明をお願いします。",
+            "支所では見守り訪問を続けます。専門の立場からの助言をお願いします。",
+        ],
+    },
+    "houkatsu-center": {
+        PhraseUse.REQUEST: ["生活の立て直しについて、相談にのっていただけますか。"],
+        PhraseUse.PROGRESS: [
+            "自宅を訪問し、ご本人と面談しました。",
+            "ご家族と電話で話し、次の訪問日を決めました。",
+            "ケアマネジャーと情報を共有しました。",
+        ],
+        PhraseUse.CLOSE: [
+            "介護サービスの利用が始まり、担当ケアマネジャーに引き継ぎました。",
+            "ご本人の希望により、支援を終えました。",
+        ],
+    },
+    "yorozu": {
+        PhraseUse.PROGRESS: [
+            "家計の状況を一緒に整理しました。",
+            "住まいの確保について、次回の面談で話し合います。",
+        ],
+        PhraseUse.CLOSE: ["就労が決まり、定期の相談を終えました。"],
+    },
+}
+
+
+def load_phrases() -> list[str]:
+    """The demo 定型文, once (matched by agency, use and text)."""
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=DEMO_PHRASES)}
+    made = 0
+    for code, uses in DEMO_PHRASES.items():
+        if code not in agencies:
+            continue
+        for use, texts in uses.items():
+            for order, text in enumerate(texts):
+                _, created = Phrase.objects.get_or_create(
+                    agency=agencies[code], use=use, text=text, defaults={"order": order}
+                )
+                made += created
+    return [f"定型文: {made} 件を追加しました。"] if made else []
+
+
 def load(path: Path, cases: int | None = None) -> list[str]:
+    return load_history(path, cases) + load_phrases()
+
+
+def load_history(path: Path, cases: int | None = None) -> list[str]:
     data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     tags = load_tags(data.get("issue_tags", []))
     if not tags:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Field, Layout, Submit
@@ -24,8 +24,10 @@ from cases.forms import (
 )
 from cases.models import Case
 from tsumugi.lib.forms import SecondarySubmit
+from tsumugi.lib.text import identifying_findings
 
-from .models import Outcome, Sheet, Status, Urgency
+from .models import PHRASE_MAX_CHARS, Outcome, Phrase, PhraseUse, Sheet, Status, Urgency
+from .receivers import receiver_groups
 
 User = get_user_model()
 
@@ -33,6 +35,14 @@ User = get_user_model()
 class AgencyChoice(ModelMultipleChoice):
     def label_from_instance(self, obj: Agency) -> str:  # type: ignore[override]
         return obj.name
+
+
+def receiver_candidates(agencies: list[Agency]) -> list[Agency]:
+    """The agencies a sheet may go to: the active ones but the sender's own, with what their
+    cards show (fields, districts) in two more queries."""
+    mine = [a.pk for a in agencies]
+    active = Agency.objects.active().exclude(pk__in=mine)
+    return list(active.prefetch_related("fields", "districts"))
 
 
 class SheetIssueForm(forms.Form):
@@ -60,12 +70,17 @@ class SheetIssueForm(forms.Form):
         *args: Any,
         case: Case,
         agencies: list[Agency],
+        offered: list[Agency],
         covered: frozenset[int] | None,
+        search: str = "",
+        phrases: list[Phrase] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         self.covered = covered
+        self.search = search
+        self.request_phrases = phrases or []
         self.fields["request"] = capped_text("依頼事項", rows=3)
         self.fields["sender_continuing"] = capped_text(
             "当方の継続対応",
@@ -80,20 +95,28 @@ class SheetIssueForm(forms.Form):
             self.fields["sender_agency"].widget = forms.HiddenInput()
         own = case.agency_id if case.agency_id in {a.pk for a in agencies} else agencies[0].pk
         self.fields["sender_agency"].initial = own
-        mine = {a.pk for a in agencies}
-        model_field(self, "receivers").choices = [
-            (a.pk, a.name + ("" if covered is None or a.pk in covered else "（匿名で送付）"))
-            for a in Agency.objects.active().exclude(pk__in=mine)
-        ]
+        model_field(self, "receivers").choices = [(a.pk, a.name) for a in offered]
+        self.receiver_groups = receiver_groups(
+            case,
+            offered,
+            covered,
+            {tag.field_id for tag in case.tags.all()},
+            search=search,
+            checked=self.checked_receivers(),
+        )
         self.order_fields(
             ["sender_agency", "receivers", "request", "sender_continuing", "shared_info", "urgency"]
         )
-        self.fields["receivers"].widget.attrs["autofocus"] = True
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "sender_agency",
-            Field("receivers", wrapper_class="receiver-list"),
+            # The receivers by fit, each with its card, and the search (templates/sheets/).
+            HTML('{% include "sheets/_receivers.html" %}'),
             "request",
+            HTML(
+                '{% include "sheets/_phrase_picker.html" with target="id_request" '
+                "phrases=form.request_phrases %}"
+            ),
             "sender_continuing",
             "shared_info",
             Field("urgency"),
@@ -105,6 +128,17 @@ class SheetIssueForm(forms.Form):
             SecondarySubmit("preview", "プレビュー（まだ送りません）", css_class="me-2"),
             Submit("submit", "シートを送る", css_class="btn-primary"),
         )
+
+    @property
+    def any_shown(self) -> bool:
+        return any(card.shown for group in self.receiver_groups for card in group.cards)
+
+    def checked_receivers(self) -> set[int]:
+        getlist = getattr(self.data, "getlist", None)
+        raw: list[Any] = getlist("receivers") if self.is_bound and getlist else []
+        if not raw:
+            raw = self.initial.get("receivers") or []
+        return {int(v) for v in raw if str(v).isdigit() and len(str(v)) < 19}
 
     def clean_receivers(self) -> QuerySet[Agency]:
         receivers: QuerySet[Agency] = self.cleaned_data["receivers"]
@@ -138,10 +172,14 @@ class MoveRows:
 
     submit_label: str = "送信"
     submit_css: str = "btn-primary"
+    # Textareas offered the agency's 定型文: field name → PhraseUse (filled by the sheet page).
+    phrase_fields: ClassVar[dict[str, str]] = {}
+    phrases: dict[str, list[Phrase]]
 
-    def rows(self) -> list[tuple[BoundField, SafeString]]:
+    def rows(self) -> list[tuple[BoundField, SafeString, list[Phrase]]]:
         assert isinstance(self, forms.BaseForm)
-        out: list[tuple[BoundField, SafeString]] = []
+        offered = getattr(self, "phrases", {})
+        out: list[tuple[BoundField, SafeString, list[Phrase]]] = []
         for bound in self:
             widget = bound.field.widget
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
@@ -151,7 +189,8 @@ class MoveRows:
                 attrs = {"aria-invalid": "true", "aria-describedby": f"{bound.auto_id}_error"}
             elif bound.help_text:
                 attrs = {"aria-describedby": f"{bound.auto_id}_helptext"}
-            out.append((bound, bound.as_widget(attrs={"class": css, **attrs})))
+            widget_html = bound.as_widget(attrs={"class": css, **attrs})
+            out.append((bound, widget_html, offered.get(bound.name, [])))
         return out
 
 
@@ -184,6 +223,7 @@ class AcknowledgeForm(MoveRows, forms.Form):
 
 class ProgressForm(MoveRows, forms.Form):
     submit_label = "経過を報告する"
+    phrase_fields: ClassVar[dict[str, str]] = {"text": PhraseUse.PROGRESS}
 
     def __init__(self, *args: Any, sheet: Sheet | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -194,6 +234,7 @@ class ProgressForm(MoveRows, forms.Form):
 
 class CloseSheetForm(MoveRows, forms.Form):
     submit_label = "終結する"
+    phrase_fields: ClassVar[dict[str, str]] = {"note": PhraseUse.CLOSE}
     outcome = ModelChoice(
         label="結果", queryset=Outcome.objects.none(), empty_label="選んでください"
     )
@@ -206,6 +247,7 @@ class CloseSheetForm(MoveRows, forms.Form):
 
 class RedirectForm(MoveRows, forms.Form):
     submit_label = "転送する"
+    phrase_fields: ClassVar[dict[str, str]] = {"request": PhraseUse.REQUEST}
     to = ModelChoice(
         label="転送先の機関", queryset=Agency.objects.none(), empty_label="選んでください"
     )
@@ -268,3 +310,66 @@ class OutboxFilterForm(BoxFilterForm):
         required=False,
         choices=[("", "すべて"), ("open", "未完了（受理待ち・対応中）"), *Status.choices],
     )
+
+
+class PhraseForm(forms.ModelForm):
+    """One 定型文 of one agency. Agency text, inserted into sheets some receivers read
+    anonymously: what would identify anyone (a telephone number, an address) is refused here
+    rather than when the sheet is sent."""
+
+    class Meta:
+        model = Phrase
+        fields = ["use", "text", "order"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "text": f"{PHRASE_MAX_CHARS}文字まで。相談者の氏名や連絡先など、"
+            "個人の情報は書きません。",
+            "order": "小さい順に並びます。",
+        }
+        error_messages = {
+            "text": {
+                "max_length": f"定型文は{PHRASE_MAX_CHARS}文字までです"
+                "（いまは%(show_value)s文字）。",
+                "required": "定型文を入れてください。",
+            },
+            "use": {"required": "使う欄を選んでください。"},
+        }
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        self.instance.agency = agency
+        use = self.fields["use"]
+        assert isinstance(use, forms.ChoiceField)
+        use.choices = [("", "（選んでください）"), *PhraseUse.choices]
+        self.fields["order"].required = False
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "use", "text", "order", Submit("submit", "保存する", css_class="btn-primary")
+        )
+
+    def clean_text(self) -> str:
+        text: str = self.cleaned_data["text"].strip()
+        if not text:
+            raise ValidationError("定型文を入れてください。")
+        found = identifying_findings(text, [])
+        if found:
+            raise ValidationError(
+                "定型文に、人を特定できる記載があります: "
+                + "、".join(found)
+                + "。定型文は機関の文として、個人の情報を含めずに書いてください。"
+            )
+        return text
+
+    def clean_order(self) -> int:
+        order = self.cleaned_data.get("order")
+        return 0 if order is None else order
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        use, text = cleaned.get("use"), cleaned.get("text")
+        if use and text:
+            twins = Phrase.objects.filter(agency=self.agency, use=use, text=text)
+            if twins.exclude(pk=self.instance.pk).exists():
+                self.add_error("text", "同じ欄に同じ定型文がすでにあります。")
+        return cleaned

@@ -59,6 +59,44 @@ class Outcome(models.Model):
         return self.name
 
 
+PHRASE_MAX_CHARS = 300
+
+
+class PhraseUse(models.TextChoices):
+    """Where a 定型文 is offered: the textarea of one form."""
+
+    REQUEST = "request", "依頼事項"
+    PROGRESS = "progress", "経過報告"
+    CLOSE = "close", "終結の理由"
+
+
+class Phrase(models.Model):
+    """A 定型文 an agency keeps for its own writing (issue 10, point 7). Agency text, never
+    resident data: no link to a case, and the form refuses what identifies anyone."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name="機関", on_delete=models.CASCADE, related_name="phrases"
+    )
+    use = models.CharField("使う欄", max_length=20, choices=PhraseUse.choices)
+    text = models.CharField("定型文", max_length=PHRASE_MAX_CHARS)
+    order = models.PositiveSmallIntegerField("並び順", default=0)
+
+    class Meta:
+        ordering = ["agency", "use", "order", "id"]
+        verbose_name = verbose_name_plural = "定型文"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "use", "text"],
+                name="phrase_unique_text",
+                violation_error_message="同じ欄に同じ定型文がすでにあります。",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="phrase_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.get_use_display()}「{self.text[:20]}」"
+
+
 class Urgency(models.TextChoices):
     NORMAL = "normal", "通常"
     URGENT = "urgent", "至急"

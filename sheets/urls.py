@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import phrase_views, views
 
 app_name = "sheets"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/redirect/", views.redirect_sheet, name="redirect"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("phrases/", phrase_views.phrase_list, name="phrases"),
+    path("phrases/new/<int:agency_pk>/", phrase_views.phrase_new, name="phrase_new"),
+    path("phrases/<int:pk>/edit/", phrase_views.phrase_edit, name="phrase_edit"),
+    path("phrases/<int:pk>/delete/", phrase_views.phrase_delete, name="phrase_delete"),
 ]

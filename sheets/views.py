@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -48,15 +48,17 @@ from .forms import (
     RedirectForm,
     SheetIssueForm,
     WithdrawForm,
+    receiver_candidates,
 )
-from .models import Sheet, SheetError, SheetQuerySet, Status
+from .models import PhraseUse, Sheet, SheetError, SheetQuerySet, Status
+from .phrases import by_use, phrases_of
 
 SHEETS_PER_PAGE = 25
 BOX_FILTERS = ("status", "district", "overdue")
 LIST_RELATED = ("case", "case__district", "sender_agency", "receiver_agency", "assignee")
 
 
-OTHERS_ANONYMOUS = "それ以外の機関へは匿名シートになります（一覧に「匿名で送付」と表示）。"
+OTHERS_ANONYMOUS = "それ以外の機関へは匿名シートになります（送付先の一覧は見出しで分けています）。"
 
 
 def anonymisation_note(case: Case, covered: frozenset[int] | None) -> str:
@@ -82,10 +84,25 @@ def sheet_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     if case.status != Case.Status.OPEN:
         messages.error(request, "終結した相談からはシートを出せません。")
         return redirect("cases:detail", pk=case.pk)
-    covered = named_agency_ids(case)
-    form = SheetIssueForm(posted(request), case=case, agencies=agencies, covered=covered)
+    offered = receiver_candidates(agencies)
+    covered = named_agency_ids(case, among=[a.pk for a in offered])
+    data = posted(request)
+    # 絞り込む without JavaScript re-sends the whole form: it comes back as typed, unvalidated
+    # (typed text may name the resident, so it never travels in a URL).
+    filtering = data is not None and "filter" in data
+    search = (data if data is not None else request.GET).get("receiver_search", "")[:100]
+    form = SheetIssueForm(
+        None if filtering else data,
+        initial=as_typed(data) if filtering and data is not None else None,
+        case=case,
+        agencies=agencies,
+        offered=offered,
+        covered=covered,
+        search=search.strip(),
+        phrases=phrases_of([a.pk for a in agencies], [PhraseUse.REQUEST]),
+    )
     previewing = request.method == "POST" and "preview" in request.POST
-    if request.method == "POST" and form.is_valid() and not previewing:
+    if request.method == "POST" and not filtering and form.is_valid() and not previewing:
         try:
             sheets = issue_sheets(request, case, form.cleaned_data)
         except SheetError as error:
@@ -103,6 +120,15 @@ def sheet_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     }
     status = 400 if form.is_bound and not (previewing and form.is_valid()) else 200
     return render(request, "sheets/sheet_new.html", context, status=status)
+
+
+def as_typed(data: QueryDict) -> dict[str, Any]:
+    """The issue form's fields as they were posted, as initial values of an unbound form."""
+    typed: dict[str, Any] = {"receivers": data.getlist("receivers")}
+    for name in ("sender_agency", "request", "sender_continuing", "shared_info", "urgency"):
+        if name in data:
+            typed[name] = data[name]
+    return typed
 
 
 @dataclass(frozen=True)
@@ -238,6 +264,8 @@ def render_sheet(
     if is_sender and sheet.is_open:
         forms["withdraw"] = WithdrawForm()
     forms.update(bound or {})
+    if is_receiver:
+        offer_phrases(forms, sheet.receiver_agency_id)
     case = sheet.case
     view = case_view(case, request.user)
     # A named sheet's text was written for named readers: once the basis no longer names the
@@ -272,6 +300,18 @@ def render_sheet(
             request, case, "シートの詳細", (sheet.receiver_agency_id, sheet.sender_agency_id)
         )
         return render(request, "sheets/sheet_detail.html", context, status=status)
+
+
+def offer_phrases(forms: dict[str, Form], agency_id: int) -> None:
+    """The receiving agency's 定型文 beside the textareas of its moves (one query, if any)."""
+    wanted = {use for form in forms.values() for use in getattr(form, "phrase_fields", {}).values()}
+    if not wanted:
+        return
+    grouped = by_use(phrases_of([agency_id], wanted))
+    for form in forms.values():
+        fields = getattr(form, "phrase_fields", {})
+        if fields:
+            form.phrases = {name: grouped.get(use, []) for name, use in fields.items()}  # type: ignore[attr-defined]
 
 
 @login_required

@@ -52,8 +52,12 @@ def test_issue_form_explains_anonymisation(client: Client, world: World) -> None
     login(client, world.alice)
     html = client.get(reverse("sheets:new", args=[case.pk])).content.decode()
     assert "それ以外の機関へは匿名シートになります" in html
-    assert "働き暮らし応援センター（匿名で送付）" in html
-    assert "地域包括支援センター（匿名で送付）" not in html
+    # Said once, in the group headings, not after every agency's name (issue 10, point 4).
+    named = html.index("共有の根拠が名指す機関（氏名などを含めて送ります）")
+    anonymised = html.index("その他の機関（匿名シートになります）")
+    assert named < html.index(">地域包括支援センター<") < anonymised
+    assert anonymised < html.index(">働き暮らし応援センター<")
+    assert "（匿名で送付）" not in html
     case = make_case(world, basis=Basis.NONE)
     html = client.get(reverse("sheets:new", args=[case.pk])).content.decode()
     assert "どの送付先へも、氏名・ふりがな・生まれ年を伏せた匿名シート" in html
