@@ -216,6 +216,11 @@ FORMS: dict[str, Row] = {
     "sheets.CloseSheetForm": Row(to("sheets:close", pk=sheet), "bob", page=sheet_page),
     "sheets.RedirectForm": Row(to("sheets:redirect", pk=sheet), "bob", page=sheet_page),
     "sheets.WithdrawForm": Row(to("sheets:withdraw", pk=sheet), "alice", page=sheet_page),
+    "sheets.PhraseForm": Row(
+        to("sheets:phrase_new", agency_pk=lambda t: t.world.b.pk),
+        "bob_boss",
+        valid=lambda t: {"use": "progress", "text": "電話で様子を伺いました。"},
+    ),
     "sheets.BoxFilterForm": Row(to("sheets:inbox"), "bob", method="get"),
     "sheets.OutboxFilterForm": Row(to("sheets:outbox"), "alice", method="get"),
 }

@@ -34,7 +34,7 @@ from cases.models import Case
 from meetings.models import ActionItem, Meeting
 from plans import council
 from plans.models import Assessment, AssessmentItem, Plan, PlanAgendaItem
-from sheets.models import Sheet
+from sheets.models import Phrase, PhraseUse, Sheet
 from tests.conftest import World, make_case, make_sheet
 from tests.meetings.conftest import Bodies, add_theme, attend, make_bodies, make_meeting, member
 from tests.plans.conftest import draft, make_council
@@ -130,6 +130,10 @@ def forged_link(t: Things) -> dict[str, Any]:
     return {"uidb64": urlsafe_base64_encode(force_bytes(t.world.bob.pk)), "token": "abc-123"}
 
 
+def b_phrase(t: Things) -> Phrase:
+    return Phrase.objects.get(agency=t.world.b)
+
+
 PUBLIC_PAGE = answer(200, 405, must=200)
 BAD_LINK = answer(200, must=200)  # "このリンクは使えません" and no form
 
@@ -205,6 +209,11 @@ ACCESS: dict[str, Row] = {
     "sheets:close": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
     "sheets:redirect": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
     "sheets:withdraw": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
+    # 定型文: one's own agencies' list; B's phrases are kept by B's 管理者/責任者 only
+    "sheets:phrases": Row(none, OPEN, OPEN),
+    "sheets:phrase_new": Row(lambda t: {"agency_pk": t.world.b.pk}, HIDDEN, HIDDEN),
+    "sheets:phrase_edit": Row(pk(b_phrase), HIDDEN, HIDDEN),
+    "sheets:phrase_delete": Row(pk(b_phrase), HIDDEN, HIDDEN),
     # notifications (bob's notification: nobody else's to read)
     "notifications:list": Row(none, OPEN, OPEN),
     "notifications:read": Row(pk(lambda t: t.notification), HIDDEN, HIDDEN),
@@ -368,6 +377,7 @@ def things(world: World) -> Things:
         user=world.bob, title=f"シート {sheet.number} の督促", url="/sheets/", created_at=NOW
     )
     closure = Closure.objects.create(date=date(2026, 12, 25), reason="庁舎の点検")
+    Phrase.objects.create(agency=world.b, use=PhraseUse.PROGRESS, text="自宅を訪問しました。")
     entry = RosterEntry.objects.get(body=bodies.kutsuki, membership=member(world.bob))
     plan = draft(world, case, now=NOW)
     plan.submit(by=world.coordinator, now=NOW)
