@@ -25,12 +25,20 @@ def test_agency_export_has_the_importers_headers(world: World) -> None:
 def test_agency_export_round_trips_unchanged(world: World) -> None:
     world.b.phone = "+81-740-00-0000"
     world.b.ack_business_days = 3
+    world.b.description = "65歳以上の方の介護の相談"
+    world.b.hours = "平日 8:30〜17:15"
+    world.b.on_duty = "今週の当番: 社会福祉士"
     world.b.save()
     result = csvio.import_agencies(csvio.export_agencies())
     assert result.errors == []
     assert (result.created, result.updated, result.unchanged) == (0, 0, Agency.objects.count())
     world.b.refresh_from_db()
     assert world.b.phone == "+81-740-00-0000"
+    assert (world.b.description, world.b.hours, world.b.on_duty) == (
+        "65歳以上の方の介護の相談",
+        "平日 8:30〜17:15",
+        "今週の当番: 社会福祉士",
+    )
 
 
 def test_membership_export_round_trips_unchanged(world: World) -> None:

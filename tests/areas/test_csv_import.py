@@ -201,3 +201,35 @@ def test_agency_import_queries_grow_by_batch_not_by_row(world: World, rows: int)
     # one INSERT of agencies, one of their change-history rows (django-simple-history's
     # bulk_create_with_history) and two each of their 1,000 field and 1,000 district links.
     assert len(queries) == 8 + 6 * (rows // 500)
+
+
+CARD_HEADER = "コード,機関名,種別,分野,担当区域,受付時間,当番・窓口担当,どんな相談を受けるか\r\n"
+
+
+def test_the_agency_card_columns_import_and_a_file_without_them_leaves_the_card(
+    world: World,
+) -> None:
+    data = (
+        CARD_HEADER
+        + "houkatsu,地域包括支援センター,庁外の機関,高齢,朽木、今津,"
+        + "平日 8:30〜17:15,当番: 社会福祉士,介護の相談\r\n"
+    )
+    assert csvio.import_agencies(data.encode()).errors == []
+    world.b.refresh_from_db()
+    assert (world.b.hours, world.b.on_duty, world.b.description) == (
+        "平日 8:30〜17:15",
+        "当番: 社会福祉士",
+        "介護の相談",
+    )
+    # A file written before the card's columns existed changes nothing of the card.
+    older = (
+        AGENCY_HEADER + "houkatsu,地域包括支援センター,庁外の機関,高齢,朽木、今津,いいえ,はい,,\r\n"
+    )
+    result = csvio.import_agencies(older.encode())
+    assert (result.errors, result.unchanged) == ([], 1)
+    world.b.refresh_from_db()
+    assert world.b.description == "介護の相談"
+    too_long = CARD_HEADER + f"houkatsu,地域包括支援センター,庁外の機関,,,,,{'あ' * 201}\r\n"
+    assert csvio.import_agencies(too_long.encode()).errors == [
+        "2行目: どんな相談を受けるかは200文字以内にしてください。"
+    ]

@@ -138,6 +138,20 @@ def test_admin_creates_and_deactivates_an_agency(client: Client, world: World) -
     assert "無効" in client.get("/roster/agencies/").content.decode()
 
 
+def test_admin_writes_the_agencys_card_for_the_sheet_form(client: Client, world: World) -> None:
+    client.force_login(world.admin)
+    page = client.get(f"/roster/agencies/{world.b.pk}/edit/").content.decode()
+    assert "どんな相談を受けるか" in page and "受付時間" in page and "当番・窓口担当" in page
+    card = {"description": "介護の相談", "hours": "平日 8:30〜17:15", "on_duty": "当番: 坂東"}
+    data = agency_post(code="houkatsu", name="地域包括支援センター") | card
+    assert client.post(f"/roster/agencies/{world.b.pk}/edit/", data).status_code == 302
+    world.b.refresh_from_db()
+    assert (world.b.description, world.b.hours, world.b.on_duty) == tuple(card.values())
+    too_long = data | {"description": "あ" * 201}
+    response = client.post(f"/roster/agencies/{world.b.pk}/edit/", too_long)
+    assert response.status_code == 200 and "この値は 200 文字以下" in response.content.decode()
+
+
 def test_bad_agency_input_rerenders_in_japanese_and_saves_nothing(
     client: Client, world: World
 ) -> None:

@@ -12,7 +12,7 @@ from pytest_django import DjangoAssertNumQueries
 from areas.scope import scope_of
 from cases.models import Case, Event
 from reminders.models import Cursor
-from sheets.models import Sheet, Status
+from sheets.models import Phrase, PhraseUse, Sheet, Status
 from tests.conftest import World, make_case, make_sheet
 
 SENT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -120,9 +120,10 @@ def test_boxes_stay_inside_the_visible_to_choke_point(client: Client, world: Wor
 #   5-6 the case's consent records and their agencies (the one rule: may I see the people),
 #   7 the people, 8 the redirect children, 9 the sheet's timeline,
 #   10-11 the read log (SAVEPOINT, INSERT), 12 inbox count, 13 unread notices, 14 tags,
-#   15 assignee choices (acknowledge form), 16 agencies (redirect form), 17 RELEASE,
-#   18-20 SAVEPOINT / UPDATE session / RELEASE.
-RECEIVER_SHEET_QUERIES = 20
+#   15 assignee choices (acknowledge form), 16 agencies (redirect form), 17 the receiving
+#   agency's 定型文 (beside the redirect's request), 18 RELEASE,
+#   19-21 SAVEPOINT / UPDATE session / RELEASE.
+RECEIVER_SHEET_QUERIES = 21
 # The sender: the same without the two choice lists.
 SENDER_SHEET_QUERIES = 18
 
@@ -139,6 +140,7 @@ def test_the_sheet_page_renders_only_the_receivers_moves_in_constant_queries(
         Event.objects.create(
             case=sheet.case, sheet=sheet, kind=Event.Kind.NOTE, at=SENT, text=f"記録{i}"
         )
+        Phrase.objects.create(agency=world.b, use=PhraseUse.REQUEST, text=f"定型文{i}")
     client.force_login(world.bob)
     url = reverse("sheets:detail", args=[sheet.pk])
     client.get(url)
