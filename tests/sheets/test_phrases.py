@@ -201,5 +201,5 @@ def test_the_sheet_page_offers_the_receivers_phrases_beside_each_move(
 def test_the_django_admin_edits_phrases_and_the_agency_card() -> None:
     assert Phrase in admin.site._registry
     agency_admin = next(a for m, a in admin.site._registry.items() if m.__name__ == "Agency")
-    shown = [f for _, spec in agency_admin.fieldsets for f in spec["fields"]]
+    shown = [f for _, spec in agency_admin.fieldsets or () for f in spec["fields"]]
     assert {"description", "hours", "on_duty"} <= set(shown)
