@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('areas', '0005_agency_card'),
+        ('areas', '0007_agency_card'),
         ('sheets', '0010_cursors_move_to_reminders'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('areas', '0004_historicalbody_kind_juusou'),
+        ('areas', '0006_handover'),
     ]
 
     operations = [
