@@ -47,11 +47,10 @@ unicode_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=60)
 controls = st.sampled_from(
     ["\x00", "a\x00b", "\x01", "\x08", "\x1b[2J", "\x7f", "\u200b", "\u202e", "\ufeff", "\r\n"]
 )
-# Up to SQLite's INTEGER: a bigger id in a ModelChoiceField overflows SQLite's driver before
-# the field can refuse it (OverflowError, a 500 on SQLite only; PostgreSQL compares it fine).
-# Known and left for now: see the note on issue 12.
+# Beyond 64 bits too: an id SQLite cannot hold matches nothing (tsumugi/lib/lookups.py).
 numbers = st.one_of(
-    st.integers(-(2**63) + 1, 2**63 - 1).map(str),
+    st.integers(-(2**80), 2**80).map(str),
+    st.sampled_from([str(2**63), str(-(2**63) - 1), str(2**64), "9" * 30]),
     st.sampled_from(["0", "-1", "1e309", "-0", "NaN", "Infinity", "９９９９９", "１"]),
     st.floats(allow_nan=True).map(str),
 )

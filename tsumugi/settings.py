@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
+    "tsumugi.lib",
     "reminders",
     "areas",
     "accounts",
