@@ -21,7 +21,7 @@ def flag_admin_set_password(user: Any) -> None:
         Account.objects.update_or_create(user=user, defaults={"must_change_password": True})
 
 
-class FlaggingPasswordChangeForm(AdminPasswordChangeForm):
+class FlaggingPasswordChangeForm(AdminPasswordChangeForm[Any]):
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=commit)
         if commit:
@@ -29,7 +29,7 @@ class FlaggingPasswordChangeForm(AdminPasswordChangeForm):
         return user
 
 
-class AccountInline(admin.StackedInline):
+class AccountInline(admin.StackedInline[Account, Any]):
     model = Account
     can_delete = False
     fields = ["oidc_subject", "must_change_password"]
@@ -37,7 +37,7 @@ class AccountInline(admin.StackedInline):
     verbose_name_plural = "アカウント（シングルサインオン・初回パスワード）"
 
 
-class TsumugiUserAdmin(UserAdmin):
+class TsumugiUserAdmin(UserAdmin[Any]):
     change_password_form = FlaggingPasswordChangeForm
     inlines = [AccountInline]
 
@@ -53,7 +53,7 @@ admin.site.register(User, TsumugiUserAdmin)
 
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
+class SignInEventAdmin(admin.ModelAdmin[SignInEvent]):
     list_display = ["at", "kind", "username", "by", "ip"]
     list_filter = ["kind"]
     search_fields = ["username"]

@@ -195,7 +195,7 @@ def sso_start(request: HttpRequest) -> HttpResponse:
 
 
 class CallbackView(OIDCAuthenticationCallbackView):
-    def get(self, request: HttpRequest) -> HttpResponse:  # type: ignore[override]
+    def get(self, request: HttpRequest) -> HttpResponse:
         try:
             return super().get(request)
         except SuspiciousOperation:  # a state not of this session: a stale or replayed link

@@ -99,7 +99,7 @@ def verify(request: HttpRequest, code: str) -> bool:
 @transaction.atomic
 def reset(request: HttpRequest, user: Any) -> int:
     """An administrator removes a user's lost factor; the user enrols again at next sign-in."""
-    deleted = TOTPDevice.objects.filter(user=user).delete()[0]
+    deleted: int = TOTPDevice.objects.filter(user=user).delete()[0]
     deleted += StaticDevice.objects.filter(user=user).delete()[0]
     deleted += WebAuthnCredential.objects.filter(user=user).delete()[0]
     record(request, Kind.FACTOR_RESET, user, by=request.user)

@@ -28,18 +28,18 @@ from .models import (
 
 
 @admin.register(Field)
-class FieldAdmin(admin.ModelAdmin):
+class FieldAdmin(admin.ModelAdmin[Field]):
     list_display = ["name", "code", "order"]
 
 
 @admin.register(Area)
-class AreaAdmin(SimpleHistoryAdmin):
+class AreaAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     list_display = ["name", "layer", "parent", "school_name", "order"]
     list_filter = ["layer"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     list_display = ["name", "kind", "is_coordination_office", "is_active"]
     list_filter = ["kind", "is_active", "districts"]
     search_fields = ["name", "code"]
@@ -59,7 +59,7 @@ class AgencyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     list_display = ["user", "agency", "role", "position", "is_active"]
     list_filter = ["role", "is_active", "agency"]
     search_fields = ["user__username", "user__last_name", "agency__name"]
@@ -98,13 +98,13 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Body)
-class BodyAdmin(SimpleHistoryAdmin):
+class BodyAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     list_display = ["name", "kind", "area"]
     list_filter = ["kind"]
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(SimpleHistoryAdmin):
+class RosterEntryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     list_display = ["body", "membership", "title"]
     list_filter = ["body"]
 
@@ -133,5 +133,5 @@ class HandOverAdmin(admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(SimpleHistoryAdmin):
+class ClosureAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     list_display = ["date", "reason"]

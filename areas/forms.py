@@ -15,7 +15,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.validators import MinValueValidator
 from django.db import transaction
@@ -42,13 +41,13 @@ User = get_user_model()
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
 
-def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     return field
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(forms.ModelChoiceField[Any]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{display_name(obj)}（{obj.get_username()}）"
 
@@ -78,7 +77,7 @@ def _helper(*layout: Any, submit: str = "保存する") -> FormHelper:
     return helper
 
 
-class AgencyForm(forms.ModelForm):
+class AgencyForm(forms.ModelForm[Agency]):
     class Meta:
         model = Agency
         fields = [
@@ -130,7 +129,7 @@ class AgencyForm(forms.ModelForm):
         )
 
 
-class AreaForm(forms.ModelForm):
+class AreaForm(forms.ModelForm[Area]):
     class Meta:
         model = Area
         fields = ["code", "name", "layer", "parent", "school_name", "order"]
@@ -152,7 +151,7 @@ class AreaForm(forms.ModelForm):
         return layer
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(forms.ModelForm[Membership]):
     """Edit a membership; on create, either pick an existing user or create the account here."""
 
     new_username = forms.CharField(label="新しいユーザー名", max_length=150, required=False)
@@ -263,7 +262,7 @@ class MembershipForm(forms.ModelForm):
         except forms.ValidationError as error:
             self.add_error("new_password", error)
 
-    def _post_clean(self) -> None:  # type: ignore[misc]
+    def _post_clean(self) -> None:
         # The unique (user, agency, role) check needs the user; a new account has none yet.
         if self.creating and not self.cleaned_data.get("user"):
             # No agency chosen (an invalid form): the instance keeps none, the form shows errors.
@@ -275,7 +274,7 @@ class MembershipForm(forms.ModelForm):
     @transaction.atomic
     def save(self, commit: bool = True) -> Membership:
         if self.creating and not self.cleaned_data.get("user"):
-            user: AbstractUser = User(
+            user = User(
                 username=self.cleaned_data["new_username"].strip(),
                 last_name=self.cleaned_data["new_last_name"],
                 first_name=self.cleaned_data["new_first_name"],
@@ -290,7 +289,7 @@ class MembershipForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
-class BodyForm(forms.ModelForm):
+class BodyForm(forms.ModelForm[Body]):
     class Meta:
         model = Body
         fields = ["code", "name", "kind", "area", "description"]
@@ -302,7 +301,7 @@ class BodyForm(forms.ModelForm):
         self.helper = _helper("code", "name", "kind", "area", "description")
 
 
-class RosterEntryForm(forms.ModelForm):
+class RosterEntryForm(forms.ModelForm[RosterEntry]):
     class Meta:
         model = RosterEntry
         fields = ["membership", "title"]
@@ -322,7 +321,7 @@ class RosterEntryForm(forms.ModelForm):
         self.helper = _helper("membership", "title", submit="構成員に加える")
 
 
-class ClosureForm(forms.ModelForm):
+class ClosureForm(forms.ModelForm[Closure]):
     date = JapaneseDateField(label="閉庁日")
 
     class Meta:

@@ -86,7 +86,7 @@ def posted(request: HttpRequest) -> Any:
 
 def form_page(
     request: HttpRequest,
-    form_class: type[ModelForm],
+    form_class: type[ModelForm[Any]],
     instance: Any,
     *,
     tab: str,

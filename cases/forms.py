@@ -73,7 +73,7 @@ class BirthYearField(forms.CharField):
 _PK = re.compile(r"^[0-9]{1,18}$")
 
 
-def _check_pk(field: forms.ModelChoiceField, value: Any) -> None:
+def _check_pk(field: forms.ModelChoiceField[Any], value: Any) -> None:
     # SQLite raises OverflowError for integers beyond 64 bits instead of matching nothing, so
     # a typed "99999999999999999999" would be a 500; refuse anything that is not a plain id.
     if value in field.empty_values:
@@ -86,13 +86,13 @@ def _check_pk(field: forms.ModelChoiceField, value: Any) -> None:
         )
 
 
-class ModelChoice(forms.ModelChoiceField):
+class ModelChoice(forms.ModelChoiceField[Any]):
     def to_python(self, value: Any) -> Any:
         _check_pk(self, value)
         return super().to_python(value)
 
 
-class ModelMultipleChoice(forms.ModelMultipleChoiceField):
+class ModelMultipleChoice(forms.ModelMultipleChoiceField[Any]):
     def _check_values(self, value: Any) -> Any:
         for pk in value if isinstance(value, list | tuple) else [value]:
             _check_pk(self, pk)
@@ -165,7 +165,7 @@ class PersonForm(forms.Form):
         return data
 
 
-class BasePersonFormSet(forms.BaseFormSet):
+class BasePersonFormSet(forms.BaseFormSet[forms.Form]):
     def people(self, *, default_primary: bool = True) -> list[dict[str, Any]]:
         rows = [f.cleaned_data for f in self.forms if f.cleaned_data.get("name")]
         if default_primary and rows and not any(r["is_primary"] for r in rows):
@@ -185,8 +185,8 @@ PersonFormSet = formset_factory(
 )
 
 
-def model_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
-    return cast(forms.ModelChoiceField, form.fields[name])
+def model_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
 
 INFO_CHOICES = [

@@ -164,7 +164,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         """Annotate `shows_people` and `shows_summary` from the one rule (cases/privacy.py)."""
         from .privacy import annotate, viewer_of
 
-        return annotate(self, viewer_of(user, now))
+        return cast(CaseQuerySet, annotate(self, viewer_of(user, now)))
 
 
 class CaseCounter(models.Model):
@@ -387,7 +387,7 @@ class Case(models.Model):
             if locked.status != Case.Status.OPEN:
                 raise CaseError("終結した相談は修正できません。")
             changed = [
-                str(cast(models.Field, Case._meta.get_field(name)).verbose_name)
+                str(cast("models.Field[Any, Any]", Case._meta.get_field(name)).verbose_name)
                 for name, value in values.items()
                 if getattr(locked, name) != value
             ]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from areas.calendar import business_calendar
 from areas.scope import scope_of
 from tsumugi.lib.dates import local_date
+from tsumugi.lib.forms import normalise
 from tsumugi.lib.text import search_key
 
 from . import hooks
@@ -36,7 +37,6 @@ from .forms import (
     PersonFormSet,
     SearchForm,
     WithdrawConsentForm,
-    normalise,
 )
 from .http import my_agencies, posted, user_of, visible_case
 from .intake import PersonData, open_case

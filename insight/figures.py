@@ -84,7 +84,7 @@ def insight_action_item_filter(scope: Scope) -> Q | None:
     return q
 
 
-def scoped(queryset: Any, q: Q | None) -> Any:
+def scoped[Q_T: QuerySet[Any]](queryset: Q_T, q: Q | None) -> Q_T:
     return queryset if q is None else queryset.filter(q)
 
 
@@ -373,8 +373,11 @@ class CaseRows:
                 {"issuetag_id": r["tag_id"], "n": r["total"]}
                 for r in self._summary(CaseTagMonth).values("tag_id").annotate(total=Sum("n"))
             )
-        tags = _case_tags(self.scope, self.filters)
-        return tags.values("issuetag_id").annotate(n=Count("case_id"))
+        # The through model of Case.tags is untyped in django-stubs: its rows are typed here.
+        rows: Iterable[dict[str, Any]] = (
+            _case_tags(self.scope, self.filters).values("issuetag_id").annotate(n=Count("case_id"))
+        )
+        return rows
 
     def field_district_month(self) -> Iterable[dict[str, Any]]:
         if self.from_summary:
@@ -389,12 +392,13 @@ class CaseRows:
                 .values("field_id", "district_id", "month")
                 .annotate(total=Sum("n"))
             )
-        return (
+        rows: Iterable[dict[str, Any]] = (
             _case_tags(self.scope, self.filters)
             .values("issuetag__field_id", "case__district_id")
             .annotate(month=TruncMonth("case__received_at", tzinfo=TOKYO))
             .annotate(n=Count("case_id", distinct=True))
         )
+        return rows
 
 
 def consultation_figures(

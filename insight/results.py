@@ -148,7 +148,7 @@ class _Counts:
         line = self.cells[code]
         line[key] = line.get(key, 0) + (n or 0)
 
-    def add_rows(self, code: str, rows: Iterable[dict[str, Any]], area_key: str) -> None:
+    def add_rows(self, code: str, rows: Iterable[Mapping[str, Any]], area_key: str) -> None:
         for r in rows:
             self.add(code, r[area_key], r["n"])
 
@@ -209,31 +209,31 @@ def results(scope: Scope, year: int) -> ResultTable:
         goal__plan__approved_at__lt=end,
         project__in=[Project.OUTREACH, Project.PARTICIPATION],
     )
-    for r in tasks.values("project", "goal__plan__case__district_id").annotate(
+    for t in tasks.values("project", "goal__plan__case__district_id").annotate(
         n=Count("goal__plan__case_id", distinct=True)
     ):
-        code = "outreach_people" if r["project"] == Project.OUTREACH else "participation_people"
-        counts.add(code, r["goal__plan__case__district_id"], r["n"])
+        code = "outreach_people" if t["project"] == Project.OUTREACH else "participation_people"
+        counts.add(code, t["goal__plan__case__district_id"], t["n"])
     held = {"status": Meeting.Status.HELD, "date__gte": period.start, "date__lte": period.end}
     # 7. meetings held, by body kind
     meetings = scoped(Meeting.objects.order_by(), meeting_filter(scope)).filter(
         body__kind__in=[Body.Kind.JUUSOU, Body.Kind.DISTRICT], **held
     )
-    for r in meetings.values("body__kind", "body__area_id").annotate(n=Count("pk")):
-        code = "juusou_meetings" if r["body__kind"] == Body.Kind.JUUSOU else "district_meetings"
-        counts.add(code, r["body__area_id"], r["n"])
+    for m in meetings.values("body__kind", "body__area_id").annotate(n=Count("pk")):
+        code = "juusou_meetings" if m["body__kind"] == Body.Kind.JUUSOU else "district_meetings"
+        counts.add(code, m["body__area_id"], m["n"])
     # 8. agenda items tagged 参加支援 / 地域支援 at meetings held in the year
     items = scoped(AgendaItem.objects.order_by(), meeting_filter(scope, prefix="meeting__")).filter(
         support__in=[AgendaItem.Support.PARTICIPATION, AgendaItem.Support.COMMUNITY],
         **{f"meeting__{k}": v for k, v in held.items()},
     )
-    for r in items.values("support", "meeting__body__area_id").annotate(n=Count("pk")):
+    for a in items.values("support", "meeting__body__area_id").annotate(n=Count("pk")):
         code = (
             "participation_items"
-            if r["support"] == AgendaItem.Support.PARTICIPATION
+            if a["support"] == AgendaItem.Support.PARTICIPATION
             else "community_items"
         )
-        counts.add(code, r["meeting__body__area_id"], r["n"])
+        counts.add(code, a["meeting__body__area_id"], a["n"])
     rows = [ResultRow(i, targets.get(i.code), counts.line(i.code)) for i in INDICATORS]
     return ResultTable(year, [name for _, name in districts] + [CITY_COLUMN], rows, scope.city_wide)
 

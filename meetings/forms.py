@@ -32,7 +32,7 @@ def guard_masked_item(
         refuse_identifying_text(form, names, identities(item.case))
 
 
-def _model_choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+def _model_choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     return field
@@ -45,12 +45,12 @@ def _helper(*fields: str, submit: str = "保存する", form_tag: bool = True) -
     return helper
 
 
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:  # type: ignore[override]
+class MemberChoiceField(forms.ModelChoiceField[Membership]):
+    def label_from_instance(self, obj: Membership) -> str:
         return f"{display_name(obj.user)}（{obj.agency.name}）"
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(forms.ModelForm[Meeting]):
     date = JapaneseDateField(label="開催日")
     start_time = JapaneseTimeField(label="開始時刻")
     chair = MemberChoiceField(
@@ -140,7 +140,7 @@ class ItemAddForm(forms.Form):
         return {"sheet": sheet, "case": sheet.case}
 
 
-class ItemForm(forms.ModelForm):
+class ItemForm(forms.ModelForm[AgendaItem]):
     presenter = MemberChoiceField(Membership.objects.none(), label="報告者", required=False)
 
     class Meta:
@@ -173,13 +173,13 @@ class ItemForm(forms.ModelForm):
         return self.cleaned_data
 
     def clean_minutes(self) -> int:
-        value = self.cleaned_data["minutes"]
+        value: int = self.cleaned_data["minutes"]
         if not 1 <= value <= 240:
             raise forms.ValidationError("時間は1分から240分の間で入れてください。")
         return value
 
 
-class AttendanceForm(forms.ModelForm):
+class AttendanceForm(forms.ModelForm[Attendance]):
     membership = MemberChoiceField(Membership.objects.none(), label="出席者")
 
     class Meta:
@@ -198,7 +198,7 @@ class AttendanceForm(forms.ModelForm):
         self.helper = _helper("membership", "role", submit="出席者に加える")
 
 
-class MinutesForm(forms.ModelForm):
+class MinutesForm(forms.ModelForm[AgendaItem]):
     discussion = forms.CharField(
         label="協議内容",
         required=False,

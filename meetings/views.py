@@ -54,7 +54,7 @@ View = Callable[..., HttpResponse]
 class AuthedRequest(HttpRequest):
     """What `login_required` guarantees: a signed-in user."""
 
-    user: User  # type: ignore[assignment]
+    user: User
 
 
 def _visible(request: AuthedRequest, pk: int) -> Meeting:

@@ -33,7 +33,7 @@ User = get_user_model()
 
 
 class AgencyChoice(ModelMultipleChoice):
-    def label_from_instance(self, obj: Agency) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Agency) -> str:
         return obj.name
 
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AppendOnlyAdmin(admin.ModelAdmin[Any]):
     """The admin face of an `AppendOnly` log: an audit trail nobody edits."""
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:

@@ -161,7 +161,7 @@ class JapaneseDateField(_TextParsedField):
             return value.astimezone(TOKYO).date()
         if isinstance(value, date):
             return value
-        return super().from_value(value)
+        raise ValidationError(DATE_ERROR, code="invalid")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, datetime):
@@ -183,7 +183,7 @@ class JapaneseDateTimeField(_TextParsedField):
     def from_value(self, value: Any) -> datetime:
         if isinstance(value, datetime) and value.tzinfo is not None:
             return value.astimezone(TOKYO)
-        return super().from_value(value)
+        raise ValidationError(DATE_ERROR, code="invalid")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, datetime) and value.tzinfo is not None:
@@ -235,7 +235,7 @@ class KanaField(forms.CharField):
         return text
 
 
-class SecondarySubmit(Submit):
+class SecondarySubmit(Submit):  # type: ignore[misc]  # crispy-forms ships no types
     """A second submit button of a form (e.g. プレビュー): outlined, never also btn-primary."""
 
     field_classes = "btn btn-outline-secondary"
