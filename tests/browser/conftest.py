@@ -7,12 +7,15 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
-from playwright.sync_api import Page, Playwright, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 from pytest_django.live_server_helper import LiveServer
 
 from tests.conftest import PASSWORD
@@ -67,6 +70,28 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         "headless": True,
         "args": CHROMIUM_ARGS,
     }
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server: LiveServer) -> Iterator[LiveServer]:
+    """pytest-django's live server, stopped only once its request threads have finished.
+
+    On SQLite every request thread shares the test thread's in-memory connection, which the
+    server's stop makes unshareable again; a request thread still closing a keep-alive
+    connection of the browser after that raised DatabaseError in the thread (a
+    PytestUnhandledThreadExceptionWarning at the end of every worker). The browser is closed
+    first (`browser` below depends on this fixture), then the threads get a bounded wait."""
+    yield live_server
+    deadline = time.monotonic() + 10
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+@pytest.fixture(scope="session")
+def browser(live_server: LiveServer, browser: Browser) -> Browser:
+    """pytest-playwright's browser, set up after the live server so it is closed before."""
+    return browser
 
 
 @pytest.fixture(scope="session", autouse=True)

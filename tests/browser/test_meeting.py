@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import time, timedelta
+from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -76,7 +77,7 @@ def test_coordinator_runs_a_district_meeting_from_suggestion_to_packet(
     assert produce(Packet.objects.get().pk)
     with page.expect_download() as info:
         page.get_by_role("link", name="いま確認する").click()
-    pdf = open(info.value.path(), "rb").read()  # noqa: SIM115
+    pdf = Path(info.value.path()).read_bytes()
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert f"相談 {held.number}" in text and "Aさん（80代）" in text and "山田" not in text
     assert PacketPrint.objects.get().user == world.coordinator
