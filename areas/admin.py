@@ -116,7 +116,7 @@ class RosterEntryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simp
 
 
 @admin.register(HandOver)
-class HandOverAdmin(admin.ModelAdmin):
+class HandOverAdmin(admin.ModelAdmin[HandOver]):
     """The record of hand-overs: read here, written only by areas/handover.py."""
 
     list_display = ["at", "agency", "leaving_user", "successor", "total", "source", "by"]

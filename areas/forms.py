@@ -353,7 +353,7 @@ class CsvUploadForm(forms.Form):
         return data
 
 
-class SuccessorChoiceField(forms.ModelChoiceField):
+class SuccessorChoiceField(forms.ModelChoiceField[Any]):
     def label_from_instance(self, obj: Any) -> str:
         position = f"・{obj.position}" if obj.position else ""
         return f"{display_name(obj.user)}（{obj.get_role_display()}{position}）"

@@ -10,7 +10,7 @@ own checks).
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q
@@ -121,7 +121,9 @@ class MeetingRoles:
     key = "meeting_roles"
     label = "開催前・議事録承認前の会議での役割"
 
-    def _rows(self, user_ids: Collection[int], agency_ids: Collection[int]) -> list[tuple]:
+    def _rows(
+        self, user_ids: Collection[int], agency_ids: Collection[int]
+    ) -> list[tuple[int, int, int, str, date, str]]:
         mine = Q(membership__user_id__in=user_ids, membership__agency_id__in=agency_ids)
         attendances = (
             Attendance.objects.filter(mine)
@@ -222,7 +224,8 @@ class MeetingRoles:
             .annotate(chair_attends=_chair_attends())
             .select_related("body")
         ):
-            if not chaired.chair_attends:  # else listed below with the attendance
+            # Else listed below with the attendance. (An annotation django-stubs does not see.)
+            if not chaired.chair_attends:  # type: ignore[attr-defined]
                 labels.append(f"{_meeting_label(chaired.body.name, chaired.date)}（司会）")
             touched[chaired.pk] = chaired
             Meeting.objects.filter(pk=chaired.pk).update(chair=successor)

@@ -8,7 +8,7 @@ from .models import Phrase
 
 
 @admin.register(Phrase)
-class PhraseAdmin(admin.ModelAdmin):
+class PhraseAdmin(admin.ModelAdmin[Phrase]):
     list_display = ["agency", "use", "text", "order"]
     list_filter = ["use", "agency"]
     search_fields = ["text", "agency__name"]

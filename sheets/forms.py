@@ -312,7 +312,7 @@ class OutboxFilterForm(BoxFilterForm):
     )
 
 
-class PhraseForm(forms.ModelForm):
+class PhraseForm(forms.ModelForm[Phrase]):
     """One 定型文 of one agency. Agency text, inserted into sheets some receivers read
     anonymously: what would identify anyone (a telephone number, an address) is refused here
     rather than when the sheet is sent."""
