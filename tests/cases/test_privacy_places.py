@@ -14,21 +14,26 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
+from areas.models import RosterEntry
 from cases.intake import PersonData, open_case
 from cases.models import Basis, Case, Channel
 from meetings.models import AgendaItem
 from meetings.packet import render_packet
+from reminders.engine import sweep
+from reminders.outbox import send_pending
 from sheets.models import Sheet
 from tests.conftest import World, make_tags
-from tests.meetings.conftest import NOW, Bodies, attend, make_bodies, make_meeting
+from tests.meetings.conftest import NOW, Bodies, attend, make_bodies, make_meeting, member
 
 
 @pytest.fixture
@@ -115,6 +120,38 @@ def pdf_of(meeting_pk: int) -> Callable[[Client], str]:
     return text
 
 
+def csv_of(name: str) -> Callable[[Client], str]:
+    def text(client: Client) -> str:
+        response = client.get(reverse(name), {"year": 2026})
+        assert response.status_code == 200, name
+        return bytes(response.content).decode("utf-8-sig")
+
+    return text
+
+
+def weeks_of_reminders() -> None:
+    """Nobody answers for four weeks: every rung of every ladder is sent (notices and mails)."""
+    for day in range(1, 29):
+        sweep(NOW + timedelta(days=day), enqueue=False)
+
+
+def mails_to(user: User) -> Callable[[Client], str]:
+    """Every mail the viewer is owed, rendered and sent as the worker would: subject, text and
+    HTML. Whatever kinds exist (reminders, agenda, move notices), all of them are read."""
+
+    def text(client: Client) -> str:
+        send_pending()
+        mine = [m for m in mail.outbox if user.email in m.to]
+        assert mine, f"no mail reached {user.username}: the place would prove nothing"
+        parts = []
+        for message in mine:
+            parts += [message.subject, str(message.body)]
+            parts += [str(content) for content, _ in getattr(message, "alternatives", [])]
+        return "\n".join(parts)
+
+    return text
+
+
 def roster_member_path(world: World, bodies: Bodies) -> Path:
     # The consent names B; the coordinator is on the 朽木 roster and may open the meeting.
     case = make_probe_case(world, Basis.CONSENT, [world.b])
@@ -143,6 +180,33 @@ def roster_member_path(world: World, bodies: Bodies) -> Path:
             "sheet page": page(reverse("sheets:detail", args=[sheet.pk])),
             "insight drill-down": page(reverse("insight:failures"), mode="holding"),
             "insight drill-down (sheets)": page(reverse("insight:failures"), mode="no_response"),
+            "notifications": page(reverse("notifications:list")),
+            "mails": mails_to(world.coordinator),
+            "home": page(reverse("home")),
+            "figures CSV": csv_of("insight:figures_csv"),
+            "indicators CSV": csv_of("insight:indicators_csv"),
+            "results CSV": csv_of("insight:results_csv"),
+        },
+    )
+
+
+def roster_seat_path(world: World, bodies: Bodies) -> Path:
+    # The consent names B and the coordination office: every attendee and coordinator is named.
+    # Only a seat on the roster (charlie at C, not attending) is not, and it alone must mask the
+    # printed material. Minutes written with names before C took its seat are withheld, whole.
+    case = make_probe_case(world, Basis.CONSENT, [world.b, world.office])
+    meeting = make_meeting(world, bodies.kutsuki)
+    item = meeting.add_item(by=world.coordinator, kind=AgendaItem.Kind.CASE, case=case, minutes=10)
+    attend(meeting, world.alice)
+    AgendaItem.objects.filter(pk=item.pk).update(discussion=SUMMARY, decisions="凛さんに電話する")
+    RosterEntry.objects.create(body=bodies.kutsuki, membership=member(world.charlie))
+    return Path(
+        world.charlie,
+        {
+            "agenda page": page(reverse("meetings:detail", args=[meeting.pk])),
+            "minutes": page(reverse("meetings:minutes", args=[meeting.pk])),
+            "packet PDF text": pdf_of(meeting.pk),
+            "case page (404)": page(reverse("cases:detail", args=[case.pk])),
             "notifications": page(reverse("notifications:list")),
             "home": page(reverse("home")),
         },
@@ -184,6 +248,7 @@ def anonymised_receiver_path(world: World, bodies: Bodies) -> Path:
             "search (katakana)": search("コトウ"),
             "new sheet form": page(reverse("sheets:new", args=[case.pk])),
             "notifications": page(reverse("notifications:list")),
+            "mails": mails_to(world.charlie),
             "home": page(reverse("home")),
         },
     )
@@ -215,6 +280,7 @@ def redirect_path(world: World, bodies: Bodies) -> Path:
             "case list": page(reverse("cases:list")),
             "search (name)": search("澪"),
             "notifications": page(reverse("notifications:list")),
+            "mails": mails_to(world.charlie),
             "home": page(reverse("home")),
         },
     )
@@ -222,6 +288,7 @@ def redirect_path(world: World, bodies: Bodies) -> Path:
 
 PATHS = {
     "roster member of a meeting": roster_member_path,
+    "a roster seat is the only one not named": roster_seat_path,
     "anonymised receiver issuing a sheet": anonymised_receiver_path,
     "redirect to an uncovered agency": redirect_path,
 }
@@ -233,6 +300,7 @@ def test_no_place_shows_the_probe_people_to_a_viewer_without_basis(
 ) -> None:
     with time_machine.travel(NOW, tick=False):
         path = PATHS[path_name](world, bodies)
+        weeks_of_reminders()
         client.force_login(path.viewer)
         found = {place: leaks(read(client)) for place, read in path.places.items()}
     assert {place: hits for place, hits in found.items() if hits} == {}
