@@ -143,9 +143,9 @@ def mails_to(user: User) -> Callable[[Client], str]:
         send_pending()
         mine = [m for m in mail.outbox if user.email in m.to]
         assert mine, f"no mail reached {user.username}: the place would prove nothing"
-        parts = []
+        parts: list[str] = []
         for message in mine:
-            parts += [message.subject, str(message.body)]
+            parts += [str(message.subject), str(message.body)]
             parts += [str(content) for content, _ in getattr(message, "alternatives", [])]
         return "\n".join(parts)
 
