@@ -4,10 +4,12 @@ browser: who changed what, when, and each field's value before and after."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import models
+
+from tsumugi.lib import dates
 
 from .models import Agency, Area, Body, Closure, Membership, RosterEntry, display_name
 
@@ -81,6 +83,10 @@ def rows_for(model: type[models.Model], records: list[Any]) -> list[HistoryRow]:
             return str(dict(f.flatchoices).get(value, value))
         if isinstance(value, bool):
             return "はい" if value else "いいえ"
+        if isinstance(value, datetime):
+            return dates.format_datetime_compact(value)
+        if isinstance(value, date):
+            return dates.format_date_compact(value)
         return str(value)
 
     rows = []

@@ -2,7 +2,11 @@
 it is shown (GET only), and axe-core checks each distinct page (one per URL pattern, the first
 role to reach it) for serious or critical violations. The crawl prints how many pages it checked
 and fails if it reached fewer patterns than the URLconf's main pages, so a menu that loses its
-links cannot make the test pass by checking less."""
+links cannot make the test pass by checking less.
+
+Every page the crawl opens (each role's, not only the first to reach a pattern) also goes
+through the date-format scan of tests/date_formats.py: a date a person reads in any other form
+than tsumugi/lib/dates.py writes fails the test, with the page named."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from meetings.models import Attendance
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import serious_violations
 from tests.conftest import World, make_case, make_sheet
+from tests.date_formats import other_formats, readable_text
 from tests.meetings.conftest import add_theme, attend, make_bodies, make_meeting
 
 # Sign-out and pages that are not HTML for people (files, the one-shot flows) are not crawled.
@@ -73,6 +78,8 @@ def test_every_page_reachable_by_each_role_passes_axe(
     origin = live_server.url
     checked: dict[str, str] = {}
     problems: list[str] = []
+    scanned: list[str] = []  # every page opened, for the date-format scan
+    dates_written_otherwise: list[str] = []
     for role in ("bob", "alice", "coord", "admin"):
         context = browser.new_context()
         page = context.new_page()
@@ -89,13 +96,17 @@ def test_every_page_reachable_by_each_role_passes_axe(
             response = page.goto(url)
             if response is None or "text/html" not in response.headers.get("content-type", ""):
                 continue
+            scanned.append(f"{role} {url}")
+            if hits := other_formats(readable_text(page.content())):
+                dates_written_otherwise.append(f"{role} {url}: {hits}")
             if key not in checked:
                 checked[key] = f"{role} {urlsplit(url).path}"
                 problems += [f"{role} {url}: {v}" for v in serious_violations(page)]
             queue.extend(links(page))
         context.close()
     print(f"axe crawl: {len(checked)} pages checked")
+    print(f"date-format scan: {len(scanned)} pages scanned ({len(checked)} patterns, 4 roles)")
     for key, where in sorted(checked.items()):
         print(f"  {key}: {where}")
     assert set(checked) >= MUST_REACH, sorted(MUST_REACH - set(checked))
-    assert not problems, "\n".join(problems)
+    assert not problems + dates_written_otherwise, "\n".join(problems + dates_written_otherwise)

@@ -1,15 +1,12 @@
 """One way to write dates: the main pages, the packet PDF, the mails and the CSV of a small world
 are scanned for any other date format (2026-12-02, 2026/12/3, 2026年12月1日 17:25, ISO times).
-
-Machine-readable values (attributes such as <time datetime>, input values) and the help texts
-that show accepted input forms are not what a person reads as a date, so only text is scanned."""
+The patterns live in tests/date_formats.py; the axe crawl (tests/browser/test_axe_crawl.py)
+applies them to every page each role reaches."""
 
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, date, datetime, time, timedelta
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -27,60 +24,9 @@ from reminders import outbox
 from reminders.engine import sweep
 from reminders.models import Reminder
 from tests.conftest import World, make_case, make_sheet
+from tests.date_formats import other_formats, readable_text
 from tests.meetings.conftest import NOW, add_theme, attend, make_bodies, make_meeting, member
 from tsumugi.lib import dates
-
-OTHER_FORMATS = [
-    re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),  # ISO date
-    re.compile(r"\d{4}/\d{1,2}/\d{1,2}"),  # 2026/12/3
-    re.compile(r"(?<![\d./〜])\d{1,2}/\d{1,2}(?![\d/〜])"),  # 12/3 (not the prose 12/29〜1/3)
-    re.compile(r"\d{4}年\d{1,2}月\d{1,2}日"),  # 西暦 written in Japanese
-    re.compile(r"\d{1,2}:\d{2}:\d{2}"),  # seconds
-    re.compile(r"\d{4}年\d{1,2}月(?!\d)"),  # 2026年4月
-]
-SKIP_CLASSES = ("form-text",)
-
-
-class TextOnly(HTMLParser):
-    """Text a person reads: no attributes, scripts, styles or input help."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.skip: tuple[str, int] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.skip:
-            if tag == self.skip[0]:
-                self.skip = (tag, self.skip[1] + 1)
-            return
-        classes = (dict(attrs).get("class") or "").split()
-        ident = dict(attrs).get("id") or ""
-        if (
-            tag in ("script", "style")
-            or ident.startswith("hint_")
-            or any(c in SKIP_CLASSES for c in classes)
-        ):
-            self.skip = (tag, 1)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.skip and tag == self.skip[0]:
-            depth = self.skip[1] - 1
-            self.skip = (tag, depth) if depth else None
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
-def readable_text(html: str) -> str:
-    parser = TextOnly()
-    parser.feed(html)
-    return " ".join(parser.parts)
-
-
-def other_formats(text: str) -> list[str]:
-    return [m.group(0) for pattern in OTHER_FORMATS for m in pattern.finditer(text)]
 
 
 def test_the_scan_sees_each_other_format() -> None:
@@ -159,7 +105,11 @@ def test_pages_pdf_mails_and_csv_write_dates_one_way(
             reverse("insight:indicators"),
             reverse("cases:accesses", args=[case.pk]),
         ],
-        "admin": [reverse("areas:closure_list")],
+        "admin": [
+            reverse("areas:closure_list"),
+            reverse("areas:history"),
+            reverse("areas:history") + "?kind=closures",  # a date field before → after
+        ],
     }
     found: dict[str, list[str]] = {}
     with time_machine.travel(later, tick=False):
