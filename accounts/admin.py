@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.http import HttpRequest
+
+from areas.handover import user_deactivation_refusal
 
 from .models import Account, SignInEvent
 
@@ -40,6 +43,24 @@ class AccountInline(admin.StackedInline[Account, Any]):
 class TsumugiUserAdmin(UserAdmin[Any]):
     change_password_form = FlaggingPasswordChangeForm
     inlines = [AccountInline]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        base = super().get_form(request, obj, change=change, **kwargs)
+        was_active = obj is not None and obj.is_active
+
+        class OpenWorkGuard(base):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                cleaned: dict[str, Any] = super().clean()
+                if was_active and not cleaned.get("is_active", True):
+                    # 人事異動 first: the account's open sheets, 宿題 and roles need a successor.
+                    refusal = user_deactivation_refusal(obj.pk)
+                    if refusal:
+                        raise forms.ValidationError(refusal)
+                return cleaned
+
+        return OpenWorkGuard
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After the inline: its Account row would otherwise overwrite the flag.

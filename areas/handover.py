@@ -119,13 +119,14 @@ def handover_url(membership: Membership) -> str:
     return reverse("areas:handover", kwargs={"pk": membership.pk})
 
 
-def refusal_message(membership: Membership, held: list[Held]) -> SafeString:
+def refusal_message(membership: Membership, held: list[Held], what: str = "所属") -> SafeString:
     return format_html(
-        "{}さんは{}でまだ引継ぎの済んでいない仕事（{}）を持っているため、所属を無効にできません。"
+        "{}さんは{}でまだ引継ぎの済んでいない仕事（{}）を持っているため、{}を無効にできません。"
         '先に<a href="{}">人事異動（引継ぎ）</a>で後任に引き継いでください。',
         display_name(membership.user),
         membership.agency.name,
         summary(held),
+        what,
         handover_url(membership),
     )
 
@@ -148,6 +149,17 @@ def deactivation_refusal(
         return None  # the person stays in the agency in another case role, with their work
     held = held_by(before.user_id, before.agency_id)
     return refusal_message(before, held) if held else None
+
+
+def user_deactivation_refusal(user_id: int) -> SafeString | None:
+    """Deactivating an account ends every membership at once (`Membership.objects.active()`):
+    refused while the person holds open work in any agency."""
+    mine = Membership.objects.active().filter(user_id=user_id).select_related("user", "agency")
+    first = {m.agency_id: m for m in reversed(list(mine))}
+    for (_, agency_id), held in open_work([(user_id, a) for a in first]).items():
+        if held:
+            return refusal_message(first[agency_id], held, what="アカウント")
+    return None
 
 
 # --- the hand-over ----------------------------------------------------------------------------

@@ -541,3 +541,33 @@ def test_handover_home_query_count(
         response = client.get(reverse("areas:handover_home"))
     assert response.status_code == 200
     assert response.content.decode().count(desk.assigned.number) == records
+
+
+def test_the_django_admin_cannot_deactivate_an_account_with_open_work(
+    client: Client, desk: Desk
+) -> None:
+    bob = desk.world.bob
+    User.objects.filter(pk=desk.world.admin.pk).update(is_staff=True, is_superuser=True)
+    client.force_login(desk.world.admin)
+    change = reverse("admin:auth_user_change", args=[bob.pk])
+    data = {
+        "username": "bob",
+        "last_name": bob.last_name,
+        "first_name": bob.first_name,
+        "email": bob.email,
+        "date_joined_0": "2026-11-01",
+        "date_joined_1": "09:00:00",
+        "account-TOTAL_FORMS": "0",
+        "account-INITIAL_FORMS": "0",
+        "account-MIN_NUM_FORMS": "0",
+        "account-MAX_NUM_FORMS": "1",
+    }  # is_active left out: unchecked
+    response = client.post(change, data)
+    assert response.status_code == 200
+    assert "アカウントを無効にできません" in response.content.decode()
+    assert User.objects.get(pk=bob.pk).is_active
+    client.force_login(desk.b_admin)
+    client.post(url(desk), {"successor": desk.successor_in_b.pk})
+    client.force_login(desk.world.admin)
+    assert client.post(change, data).status_code == 302
+    assert not User.objects.get(pk=bob.pk).is_active
