@@ -540,7 +540,9 @@ def test_handover_home_query_count(
     with django_assert_num_queries(9):
         response = client.get(reverse("areas:handover_home"))
     assert response.status_code == 200
-    assert response.content.decode().count(desk.assigned.number) == records
+    text = response.content.decode()
+    assert text.count(desk.assigned.number) == records
+    assert "R8.11.27 10:00" in text  # the project's one date format (tsumugi/lib/dates.py)
 
 
 def test_the_django_admin_cannot_deactivate_an_account_with_open_work(
