@@ -16,11 +16,15 @@ from django.urls import reverse
 
 from reminders import outbox
 from reminders.models import Mail
+from reminders.topics import Topic, register_topic
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from .models import Meeting
+
+
+AGENDA = register_topic(Topic("agenda", "会議の議題が配布されたとき", "出席を求められた会議"))
 
 
 def agenda_distributed(
@@ -32,6 +36,8 @@ def agenda_distributed(
         title=f"{meeting.body.name}（{meeting.date_label}）の議題が{verb}",
         url=reverse("meetings:detail", args=[meeting.pk]),
         template=Mail.Template.AGENDA,
+        topic=AGENDA.code,
+        group=("meeting", meeting.pk),
         context={
             "body": meeting.body.name,
             "date_label": meeting.date_label,

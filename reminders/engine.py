@@ -6,7 +6,8 @@ partial index `cursor_remind_at`, whatever the kind), claims them, and in one tr
 batch records a `Reminder` row (unique per kind, item, deadline and step), the in-app
 `Notification`s of that step's recipients and the kind's timeline entries, and moves the cursor
 to the next step. At the end of the sweep each person's new reminders become ONE mail in the
-outbox (`reminders.outbox`), handed to the worker after commit.
+outbox (`reminders.outbox`), handed to the worker after commit; then the notices that waited
+for a daily digest and are due become one mail per person and day (`bundle_daily_digests`).
 
 The ladder (offsets are settings, counted in business days from the deadline):
 
@@ -50,7 +51,10 @@ from django.utils import timezone
 
 from tsumugi.lib.dates import BusinessCalendar, format_datetime
 
+from .calendar import business_calendar, use_calendar
 from .models import Cursor, Notification, Recount, Reminder
+
+__all__ = ["business_calendar", "use_calendar"]  # the calendar's registry, re-exported
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +124,6 @@ class DeadlineKind(ABC):
 
 
 _registry: dict[str, DeadlineKind] = {}
-_calendar: list[Callable[[], BusinessCalendar]] = []
 
 
 def register(kind: DeadlineKind) -> DeadlineKind:
@@ -136,19 +139,6 @@ def registered_kinds() -> list[DeadlineKind]:
 
 def kind_named(name: str) -> DeadlineKind:
     return _registry[name]
-
-
-def use_calendar(provider: Callable[[], BusinessCalendar]) -> None:
-    """The app that owns the office calendar (closures) registers how to read it."""
-    _calendar[:] = [provider]
-
-
-def business_calendar() -> BusinessCalendar:
-    if not _calendar:
-        return BusinessCalendar(
-            closures=frozenset(), opens=settings.BUSINESS_DAY_OPENS, ends=settings.BUSINESS_DAY_ENDS
-        )
-    return _calendar[0]()
 
 
 # --- what domain moves call (inside their own transaction) -------------------------------------
@@ -187,6 +177,7 @@ class SweepCounts:
     skipped: int = 0  # claimed by someone else meanwhile
     mails: int = 0  # outbox rows written (one per person per sweep)
     mails_requeued: int = 0
+    digests: int = 0  # daily digest mails written (one per person and day)
     recounted: int = 0  # deadlines moved by pending calendar recounts
     by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -215,7 +206,10 @@ def sweep(
     while _sweep_batch(now, calendar, size, counts, digest):
         pass
     counts.mails = digest.release(enqueue=enqueue)
+    digests = outbox.bundle_daily_digests(now)
+    counts.digests = len(digests)
     if enqueue:
+        outbox.enqueue_mails(digests)
         counts.mails_requeued = outbox.requeue_unsent(now)
     return counts
 
@@ -354,6 +348,8 @@ def _record(
                 title=title,
                 url=url,
                 created_at=now,
+                group_kind=kind.name,
+                group_id=item.row.pk,
             )
             for u in users
         ]

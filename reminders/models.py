@@ -85,6 +85,7 @@ class Mail(models.Model):
         REMINDERS = "reminders", "督促のまとめ"
         AGENDA = "agenda", "議題の配布"
         NOTICE = "notice", "お知らせ"
+        DAILY = "daily", "1日のまとめ"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     template = models.CharField("種類", max_length=20, choices=Template.choices)
@@ -95,10 +96,19 @@ class Mail(models.Model):
     claimed_by = models.CharField(max_length=32, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField("送信の試行回数", default=0)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+    # The local day of a daily digest (Template.DAILY): at most one per person and day.
+    digest_day = models.DateField("まとめの日", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = verbose_name_plural = "送信待ちメール"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "digest_day"],
+                name="mail_one_digest_a_day",
+                condition=Q(digest_day__isnull=False),
+            ),
+        ]
         indexes = [
             # Re-enqueueing what never went out (broker down, worker killed).
             models.Index(
@@ -114,13 +124,54 @@ class Mail(models.Model):
         return dict(json.loads(self.context)) if self.context else {}
 
 
+class Delivery(models.TextChoices):
+    """How a person hears one topic of notices (NoticePreference). Reminder rungs ignore it:
+    they are always mailed."""
+
+    IMMEDIATE = "immediate", "すぐにメールで知らせる"
+    DAILY = "daily", "1日1回、始業時にまとめてメールで知らせる"
+    IN_APP = "in_app", "メールは送らず、画面の通知だけ"
+
+
+class NoticePreference(models.Model):
+    """One person's choice for one topic (reminders.topics). No row: Delivery.IMMEDIATE."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preferences"
+    )
+    topic = models.CharField("通知の種類", max_length=20)
+    delivery = models.CharField(
+        "知らせ方", max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知の受け取り方"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="notice_preference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.topic}: {self.delivery}"
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 
+    def in_group(self, kind: str, subject_id: int) -> NotificationQuerySet:
+        """One group of the notification centre; `kind` "" is a notice alone (by its id)."""
+        if kind:
+            return self.filter(group_kind=kind, group_id=subject_id)
+        return self.filter(group_kind="", pk=subject_id)
+
 
 class Notification(models.Model):
-    """An in-app notice for one user. Titles carry numbers and agency names, never people."""
+    """An in-app notice for one user. Titles carry numbers and agency names, never people.
+
+    `group_kind`/`group_id` name what the notice is about (a sheet, a meeting …) in the domain
+    app's own terms, so the notification centre lists one line per subject without knowing
+    what a sheet is. `key` names the move that caused it: one notice per move and person.
+    `digest_at`: the notice waits for that person's daily digest mail, due at that time."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
@@ -136,6 +187,11 @@ class Notification(models.Model):
     url = models.CharField("リンク", max_length=200, blank=True)
     created_at = models.DateTimeField("日時")
     read_at = models.DateTimeField("既読日時", null=True, blank=True)
+    topic = models.CharField("通知の種類", max_length=20, blank=True)
+    group_kind = models.CharField("対象の種類", max_length=20, blank=True)
+    group_id = models.BigIntegerField("対象のID", null=True, blank=True)
+    key = models.CharField("出来事", max_length=80, blank=True)
+    digest_at = models.DateTimeField("まとめメールの予定", null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -148,12 +204,24 @@ class Notification(models.Model):
                 name="notice_once_per_reminder",
                 condition=Q(reminder__isnull=False),
             ),
+            # One notice per move and person, however the move's code is retried.
+            models.UniqueConstraint(
+                fields=["user", "key"], name="notice_once_per_move", condition=~Q(key="")
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["user", "-created_at"],
                 name="notice_unread",
                 condition=Q(read_at__isnull=True),
+            ),
+            # The centre's groups of one person.
+            models.Index(fields=["user", "group_kind", "group_id"], name="notice_group"),
+            # The daily digest step: what waits for a digest, by due time.
+            models.Index(
+                fields=["digest_at"],
+                name="notice_digest_due",
+                condition=Q(digest_at__isnull=False, mail__isnull=True),
             ),
         ]
 

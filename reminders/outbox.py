@@ -1,8 +1,11 @@
 """The one outbox: every mail owed after a commit is a `Mail` row first, delivered by the worker.
 
 Writing: `Digest` (the sweep: one mail per person per sweep, listing every reminder that person
-got) and `notify()` (one notice and one mail per person, e.g. an agenda that went out). Both
-write in the caller's transaction and hand the rows to the broker only after commit.
+got), `notify()` (one notice per person and the mail that person chose for its topic: at once,
+in the daily digest, or none — e.g. a sheet move or an agenda that went out) and
+`bundle_daily_digests()` (the sweep at opening time: one mail per person and day listing the
+notices that waited for it). All write in the caller's transaction and hand the rows to the
+broker only after commit.
 
 Delivering (at least once, recorded exactly once): `deliver(ids)` takes a lease on each row
 (`claimed_until`, `claimed_by`), renders and sends, and marks `sent_at` per mail with a
@@ -30,12 +33,15 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Mail, Notification
+from tsumugi.lib.dates import local_date
+
+from .calendar import business_calendar
+from .models import Delivery, Mail, NoticePreference, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +116,34 @@ def notify(
     template: str,
     context: dict[str, Any] | None = None,
     now: datetime | None = None,
+    topic: str = "",
+    group: tuple[str, int | None] = ("", None),
+    key: str = "",
 ) -> list[Notification]:
-    """One in-app notice and one mail per person, in the caller's transaction; the mails go to
-    the worker after commit. `context` is what the mail template may say beyond the title: keep
-    it to numbers, names of agencies and bodies, dates and places — never people."""
+    """One in-app notice per person, in the caller's transaction, and the mail each person
+    chose for `topic` (NoticePreference): a mail of its own (the default), a place in the next
+    daily digest, or none. The mails go to the worker after commit. `context` is what the mail
+    template may say beyond the title: keep it to numbers, names of agencies and bodies, dates
+    and places — never people.
+
+    `group` is what the notice is about (the centre's grouping key); `key` names the move:
+    a person who already has a notice with that key gets no second one.
+
+    Queries: one for the preferences, one for earlier notices of `key` (when given), one
+    insert for the mails and one for the notices."""
     now = now or timezone.now()
     users = list(dict.fromkeys(user_ids))
+    if key and users:
+        told = set(
+            Notification.objects.filter(key=key, user_id__in=users).values_list(
+                "user_id", flat=True
+            )
+        )
+        users = [u for u in users if u not in told]
+    if not users:
+        return []
+    chosen = deliveries(users, topic)
+    mailed = [u for u in users if chosen[u] == Delivery.IMMEDIATE]
     mails = Mail.objects.bulk_create(
         Mail(
             user_id=u,
@@ -123,15 +151,83 @@ def notify(
             context=json.dumps(context or {}, ensure_ascii=False),
             created_at=now,
         )
+        for u in mailed
+    )
+    mail_of = {m.user_id: m for m in mails}
+    digest_at = next_digest_at(now) if Delivery.DAILY in chosen.values() else None
+    notices = Notification.objects.bulk_create(
+        Notification(
+            user_id=u,
+            mail=mail_of.get(u),
+            title=title[:200],
+            url=url[:200],
+            created_at=now,
+            topic=topic,
+            group_kind=group[0],
+            group_id=group[1],
+            key=key,
+            digest_at=digest_at if chosen[u] == Delivery.DAILY else None,
+        )
         for u in users
     )
-    notices = Notification.objects.bulk_create(
-        Notification(user_id=u, mail=m, title=title[:200], url=url[:200], created_at=now)
-        for u, m in zip(users, mails, strict=True)
-    )
     ids = [m.pk for m in mails]
-    transaction.on_commit(lambda: enqueue_mails(ids))
+    if ids:
+        transaction.on_commit(lambda: enqueue_mails(ids))
     return notices
+
+
+def deliveries(user_ids: Sequence[int], topic: str) -> dict[int, str]:
+    """How each person hears `topic`; reminder rungs (no topic) are always mailed."""
+    chosen = dict.fromkeys(user_ids, str(Delivery.IMMEDIATE))
+    if topic:
+        chosen.update(
+            NoticePreference.objects.filter(user_id__in=list(user_ids), topic=topic).values_list(
+                "user_id", "delivery"
+            )
+        )
+    return chosen
+
+
+def next_digest_at(moment: datetime) -> datetime:
+    """The opening after `moment`'s day has begun: before opening on a business day, that
+    opening; otherwise the next business day's. A notice written during office hours waits
+    for tomorrow morning's digest."""
+    calendar = business_calendar()
+    day = local_date(moment)
+    if calendar.is_business_day(day) and moment < calendar.opening_of(day):
+        return calendar.opening_of(day)
+    return calendar.opening_of(calendar.next_business_day(day))
+
+
+def bundle_daily_digests(now: datetime) -> list[int]:
+    """The sweep's digest step: every notice whose digest is due goes into ONE mail per person
+    and local day (unique: `mail_one_digest_a_day`), exactly once — a notice is taken only
+    while its `mail` is empty, by a single UPDATE. Returns the mails to hand to the worker.
+
+    A digest of today already sent (or being sent) takes nothing more: what is left waits for
+    the next day's."""
+    due = Notification.objects.filter(digest_at__lte=now, mail__isnull=True)
+    users = sorted(set(due.values_list("user_id", flat=True)))
+    if not users:
+        return []
+    day = local_date(now)
+    with transaction.atomic():
+        Mail.objects.bulk_create(
+            (
+                Mail(user_id=u, template=Mail.Template.DAILY, created_at=now, digest_day=day)
+                for u in users
+            ),
+            ignore_conflicts=True,
+        )
+        open_digest = Mail.objects.filter(
+            user_id=OuterRef("user_id"), digest_day=day, sent_at__isnull=True
+        ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
+        due.filter(Exists(open_digest)).update(mail_id=Subquery(open_digest.values("pk")[:1]))
+        return list(
+            Mail.objects.filter(
+                user_id__in=users, digest_day=day, sent_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
 
 
 # --- handing to the broker -----------------------------------------------------------------------
@@ -240,6 +336,7 @@ def _message(mail: Mail, lines: list[dict[str, Any]], total: int) -> EmailMultiA
         "more": max(0, total - len(lines)),
         "first": lines[0],
         "notifications_url": absolute_url("/notifications/"),
+        "preferences_url": absolute_url("/notifications/settings/"),
     }
     name = f"emails/{mail.template}"
     # A header cannot hold a line break (and Django refuses one).

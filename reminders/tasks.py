@@ -25,6 +25,7 @@ def sweep_task(now: str | None = None) -> dict[str, int]:
         "deferred": counts.deferred,
         "mails": counts.mails,
         "mails_requeued": counts.mails_requeued,
+        "digests": counts.digests,
     }
 
 

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.notification_list, name="list"),
     path("<int:pk>/read/", views.mark_read, name="read"),
     path("read-all/", views.mark_all_read, name="read_all"),
+    path("<slug:kind>/<int:pk>/read/", views.mark_group_read, name="read_group"),
+    path("settings/", views.preferences, name="preferences"),
 ]

@@ -1,22 +1,24 @@
-"""The notification centre: my in-app notices, newest first, and marking them read.
+"""The notification centre: what happened, one entry per subject (a sheet …), newest first;
+marking one entry or all read; how I hear each topic (preferences).
 
 Notifications are fetched through `request.user` only, so another person's id is a 404.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from .centre import NO_SUBJECT, page_of_groups, unread_groups
+from .forms import PreferencesForm
 from .models import Notification, NotificationQuerySet
-
-PAGE_SIZE = 30
 
 
 def mine_of(request: HttpRequest) -> NotificationQuerySet:
@@ -26,9 +28,30 @@ def mine_of(request: HttpRequest) -> NotificationQuerySet:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    mine = mine_of(request).order_by("-created_at", "-id")
-    page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reminders/notifications.html", {"page": page})
+    page, groups = page_of_groups(mine_of(request), request.user, request.GET.get("page"))
+    return render(request, "reminders/notifications.html", {"page": page, "groups": groups})
+
+
+def follow(request: HttpRequest, target: str) -> HttpResponse:
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def mark_group_read(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Mark one entry of the centre read; with `open`, go on to what it is about."""
+    group = mine_of(request).in_group("" if kind == NO_SUBJECT else kind, pk)
+    latest = group.order_by("-created_at", "-id").first()
+    if latest is None:
+        raise Http404("通知が見つかりません。")
+    group.unread().update(read_at=timezone.now())
+    if request.POST.get("open"):
+        return follow(request, latest.url)
+    return redirect("notifications:list")
 
 
 @login_required
@@ -38,17 +61,34 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    target = notification.url
-    if request.POST.get("open") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
+    if request.POST.get("open"):
+        return follow(request, notification.url)
     return redirect("notifications:list")
 
 
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = mine_of(request).unread().update(read_at=timezone.now())
-    messages.success(request, f"{count}件の通知を既読にしました。")
+    mine = mine_of(request)
+    groups = unread_groups(request.user.pk or 0)
+    mine.unread().update(read_at=timezone.now())
+    messages.success(request, f"{groups}件の通知を既読にしました。")
     return redirect("notifications:list")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Per topic: mail at once, one digest a day at opening time, or in-app only."""
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None, user_id=request.user.pk or 0
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+            messages.success(request, "通知の受け取り方を保存しました。")
+            return redirect("notifications:preferences")
+        messages.error(request, "入力内容を確認してください。まだ何も変わっていません。")
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "opens": settings.BUSINESS_DAY_OPENS}
+    return render(request, "reminders/preferences.html", context, status=status)

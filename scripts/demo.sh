@@ -14,6 +14,8 @@ PY=.venv/bin/python
 # appear at once instead of at the next office opening (production keeps business hours).
 export TSUMUGI_REMINDER_BUSINESS_HOURS_ONLY="${TSUMUGI_REMINDER_BUSINESS_HOURS_ONLY:-false}"
 PORT="${TSUMUGI_DEMO_PORT:-8000}"
+# The links in the mails (notices, reminders) point at the address this demo is served on.
+export TSUMUGI_SITE_URL="${TSUMUGI_SITE_URL:-http://127.0.0.1:${PORT}}"
 echo "==> Preparing the database (SQLite in var/)"
 $PY manage.py migrate --noinput
 echo "==> Loading the demo data"

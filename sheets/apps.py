@@ -9,13 +9,17 @@ class SheetsConfig(AppConfig):
         from areas.hooks import register_open_work
         from cases.models import provide_sheet_links
         from reminders.engine import register
+        from reminders.topics import register_subject
 
         from .handover import AsAssignee, AsLiaison
         from .ladder import SheetLadder
         from .models import CaseSheetLinks
+        from .subjects import SheetSubjects
 
         provide_sheet_links(CaseSheetLinks())
         register(SheetLadder())
         # 人事異動: the open sheets a member holds as 担当者 and 連携担当 (areas/handover.py).
         register_open_work(AsAssignee())
         register_open_work(AsLiaison())
+        # The notification centre describes a sheet's group of notices through this.
+        register_subject(SheetSubjects())

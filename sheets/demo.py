@@ -27,13 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from areas.calendar import business_calendar
 from areas.models import Agency, Area, Body, Field, Membership, Role
 from cases.intake import PersonData, open_case
 from cases.models import Basis, Case, Channel, Event, IssueTag
+from reminders.models import Mail, Notification
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
 
 from .models import Outcome, Phrase, PhraseUse, Sheet, Status, Urgency
@@ -110,7 +111,21 @@ def load_history(path: Path, cases: int | None = None) -> list[str]:
     if city is None:
         return ["相談: 受付（counter）と職員のいる機関がないため、デモの相談は作りません。"]
     History(city, random.Random(SEED), timezone.now(), cases or CASES).write()
+    settle_notices(timezone.now())
     return summary_lines(timezone.now())
+
+
+def settle_notices(now: datetime) -> None:
+    """The history's moves wrote their notices as they happened: what was mailed then went out
+    then (the demo's worker does not send 18 months of mail at start), and what is more than a
+    week old was read. The last week's notices stay unread, so every demo user finds them."""
+    Mail.objects.filter(sent_at__isnull=True, created_at__lt=now - timedelta(hours=1)).update(
+        sent_at=F("created_at")
+    )
+    week_ago = now - timedelta(days=7)
+    Notification.objects.filter(read_at__isnull=True, created_at__lt=week_ago).update(
+        read_at=F("created_at")
+    )
 
 
 def load_tags(rows: Sequence[dict[str, str]]) -> dict[str, IssueTag]:

@@ -221,6 +221,29 @@ class AcknowledgeForm(MoveRows, forms.Form):
         )
 
 
+class ReassignForm(MoveRows, forms.Form):
+    """A new 担当者 within the receiving agency (the new one is told)."""
+
+    submit_label = "担当者を変える"
+    submit_css = "btn-outline-primary"
+    assignee = MemberChoice(
+        label="新しい担当者", queryset=User.objects.none(), empty_label="選んでください"
+    )
+
+    def __init__(self, *args: Any, sheet: Sheet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = (
+            Membership.objects.active()
+            .filter(agency_id=sheet.receiver_agency_id, role__in=CASE_ROLES)
+            .values("user_id")
+        )
+        model_field(self, "assignee").queryset = (
+            User.objects.filter(pk__in=members)
+            .exclude(pk=sheet.assignee_id or 0)
+            .order_by("last_name", "first_name", "username")
+        )
+
+
 class ProgressForm(MoveRows, forms.Form):
     submit_label = "経過を報告する"
     phrase_fields: ClassVar[dict[str, str]] = {"text": PhraseUse.PROGRESS}
@@ -228,7 +251,10 @@ class ProgressForm(MoveRows, forms.Form):
     def __init__(self, *args: Any, sheet: Sheet | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["text"] = capped_text(
-            "経過報告", rows=3, help_text="報告すると経過報告の期限が延びます。"
+            "経過報告",
+            rows=3,
+            help_text="経過報告の期限は報告した日から数え直します"
+            "（受理や前の報告と同じ日の報告では変わりません）。",
         )
 
 
@@ -268,6 +294,12 @@ class RedirectForm(MoveRows, forms.Form):
             rows=3,
             help_text="共有の根拠が名指さない機関へは、元のシートの本文は送りません。"
             "氏名・ふりがな・生まれ年を書かずに、転送先に頼むことを書いてください。",
+        )
+        self.fields["continuing"] = capped_text(
+            "当方の継続対応",
+            rows=2,
+            help_text="転送したあとも、あなたの機関が続けること（転送先のシートの"
+            "「送付元の継続対応」になります。丸投げにしないために）。",
         )
 
 

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -28,6 +29,8 @@ from reminders import engine
 from reminders.engine import reached_step
 from reminders.models import Cursor
 from tsumugi.lib.dates import BusinessCalendar, local_date
+
+from . import notices
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -112,12 +115,20 @@ class Status(models.TextChoices):
 
 class SheetQuerySet(models.QuerySet["Sheet"]):
     def visible_to(self, user: AnyUser) -> SheetQuerySet:
-        """The one choke point: sheets to or from my agencies, and for coordinators the
-        sheets of their districts' cases."""
+        """The one choke point: sheets to or from my agencies, the sheets further down the
+        redirect chains of sheets my agencies sent (an earlier sender follows its hand-off to
+        wherever it went), and for coordinators the sheets of their districts' cases.
+
+        Opening a sheet is not seeing the person: the page shows the case through the rule's
+        view for the viewer (cases/privacy.py), so following the chain widens nothing."""
         scope = scope_of(user)
         if not scope.agency_ids:
             return self.none()
-        mine = Q(sender_agency_id__in=scope.agency_ids) | Q(receiver_agency_id__in=scope.agency_ids)
+        mine = (
+            Q(sender_agency_id__in=scope.agency_ids)
+            | Q(receiver_agency_id__in=scope.agency_ids)
+            | Q(pk__in=below_redirects_of(scope.agency_ids))
+        )
         if scope.coordinator_district_ids:
             # Only coordinators need the join to the case's district.
             mine |= Q(case__district_id__in=scope.coordinator_district_ids)
@@ -139,6 +150,25 @@ class SheetQuerySet(models.QuerySet["Sheet"]):
         """Annotate `cursor_step` (the reminder cursor's next step) in the same query."""
         step = Cursor.objects.filter(kind=KIND, subject_id=models.OuterRef("pk")).values("step")
         return self.annotate(cursor_step=models.Subquery(step[:1]))
+
+
+def below_redirects_of(agency_ids: Collection[int]) -> RawSQL:
+    """The ids of every sheet below a sheet these agencies sent and that was redirected: the
+    children, their children … (a recursive query; both SQLite and PostgreSQL have WITH
+    RECURSIVE). It starts from the agencies' redirected sheets (the outbox index by sender and
+    status) and walks down the parent index, so its cost follows the redirects, not the
+    outbox."""
+    ids = sorted(agency_ids)
+    table = connection.ops.quote_name(Sheet._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"WITH RECURSIVE below(id) AS ("
+        f"SELECT c.id FROM {table} c JOIN {table} p ON c.parent_id = p.id "
+        f"WHERE p.sender_agency_id IN ({marks}) AND p.status = %s "
+        f"UNION SELECT s.id FROM {table} s JOIN below b ON s.parent_id = b.id"
+        f") SELECT id FROM below"
+    )
+    return RawSQL(sql, [*ids, Status.REDIRECTED.value])
 
 
 class CaseSheetLinks:
@@ -377,6 +407,25 @@ class Sheet(models.Model):
             step = cursor.step if cursor else 0
         return reached_step(step or 0)
 
+    def earlier_liaisons(self) -> list[int]:
+        """The 連携担当 of every sheet above this one in its redirect chain, nearest first (one
+        query: a chain never leaves its case)."""
+        if not self.parent_id:
+            return []
+        rows = {
+            pk: (parent, liaison)
+            for pk, parent, liaison in Sheet.objects.filter(case_id=self.case_id).values_list(
+                "pk", "parent_id", "liaison_id"
+            )
+        }
+        found: list[int] = []
+        current = self.parent_id
+        while current in rows and len(found) < len(rows):
+            parent, liaison = rows[current]
+            found.append(liaison)
+            current = parent
+        return found
+
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.next_due_at is not None and self.next_due_at <= (now or timezone.now())
 
@@ -450,7 +499,8 @@ class Sheet(models.Model):
             )
             engine.start(KIND, sheet.pk, ack_due)
             text = f"{sender_agency.name} → {receiver_agency.name}：{request}"
-            sheet._log(Event.Kind.SHEET_SENT, by, sender_agency, now, text)
+            event = sheet._log(Event.Kind.SHEET_SENT, by, sender_agency, now, text)
+            notices.issued(sheet, event, by)
         return sheet
 
     @staticmethod
@@ -574,24 +624,54 @@ class Sheet(models.Model):
                 assignee=assignee,
                 roles=roles,
             )
-            name = f"{getattr(assignee, 'last_name', '')} {getattr(assignee, 'first_name', '')}"
-            self._log(
+            event = self._log(
                 Event.Kind.ACKNOWLEDGED,
                 by,
                 self.receiver_agency,
                 now,
-                f"担当者: {name.strip() or assignee.get_username()}\n役割分担: {roles}",
+                f"担当者: {notices.person_name(assignee)}\n役割分担: {roles}",
             )
+            notices.acknowledged(self, event, by)
 
-    def report_progress(self, *, by: User, text: str, now: datetime | None = None) -> None:
+    def report_progress(self, *, by: User, text: str, now: datetime | None = None) -> bool:
+        """Returns whether the follow-up deadline moved: it is counted from the day of the
+        report, so a report on the day of the acknowledgement (or of the last report) leaves
+        it where it was."""
         now = now or timezone.now()
         self._require_receiver(by)
         if not text.strip():
             raise SheetError("経過報告の内容を書いてください。")
         with transaction.atomic():
             locked = self._lock([Status.ACKNOWLEDGED], "経過報告は受理したシートにだけ書けます。")
+            before = locked.follow_up_due_at
             self._save_new_follow_up(locked, now, last_progress_at=now)
-            self._log(Event.Kind.PROGRESS, by, self.receiver_agency, now, text)
+            event = self._log(Event.Kind.PROGRESS, by, self.receiver_agency, now, text)
+            notices.reported(self, event, by)
+        return self.follow_up_due_at != before
+
+    def reassign(self, *, by: User, assignee: User, now: datetime | None = None) -> None:
+        """A new 担当者 within the receiving agency; the deadline stays, the new one is told."""
+        now = now or timezone.now()
+        self._require_receiver(by)
+        if self.receiver_agency_id not in scope_of(assignee).agency_ids:
+            raise SheetError("担当者は送付先機関の職員から選んでください。")
+        with transaction.atomic():
+            locked = self._lock(
+                [Status.ACKNOWLEDGED], "担当者を変えられるのは対応中のシートだけです。"
+            )
+            if locked.assignee_id == assignee.pk:
+                raise SheetError("その職員はすでにこのシートの担当者です。")
+            previous = locked.assignee
+            self._save_move(locked, now, assignee=assignee)
+            before = notices.person_name(previous) if previous else "—"
+            event = self._log(
+                Event.Kind.NOTE,
+                by,
+                self.receiver_agency,
+                now,
+                f"担当者の変更: {before} → {notices.person_name(assignee)}",
+            )
+            notices.assigned(self, event, by)
 
     def close(self, *, by: User, outcome: Outcome, note: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
@@ -601,7 +681,10 @@ class Sheet(models.Model):
         with transaction.atomic():
             locked = self._lock([Status.ACKNOWLEDGED], "終結できるのは受理したシートだけです。")
             self._save_end(locked, now, Status.CLOSED, note, outcome=outcome)
-            self._log(Event.Kind.CLOSED, by, self.receiver_agency, now, f"{outcome.name}：{note}")
+            event = self._log(
+                Event.Kind.CLOSED, by, self.receiver_agency, now, f"{outcome.name}：{note}"
+            )
+            notices.closed(self, event, by)
 
     def redirect(
         self,
@@ -610,13 +693,17 @@ class Sheet(models.Model):
         to: Agency,
         reason: str,
         request: str = "",
+        continuing: str = "",
         now: datetime | None = None,
     ) -> Sheet:
         """Forward to the right place instead of refusing: a child sheet with fresh deadlines.
 
-        To an agency the basis names, the child carries the parent's request and shared
-        information (named to named). To any other agency the redirecting agency writes the
-        child's request itself, without names: the parent's text is never copied."""
+        The child is the redirecting agency's own sheet: its request is what that agency asks
+        of the new receiver (to an agency the basis names, the parent's request when it writes
+        none), its 送付元の継続対応 what that agency keeps doing, and the reason stays the
+        parent's end note (shown on the child as 転送の理由). To an agency the basis does not
+        name, the redirecting agency writes request, reason and continuing without names, and
+        the parent's text is never copied."""
         now = now or timezone.now()
         self._require_receiver(by)
         if not reason.strip():
@@ -633,28 +720,34 @@ class Sheet(models.Model):
                 f"{to.name}へは氏名などを伏せた匿名シートになります。"
                 "転送先への依頼事項を、氏名・ふりがな・生まれ年を書かずに書いてください。"
             )
+        continuing = continuing.strip() or (
+            f"{self.receiver_agency.name}は、{to.name}が受理するまで連絡の窓口を続けます。"
+        )
         if not named:
-            refusal = anonymous_text_refusal(self.case, request)
+            # The reason is shown on the child too (転送の理由): it is read without names.
+            refusal = anonymous_text_refusal(self.case, " ".join((request, reason, continuing)))
             if refusal:
                 raise SheetError(refusal)
         with transaction.atomic():
             locked = self._lock(self.OPEN_STATUSES, "転送できるのは対応中のシートだけです。")
             self._save_end(locked, now, Status.REDIRECTED, reason)
-            self._log(
+            event = self._log(
                 Event.Kind.REDIRECTED, by, self.receiver_agency, now, f"{to.name}へ：{reason}"
             )
-            return Sheet.issue(
+            child = Sheet.issue(
                 case=self.case,
                 by=by,
                 sender_agency=self.receiver_agency,
                 receiver_agency=to,
                 request=(request.strip() or self.request) if named else request,
-                sender_continuing=f"{self.receiver_agency.name}から転送。転送の理由: {reason}",
+                sender_continuing=continuing,
                 shared_info=self.shared_info if named else "",
                 urgency=self.urgency,
                 parent=self,
                 now=now,
             )
+            notices.redirected(self, child, event, by)
+            return child
 
     def withdraw(self, *, by: User, reason: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
@@ -663,5 +756,7 @@ class Sheet(models.Model):
             raise SheetError("取下げの理由を書いてください。")
         with transaction.atomic():
             locked = self._lock(self.OPEN_STATUSES, "取下げできるのは対応中のシートだけです。")
+            assignee_id = locked.assignee_id
             self._save_end(locked, now, Status.WITHDRAWN, reason)
-            self._log(Event.Kind.WITHDRAWN, by, self.sender_agency, now, reason)
+            event = self._log(Event.Kind.WITHDRAWN, by, self.sender_agency, now, reason)
+            notices.withdrawn(self, event, by, assignee_id)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("phrases/new/<int:agency_pk>/", phrase_views.phrase_new, name="phrase_new"),
     path("phrases/<int:pk>/edit/", phrase_views.phrase_edit, name="phrase_edit"),
     path("phrases/<int:pk>/delete/", phrase_views.phrase_delete, name="phrase_delete"),
+    path("<int:pk>/reassign/", views.reassign, name="reassign"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +39,7 @@ from cases.privacy import (
 )
 from cases.timeline import timeline
 from tsumugi.context_processors import INBOX_COUNT_ATTR
+from tsumugi.lib.dates import format_datetime
 
 from .forms import (
     AcknowledgeForm,
@@ -45,6 +47,7 @@ from .forms import (
     CloseSheetForm,
     OutboxFilterForm,
     ProgressForm,
+    ReassignForm,
     RedirectForm,
     SheetIssueForm,
     WithdrawForm,
@@ -214,11 +217,51 @@ def box(request: HttpRequest, which: str) -> HttpResponse:
     ids = list(page.object_list)
     fetched = Sheet.objects.filter(pk__in=ids).select_related(*LIST_RELATED).with_reached_step()
     rows = {s.pk: s for s in fetched}
-    page.object_list = [rows[pk] for pk in ids]  # type: ignore[misc]
+    listed = [rows[pk] for pk in ids]
+    page.object_list = listed  # type: ignore[assignment]
     if which == "inbox" and not any(request.GET.get(k) for k in BOX_FILTERS):
         setattr(request, INBOX_COUNT_ATTR, page.paginator.count)
     context = {"form": form, "page": page, "which": which, "now": timezone.now()}
+    if which == "outbox":
+        chains = chains_below(listed)
+        for sheet in listed:
+            setattr(sheet, "chain", chains.get(sheet.pk, []))  # noqa: B010
     return render(request, f"sheets/{which}.html", context)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One sheet further down a redirect chain, as the outbox lists it under its top sheet."""
+
+    sheet: Sheet
+    depth: int
+
+
+def chains_below(sheets: list[Sheet]) -> dict[int, list[Link]]:
+    """For each redirected sheet of the page, every sheet below it (depth first, in the order
+    they were sent) with its live status and the agency holding it. One query for the whole
+    page, and only when the page has a redirected sheet: a chain never leaves its case, so the
+    page's cases' redirected-to sheets are all there is to walk."""
+    tops = [s for s in sheets if s.status == Status.REDIRECTED]
+    if not tops:
+        return {}
+    below: dict[int, list[Sheet]] = {}
+    for child in (
+        Sheet.objects.filter(case_id__in={s.case_id for s in tops}, parent__isnull=False)
+        .select_related("receiver_agency", "assignee")
+        .order_by("sent_at", "id")
+    ):
+        below.setdefault(child.parent_id or 0, []).append(child)
+
+    def walk(pk: int, depth: int, seen: set[int]) -> list[Link]:
+        links = []
+        for child in below.get(pk, []):
+            if child.pk not in seen:  # a chain is a tree; never loop on bad data
+                seen.add(child.pk)
+                links += [Link(child, depth), *walk(child.pk, depth + 1, seen)]
+        return links
+
+    return {top.pk: walk(top.pk, 1, {top.pk}) for top in tops}
 
 
 @login_required
@@ -259,6 +302,7 @@ def render_sheet(
     if is_receiver and sheet.status == Status.ACKNOWLEDGED:
         forms["progress"] = ProgressForm()
         forms["close"] = CloseSheetForm()
+        forms["reassign"] = ReassignForm(sheet=sheet)
     if is_receiver and sheet.is_open:
         forms["redirect"] = RedirectForm(sheet=sheet)
     if is_sender and sheet.is_open:
@@ -320,7 +364,12 @@ def sheet_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_sheet(request, visible_sheet(request, pk))
 
 
+# A move may return a sentence to add to the success message.
 Move = Callable[[HttpRequest, Sheet, dict[str, Any]], object]
+
+
+def due_label(moment: datetime | None) -> str:
+    return format_datetime(moment) if moment else "—"
 
 
 def act(
@@ -335,11 +384,12 @@ def act(
         messages.error(request, "入力内容を確認してください。まだ何も変わっていません。")
         return render_sheet(request, sheet, {key: form}, status=400)
     try:
-        move(request, sheet, form.cleaned_data)
+        said = move(request, sheet, form.cleaned_data)
     except SheetError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, done.format(sheet=sheet))
+        extra = said if isinstance(said, str) else ""
+        messages.success(request, done.format(sheet=sheet) + extra)
     return redirect("sheets:detail", pk=sheet.pk)
 
 
@@ -355,11 +405,32 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> str:
+        before = sheet.follow_up_due_at
+        if sheet.report_progress(by=user_of(request), text=data["text"]):
+            return f"次の経過報告の期限が {due_label(sheet.follow_up_due_at)} に延びました。"
+        # Counted from the day of the report: a report on the day of the acknowledgement (or
+        # of the last report) leaves the deadline where it was, and the page says so.
+        return (
+            f"経過報告の期限は {due_label(before)} のままです"
+            "（期限は報告した日から数えるため、受理や前の報告と同じ日の報告では延びません）。"
+        )
+
+    return act(request, pk, "progress", ProgressForm, move, "経過を報告しました。")
+
+
+@login_required
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
-        sheet.report_progress(by=user_of(request), text=data["text"])
+        sheet.reassign(by=user_of(request), assignee=data["assignee"])
 
     return act(
-        request, pk, "progress", ProgressForm, move, "経過を報告しました。次の期限が延びました。"
+        request,
+        pk,
+        "reassign",
+        ReassignForm,
+        move,
+        "シート {sheet.number} の担当者を変えました。新しい担当者に通知しました。",
     )
 
 
@@ -375,7 +446,11 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
         child = sheet.redirect(
-            by=user_of(request), to=data["to"], reason=data["reason"], request=data["request"]
+            by=user_of(request),
+            to=data["to"],
+            reason=data["reason"],
+            request=data["request"],
+            continuing=data["continuing"],
         )
         messages.info(
             request, f"新しいシート {child.number} を{child.receiver_agency.name}へ送りました。"
@@ -387,7 +462,8 @@ def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         "redirect",
         RedirectForm,
         move,
-        "シート {sheet.number} を転送しました。送付元にも伝わります。",
+        "シート {sheet.number} を転送しました。"
+        "送付元の連携担当（と、その前の送付元）に通知しました。",
     )
 
 

@@ -38,7 +38,16 @@ from tests.sheets.test_views import issue_data
 from tests.test_url_access import Things, things  # noqa: F401 (the fixture)
 
 EXAMPLES = 4
-PROJECT_APPS = ("accounts", "areas", "cases", "sheets", "meetings", "plans", "insight")
+PROJECT_APPS = (
+    "accounts",
+    "areas",
+    "cases",
+    "sheets",
+    "meetings",
+    "plans",
+    "insight",
+    "reminders",
+)
 ERA_NAMES = ["明治", "大正", "昭和", "平成", "令和", "R", "H", "S"]
 
 # --- what is sent -------------------------------------------------------------------------------
@@ -220,6 +229,8 @@ FORMS: dict[str, Row] = {
         "bob_boss",
         valid=lambda t: {"use": "progress", "text": "電話で様子を伺いました。"},
     ),
+    "sheets.ReassignForm": Row(to("sheets:reassign", pk=sheet), "bob", page=sheet_page),
+    "reminders.PreferencesForm": Row(to("notifications:preferences"), "alice"),
     "sheets.BoxFilterForm": Row(to("sheets:inbox"), "bob", method="get"),
     "sheets.OutboxFilterForm": Row(to("sheets:outbox"), "alice", method="get"),
 }

@@ -30,6 +30,21 @@ def test_runnable_scripts_are_executable_and_strict(name: str) -> None:
     assert "set -euo pipefail" in path.read_text(encoding="utf-8")
 
 
+def test_the_demo_links_its_mails_to_the_port_it_serves_on(tmp_path: Path) -> None:
+    """Issue 10 item 9: the demo on another port linked to :8000. Runs the lines of demo.sh
+    that choose the port and the mail links, as the script itself runs them."""
+    lines = (ROOT / "scripts" / "demo.sh").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("PORT="))
+    chosen = "\n".join(lines[start : start + 3])
+    assert "TSUMUGI_SITE_URL" in chosen
+    result = bash(
+        f'{chosen}\necho "$TSUMUGI_SITE_URL"',
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "TSUMUGI_DEMO_PORT": "8123"},
+    )
+    assert result.stdout.strip() == "http://127.0.0.1:8123"
+
+
 def test_python_finder_picks_an_interpreter_of_at_least_3_12(tmp_path: Path) -> None:
     result = bash(
         f'source {ROOT}/scripts/python.sh && "$TSUMUGI_PYTHON" -c '

@@ -214,10 +214,13 @@ ACCESS: dict[str, Row] = {
     "sheets:phrase_new": Row(lambda t: {"agency_pk": t.world.b.pk}, HIDDEN, HIDDEN),
     "sheets:phrase_edit": Row(pk(b_phrase), HIDDEN, HIDDEN),
     "sheets:phrase_delete": Row(pk(b_phrase), HIDDEN, HIDDEN),
+    "sheets:reassign": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
     # notifications (bob's notification: nobody else's to read)
     "notifications:list": Row(none, OPEN, OPEN),
     "notifications:read": Row(pk(lambda t: t.notification), HIDDEN, HIDDEN),
     "notifications:read_all": Row(none, OPEN, OPEN),
+    "notifications:read_group": Row(lambda t: {"kind": "sheet", "pk": t.sheet.pk}, HIDDEN, HIDDEN),
+    "notifications:preferences": Row(none, OPEN, OPEN),
     # meetings (朽木's district meeting: charlie sits on 今津's roster only)
     "meetings:list": Row(none, OPEN, OPEN),
     "meetings:create": Row(none, FORBIDDEN, FORBIDDEN),

@@ -17,10 +17,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
 
 
 def unread_count(user_id: int) -> int:
-    """My unread notifications: one COUNT over the partial index of unread notices."""
-    from reminders.models import Notification
+    """What still has unread notices for me, counted per subject (a sheet with a new notice and
+    a reminder is one): one COUNT over the partial index of unread notices."""
+    from reminders.centre import unread_groups
 
-    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    return unread_groups(user_id)
 
 
 # The unfiltered inbox page counts exactly these sheets for its paginator and leaves the number

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from django.core import mail
+from django.db.models import F
 
 from cases.models import Case, Person
-from reminders.models import Cursor
+from reminders.models import Cursor, Mail, Notification
 from sheets.models import KIND, Sheet
 from tests.conftest import World, make_sheet
 
@@ -61,7 +63,21 @@ def make_due_sheet(world: World, due: datetime, **kwargs: object) -> Sheet:
     Sheet.objects.filter(pk=sheet.pk).update(ack_due_at=due, next_due_at=due)
     set_cursor(sheet.pk, due)
     sheet.refresh_from_db()
+    settle_move_mails()
     return sheet
+
+
+def settle_move_mails() -> None:
+    """The mails of the set-up's own moves (「新しいシートが届きました」) went out when the sheet
+    was sent: the reminder tests count and deliver reminder mails only."""
+    Mail.objects.filter(sent_at__isnull=True).exclude(template=Mail.Template.REMINDERS).update(
+        sent_at=F("created_at")
+    )
+
+
+def reminder_notices() -> Any:
+    """The in-app notices of reminder rungs (the moves' own notices are extra)."""
+    return Notification.objects.filter(reminder__isnull=False)
 
 
 def set_cursor(pk: int, remind_at: datetime | None, step: int = 1, kind: str = KIND) -> None:

@@ -21,6 +21,7 @@ from tests.reminders.reminder_support import (
     mail_texts,
     make_due_sheet,
     personal_data_in,
+    reminder_notices,
     set_cursor,
 )
 
@@ -48,7 +49,7 @@ def test_nothing_due_sends_nothing(world: World) -> None:
     make_due_sheet(world, DUE, now=SENT)
     assert send_due_reminders(DUE - timedelta(seconds=1)) == 0
     assert Reminder.objects.count() == 0
-    assert Notification.objects.count() == 0
+    assert reminder_notices().count() == 0
 
 
 def test_due_sheet_before_acknowledgement_notifies_the_receiving_agency_once(
@@ -79,7 +80,7 @@ def test_running_the_sweep_twice_sends_nothing_more(world: World) -> None:
     assert send_due_reminders(DUE) == 0
     assert send_due_reminders(DUE + timedelta(hours=1)) == 0
     assert Reminder.objects.count() == 1
-    assert Notification.objects.count() == 2
+    assert reminder_notices().count() == 2
     assert Event.objects.filter(kind=Event.Kind.REMINDER).count() == 1
 
 
@@ -97,7 +98,7 @@ def test_after_acknowledgement_only_the_assignee_hears_at_the_due_time(world: Wo
     assert cursor(sheet.pk) == (opening, 1)
     assert send_due_reminders(opening) == 1
     assert notified(sheet) == ["bob"]
-    assert "経過報告期限" in Notification.objects.get().title
+    assert "経過報告期限" in reminder_notices().get().title
 
 
 @pytest.mark.parametrize("end", ["acknowledge", "close", "withdraw", "redirect", "progress"])
@@ -189,7 +190,7 @@ def test_a_deadline_on_friday_night_before_a_holiday_goes_out_at_the_next_openin
     ):
         with time_machine.travel(moment, tick=False):
             assert send_due_reminders() == 0
-    assert Notification.objects.count() == 0
+    assert reminder_notices().count() == 0
     sheet.refresh_from_db()
     assert cursor(sheet.pk) == (tuesday_opening, 1)
     with time_machine.travel(tuesday_opening, tick=False):
@@ -233,7 +234,7 @@ def test_the_same_deadline_set_again_does_not_repeat_a_step(world: World) -> Non
     assert (counts.sent, counts.repeated) == (0, 1)
     sheet.refresh_from_db()
     assert cursor(sheet.pk) == (STEP2, 2)
-    assert Notification.objects.count() == 2
+    assert reminder_notices().count() == 2
 
 
 def test_inactive_people_and_agencies_without_supervisors(world: World) -> None:
@@ -270,7 +271,8 @@ def test_the_mail_goes_to_each_notified_person_without_personal_data(
         f"/sheets/{sheet.pk}" in str(message.body)
     )
     assert "朽木支所 → 地域包括支援センター" in str(message.body)
-    assert message.extra_headers["X-Tsumugi-Mail"] == str(Mail.objects.get(user=world.bob).pk)
+    reminder_mail = Mail.objects.get(user=world.bob, template=Mail.Template.REMINDERS)
+    assert message.extra_headers["X-Tsumugi-Mail"] == str(reminder_mail.pk)
     assert "令和8年11月25日（水）10:00" in str(message.body)
     assert Mail.objects.filter(sent_at__isnull=True).count() == 0
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]

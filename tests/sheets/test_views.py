@@ -184,7 +184,11 @@ def test_receiver_acknowledges_reports_and_closes(client: Client, world: World) 
 def test_redirect_creates_a_child_sheet(client: Client, world: World) -> None:
     sheet = make_sheet(world)
     login(client, world.bob)
-    data = {"to": world.c.pk, "reason": "就労支援が中心のため"}
+    data = {
+        "to": world.c.pk,
+        "reason": "就労支援が中心のため",
+        "continuing": "包括は介護の相談を続けます。",
+    }
     url = reverse("sheets:redirect", args=[sheet.pk])
     refused = client.post(url, data, follow=True).content.decode()
     assert "転送先への依頼事項を、氏名・ふりがな・生まれ年を書かずに" in refused  # C: not named
@@ -196,8 +200,46 @@ def test_redirect_creates_a_child_sheet(client: Client, world: World) -> None:
     assert "転送しました" in response.content.decode()
     child = Sheet.objects.get(parent=sheet)
     assert (child.sender_agency, child.receiver_agency) == (world.b, world.c)
+    # The child is the redirecting agency's own sheet (issue 10 item 9): its request and what
+    # it keeps doing; the reason stays the reason (the parent's end note), shown as such.
+    assert child.request == "本人の就労の相談をお願いします。"
+    assert child.sender_continuing == "包括は介護の相談を続けます。"
+    assert "就労支援が中心のため" not in child.sender_continuing
     sheet.refresh_from_db()
     assert sheet.status == Status.REDIRECTED
+    assert sheet.end_note == "就労支援が中心のため"
+    login(client, world.charlie)
+    page = client.get(reverse("sheets:detail", args=[child.pk])).content.decode()
+    assert "転送の理由（地域包括支援センター）" in page and "就労支援が中心のため" in page
+
+
+def test_a_refused_redirect_form_names_the_missing_continuing(client: Client, world: World) -> None:
+    sheet = make_sheet(world)
+    login(client, world.bob)
+    url = reverse("sheets:redirect", args=[sheet.pk])
+    response = client.post(url, {"to": world.c.pk, "reason": "就労", "request": "就労の相談"})
+    assert response.status_code == 400
+    assert not Sheet.objects.filter(parent=sheet).exists()
+
+
+def test_a_progress_report_says_whether_the_deadline_moved(client: Client, world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    monday = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Mon 10:00 JST
+    with time_machine.travel(monday, tick=False):
+        sheet = make_sheet(world)
+        sheet.acknowledge(by=world.bob, assignee=world.bob, roles="訪問")
+        login(client, world.bob)
+        url = reverse("sheets:progress", args=[sheet.pk])
+        same_day = client.post(url, {"text": "電話しました"}, follow=True).content.decode()
+    assert "経過報告の期限は 令和8年12月14日（月）17:15 のままです" in same_day
+    assert "延びました" not in same_day
+    with time_machine.travel(monday + timedelta(days=1), tick=False):
+        login(client, world.bob)  # a day later: the idle timeout signed bob out
+        next_day = client.post(url, {"text": "訪問しました"}, follow=True).content.decode()
+    assert "次の経過報告の期限が 令和8年12月15日（火）17:15 に延びました" in next_day
 
 
 def test_sender_withdraws(client: Client, world: World) -> None:
