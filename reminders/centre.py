@@ -121,7 +121,7 @@ def page_of_groups(
     )
     by_key = {(g.kind, g.subject_id): g for g in groups}
     for notice in lines:
-        by_key[(notice.group_kind, notice.subject)].lines.append(notice)  # type: ignore[attr-defined]
+        by_key[(notice.group_kind, notice.subject)].lines.append(notice)
     ids_by_kind: dict[str, list[int]] = defaultdict(list)
     for g in groups:
         if g.kind:
