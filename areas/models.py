@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from tsumugi.lib import dates
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 
 if TYPE_CHECKING:
@@ -336,7 +337,7 @@ class Closure(models.Model):
         verbose_name = verbose_name_plural = "臨時の閉庁日"
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.reason}"
+        return f"{dates.format_date(self.date)} {self.reason}"
 
 
 class HandOverError(Exception):

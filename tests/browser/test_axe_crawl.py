@@ -11,6 +11,7 @@ than tsumugi/lib/dates.py writes fails the test, with the page named."""
 from __future__ import annotations
 
 from collections import deque
+from datetime import UTC, date, datetime
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -18,12 +19,13 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import Browser, Page
 from pytest_django.live_server_helper import LiveServer
 
-from meetings.models import Attendance
+from areas.models import Closure
+from meetings.models import ActionItem, Attendance
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import serious_violations
 from tests.conftest import World, make_case, make_sheet
 from tests.date_formats import other_formats, readable_text
-from tests.meetings.conftest import add_theme, attend, make_bodies, make_meeting
+from tests.meetings.conftest import add_theme, attend, make_bodies, make_meeting, member
 
 # Sign-out and pages that are not HTML for people (files, the one-shot flows) are not crawled.
 NOT_CRAWLED = ("logout", "pdf", "csv", "xlsx", "export", "download", "packet", "svg")
@@ -70,10 +72,27 @@ def test_every_page_reachable_by_each_role_passes_axe(
     bodies = make_bodies(world)
     sheet = make_sheet(world)
     make_case(world)
-    meeting = make_meeting(world, bodies.kutsuki)
+    meeting = make_meeting(world, bodies.kutsuki, day=date(2026, 12, 16))  # listed first
     add_theme(world, meeting)
     attend(meeting, world.coordinator, Attendance.Role.CHAIR)
     sheet.acknowledge(by=world.bob, assignee=world.bob, roles="包括: 訪問")
+    # Dates of every kind for the date-format scan: an agenda distributed (a second meeting, so
+    # the pages of a draft agenda stay reachable), a 宿題 with its deadline, a closure.
+    distributed = make_meeting(world, bodies.kutsuki, day=date(2026, 12, 9))
+    theme = add_theme(world, distributed, "移動販売の立ち寄り先")
+    attend(distributed, world.coordinator, Attendance.Role.CHAIR)
+    attend(distributed, world.alice, Attendance.Role.RECORDER)
+    distributed.distribute(by=world.coordinator)
+    ActionItem.objects.create(
+        item=theme,
+        text="出前相談の日程を決める",
+        created_by=world.coordinator,
+        owner_user=world.alice,
+        owner_agency=member(world.alice).agency,
+        due_date=date(2026, 12, 11),
+        due_at=datetime(2026, 12, 11, 8, 15, tzinfo=UTC),
+    )
+    Closure.objects.create(date=date(2026, 12, 25), reason="臨時閉庁")
 
     origin = live_server.url
     checked: dict[str, str] = {}
@@ -109,4 +128,6 @@ def test_every_page_reachable_by_each_role_passes_axe(
     for key, where in sorted(checked.items()):
         print(f"  {key}: {where}")
     assert set(checked) >= MUST_REACH, sorted(MUST_REACH - set(checked))
+    # The scan read alice's 宿題 deadline (her home page) and the minutes it links to.
+    assert f"alice {origin}/meetings/{distributed.pk}/minutes/" in scanned, scanned
     assert not problems + dates_written_otherwise, "\n".join(problems + dates_written_otherwise)
