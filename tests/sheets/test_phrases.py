@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from areas.models import Role
 from sheets.models import PHRASE_MAX_CHARS, Phrase, PhraseUse
@@ -203,3 +204,22 @@ def test_the_django_admin_edits_phrases_and_the_agency_card() -> None:
     agency_admin = next(a for m, a in admin.site._registry.items() if m.__name__ == "Agency")
     shown = [f for _, spec in agency_admin.fieldsets or () for f in spec["fields"]]
     assert {"description", "hours", "on_duty"} <= set(shown)
+
+
+# The 定型文 list, for B's 責任者: 1 session, 2 user, 3 the agencies I keep, 4 my memberships
+# (scope), 5 my agencies, 6 their phrases, 7 inbox count and 8 unread notices (navigation),
+# 9-11 SAVEPOINT / UPDATE session (idle timeout) / RELEASE.
+PHRASE_LIST_QUERIES = 11
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_phrase_list_takes_the_same_queries_for_few_or_many_phrases(
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries, count: int
+) -> None:
+    for i in range(count):
+        phrase(world, f"定型文{i}", [PhraseUse.REQUEST, PhraseUse.PROGRESS, PhraseUse.CLOSE][i % 3])
+    client.force_login(world.bob_boss)
+    client.get(reverse("sheets:phrases"))
+    with django_assert_num_queries(PHRASE_LIST_QUERIES):
+        html = client.get(reverse("sheets:phrases")).content.decode()
+    assert html.count('<li class="list-group-item') == count
