@@ -153,6 +153,18 @@ class PersonForm(forms.Form):
     birth_year = BirthYearField(label="生まれ年", required=False, help_text="1944、昭和19 など")
     relation = forms.CharField(label="続柄・立場", max_length=30, required=False)
     is_primary = forms.BooleanField(label="中心となる人", required=False)
+    # The counter's answer to 「同じ人の相談」 (templates/cases/_resident_candidates.html): the
+    # id of a person in one of the candidate consultations, or empty for a new person. The view
+    # checks it against the candidates this user was shown (cases/residents.py).
+    same_as = forms.CharField(label="同じ人", max_length=20, required=False)
+
+    def clean_same_as(self) -> int | None:
+        value = self.cleaned_data.get("same_as") or ""
+        if not value:
+            return None
+        if not _PK.match(value):
+            raise ValidationError("同じ人の選び方が正しくありません。", code="invalid")
+        return int(value)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -305,6 +317,12 @@ BASIS_HELP = HTML(
 
 class ConsultationForm(CaseFieldsMixin):
     agency = ModelChoice(label="受付機関", queryset=Agency.objects.none())
+    household = forms.BooleanField(
+        label="入力した人たちを同じ世帯として記録する",
+        required=False,
+        initial=True,
+        help_text="同居の家族など。世帯の他の人の相談も、見てよい範囲で住民のページに出ます。",
+    )
 
     def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -489,3 +507,59 @@ class SearchForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
     )
+
+
+_MATCH_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+class MatchKeyField(forms.CharField):
+    """A 名寄せ group, named by its match key (a digest: no name travels in the form)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=64, widget=forms.HiddenInput, **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if not _MATCH_KEY.match(value or ""):
+            raise ValidationError("候補が正しくありません。", code="invalid")
+
+
+class PersonIdField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=20, widget=forms.HiddenInput, **kwargs)
+
+    def clean(self, value: Any) -> int:
+        text = super().clean(value)
+        if not _PK.match(text):
+            raise ValidationError("相手が正しくありません。", code="invalid")
+        return int(text)
+
+
+class LinkForm(forms.Form):
+    """結ぶ on a resident page: the other person (a candidate shown on the page)."""
+
+    other = PersonIdField()
+
+
+class PersonIdsField(forms.MultipleChoiceField):
+    def valid_value(self, value: Any) -> bool:
+        return bool(_PK.match(str(value)))
+
+    def clean(self, value: Any) -> list[int]:
+        return [int(v) for v in super().clean(value)]
+
+
+class DuplicateConfirmForm(forms.Form):
+    key = MatchKeyField()
+    people = PersonIdsField(label="同じ人として結ぶ人", widget=forms.CheckboxSelectMultiple)
+
+    def clean_people(self) -> list[int]:
+        people: list[int] = self.cleaned_data["people"]
+        if len(set(people)) < 2:
+            raise ValidationError("二人以上選んでください。", code="too_few")
+        return people
+
+
+class DismissForm(forms.Form):
+    key = MatchKeyField()
+    note = capped_text("見送りのメモ（任意）", required=False, rows=1)

@@ -19,9 +19,11 @@ from .models import (
     Event,
     IssueTag,
     Person,
+    Resident,
     counted_slices_changed,
     slice_of,
 )
+from .residents import household_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -34,6 +36,9 @@ class PersonData:
     birth_year: int | None = None
     relation: str = ""
     is_primary: bool = False
+    # The resident the counter recognised this person as (cases/residents.py checked that it
+    # was one of their candidates); None: a new resident.
+    resident: Resident | None = None
 
 
 def open_case(
@@ -54,8 +59,10 @@ def open_case(
     support_body: Body | None = None,
     shared_summary: str = "",
     received_at: datetime | None = None,
+    household: bool = False,
     now: datetime | None = None,
 ) -> Case:
+    """`household`: the people typed together live together (one 世帯)."""
     now = now or timezone.now()
     with transaction.atomic():
         case = Case(
@@ -75,8 +82,25 @@ def open_case(
         case.tags.set(list(tags))
         case.refresh_field_count()
         counted_slices_changed.send(Case, keys=[slice_of(case.received_at, case.district_id)])
-        for person in people:
-            Person.objects.create(case=case, **person.__dict__)
+        residents = []
+        recognised: list[tuple[str, Resident]] = []
+        for data in people:
+            resident = data.resident or Resident.objects.create(created_by=by, created_at=now)
+            residents.append(resident)
+            person = Person.objects.create(
+                case=case,
+                resident=resident,
+                name=data.name,
+                kana=data.kana,
+                birth_year=data.birth_year,
+                relation=data.relation,
+                is_primary=data.is_primary,
+            )
+            if data.resident is not None:
+                who = person.relation or f"{len(residents)}人目"
+                recognised.append((who, resident))
+        if household and len(residents) >= 2:
+            household_for(residents, by=by, now=now)
         agencies = list(consent_agencies)
         text = f"{case.get_channel_display()}で受付"
         if basis == Basis.CONSENT and agencies:
@@ -103,4 +127,15 @@ def open_case(
             at=now,
             text=text,
         )
+        # After the intake line: the text names nobody and no other consultation.
+        for who, resident in recognised:
+            Event.objects.create(
+                case=case,
+                kind=Event.Kind.RESIDENT_LINKED,
+                actor=by,
+                agency=agency,
+                resident=resident,
+                at=now,
+                text=f"関係する人（{who}）を、別の相談の同じ人と結びました（受付時）。",
+            )
     return case

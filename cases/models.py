@@ -18,6 +18,7 @@ from areas.models import Agency, Area, Body, Field
 from areas.scope import scope_of
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import TOKYO, fiscal_year, local_date, wareki_fiscal_year
+from tsumugi.lib.names import match_key
 from tsumugi.lib.text import search_key
 
 from . import hooks
@@ -400,7 +401,14 @@ class Case(models.Model):
                 **values, version=F("version") + 1, last_activity_at=now
             )
             locked.tags.set(new_tags)
-            added = [Person.objects.create(case=locked, **person) for person in new_people]
+            added = [
+                Person.objects.create(
+                    case=locked,
+                    resident=Resident.objects.create(created_by=by, created_at=now),
+                    **{k: v for k, v in person.items() if k != "same_as"},
+                )
+                for person in new_people
+            ]
             if added:
                 changed.append(f"関係する人（{len(added)}人を追加）")
             locked.refresh_field_count()
@@ -512,10 +520,67 @@ class Consent(models.Model):
         )
 
 
+class Household(models.Model):
+    """世帯: the residents who live together. A resident is in at most one household."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "世帯"
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"H-{self.pk:06d}"
+
+
+class Resident(models.Model):
+    """One real person across consultations: the Person rows (one per case) that are about
+    them. Every person gets a resident when the case is taken in (a new one, or the one the
+    counter recognised), so having a resident says nothing about records elsewhere. Nothing
+    about the person is stored here: names stay on the Person rows, shown through the rule."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name="世帯",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "住民"
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"R-{self.pk:06d}"
+
+
 class Person(models.Model):
     """Someone concerned by the consultation; minimal fields on purpose."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="people")
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name="住民",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+    )
     name = models.CharField("氏名", max_length=60)
     kana = models.CharField("ふりがな", max_length=60, blank=True)
     birth_year = models.PositiveSmallIntegerField("生まれ年（西暦）", null=True, blank=True)
@@ -526,6 +591,10 @@ class Person(models.Model):
     # Searched with `contains`, which no B-tree serves: on PostgreSQL the trigram index of
     # migration 0004 does (person_search_key_trgm); SQLite scans, at the sizes it is used for.
     search_key = models.CharField(max_length=130, editable=False)
+    # Same name, reading and birth year, folded (tsumugi.lib.names): recognising a resident at
+    # intake and the 名寄せ list are one lookup of this index. "" when one of the three is
+    # missing (matches nothing).
+    match_key = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-is_primary", "id"]
@@ -536,6 +605,7 @@ class Person(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_key = search_key(f"{self.name}|{self.kana}")
+        self.match_key = match_key(self.name, self.kana, self.birth_year)
         super().save(*args, **kwargs)
 
     def age_band(self, today_year: int) -> str:
@@ -568,6 +638,8 @@ class Event(AppendOnly):
         NOTE = "note", "メモ"
         CONSENT_RECORDED = "consent_recorded", "同意の記録"
         CONSENT_WITHDRAWN = "consent_withdrawn", "同意の撤回"
+        RESIDENT_LINKED = "resident_linked", "同じ人として結ぶ"
+        RESIDENT_UNLINKED = "resident_unlinked", "同じ人の結びを解く"
 
     # No FK indexes of their own: event_case_at and event_sheet_at lead with case and sheet.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -598,6 +670,16 @@ class Event(AppendOnly):
     )
     at = models.DateTimeField("日時")
     text = models.TextField("内容", blank=True)
+    # The resident a 結ぶ/解く line is about: the timeline shows such a line only to a viewer
+    # who already knows of that resident's other consultations (cases/residents.py).
+    resident = models.ForeignKey(
+        Resident,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     objects = EventQuerySet.as_manager()
 
@@ -763,3 +845,26 @@ class CaseRevision(models.Model):
             created_by=by,
             at=now,
         )
+
+
+class MatchDismissal(models.Model):
+    """The くらし連携支援室 looked at the people sharing a match key and found them to be
+    different people (or left them apart on purpose). The 名寄せ list leaves the key out until
+    a person with that key is registered after `up_to` (a Person id), so a dismissed group does
+    not come back unless there is something new to look at."""
+
+    match_key = models.CharField(max_length=64, db_index=True)
+    up_to = models.BigIntegerField("確認した最後の関係者")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("日時")
+    note = models.TextField("メモ", blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = verbose_name_plural = "名寄せ候補の見送り"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} 見送り"

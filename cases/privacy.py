@@ -433,6 +433,8 @@ class PersonView:
     name: str = ""
     kana: str = ""
     birth_year: int | None = None
+    # Only where names are shown: the resident page is opened from this person's row.
+    person_id: int | None = None
 
     @property
     def full(self) -> str:
@@ -452,6 +454,14 @@ class PersonView:
         return self.full + (f"・{self.relation}" if self.relation else "")
 
 
+def lone_person_view(person: Person, shows_people: bool, year: int) -> PersonView:
+    """One person shown apart from the rest of their case (a 名寄せ row): without the case's
+    other people there is no alias letter, only the age band."""
+    if shows_people:
+        return person_views([person], True, year)[0]
+    return PersonView(f"関係者（{person.age_band(year)}）", person.relation, person.is_primary)
+
+
 def person_views(people: Iterable[Person], shows_people: bool, year: int) -> list[PersonView]:
     views = []
     for i, person in enumerate(people):
@@ -464,6 +474,7 @@ def person_views(people: Iterable[Person], shows_people: bool, year: int) -> lis
                     person.name,
                     person.kana,
                     person.birth_year,
+                    person.pk,
                 )
             )
         else:

@@ -22,6 +22,8 @@ class TimelineLine:
     actor: str
     text: str
     hidden: bool
+    resident_id: int | None = None  # a 結ぶ/解く line (cases/residents.py decides who reads it)
+    agency_id: int | None = None
 
 
 TIMELINE_FIELDS = (
@@ -30,6 +32,8 @@ TIMELINE_FIELDS = (
     "kind",
     "text",
     "sheet_id",
+    "resident_id",
+    "agency_id",
     "agency__name",
     "actor__username",
     "actor__last_name",
@@ -54,6 +58,8 @@ def timeline(
                 actor=actor or row["actor__username"] or "システム",
                 text=row["text"],
                 hidden=shown is not None and row["sheet_id"] not in shown,
+                resident_id=row["resident_id"],
+                agency_id=row["agency_id"],
             )
         )
     return lines

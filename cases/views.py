@@ -11,21 +11,23 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from areas.calendar import business_calendar
 from areas.scope import scope_of
 from tsumugi.lib.dates import local_date
 from tsumugi.lib.forms import normalise
+from tsumugi.lib.names import match_key
 from tsumugi.lib.text import search_key
 
-from . import hooks
+from . import hooks, residents
 from .audit import record_access, record_accesses
 from .forms import (
     BasePersonFormSet,
@@ -40,7 +42,7 @@ from .forms import (
 )
 from .http import my_agencies, posted, user_of, visible_case
 from .intake import PersonData, open_case
-from .models import Access, Basis, Case, CaseError, Consent, Person
+from .models import Access, Basis, Case, CaseError, Consent, Person, Resident
 from .privacy import (
     CaseView,
     ConsentError,
@@ -49,6 +51,7 @@ from .privacy import (
     record_consent,
     withdraw_consent,
 )
+from .residents import Candidate, candidates_for, cases_shown
 from .timeline import timeline
 
 if TYPE_CHECKING:
@@ -85,37 +88,123 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_list.html", context)
 
 
+FIND_MATCHES = "find_matches"
+
+
 @login_required
+@transaction.atomic
 def case_new(request: HttpRequest) -> HttpResponse:
     agencies = my_agencies(request)
     if not agencies:
         raise Http404("相談を受け付ける機関に所属していません。")
     form = ConsultationForm(posted(request), agencies=agencies)
     people = cast(BasePersonFormSet, PersonFormSet(posted(request), prefix="people"))
-    if request.method == "POST" and form.is_valid() and people.is_valid():
-        data = form.cleaned_data
-        case = open_case(
-            agency=data["agency"],
-            by=user_of(request),
-            district=data["district"],
-            channel=data["channel"],
-            summary=data["summary"],
-            basis=data["basis"],
-            tags=data["tags"],
-            people=[PersonData(**row) for row in people.people()],
-            consent_agencies=data["consent_agencies"],
-            consent_scope=data["consent_scope"],
-            consent_kinds=data["consent_kinds"],
-            consent_method=data["consent_method"],
-            consent_expires_on=data["consent_expires_on"],
-            support_body=data["support_body"],
-            shared_summary=data["shared_summary"],
-            received_at=data["received_at"],
-        )
-        messages.success(request, f"相談 {case.number} を受け付けました。")
-        return redirect("cases:detail", pk=case.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "cases/case_new.html", {"form": form, "people": people}, status=status)
+    # 「同じ人の相談を探す」 (the no-JavaScript way) re-renders everything typed, with candidates.
+    finding = request.method == "POST" and FIND_MATCHES in request.POST
+    matches = intake_matches(request, people) if request.method == "POST" else []
+    if request.method == "POST" and not finding and form.is_valid() and people.is_valid():
+        try:
+            rows = [
+                PersonData(
+                    name=row["name"],
+                    kana=row["kana"],
+                    birth_year=row["birth_year"],
+                    relation=row["relation"],
+                    is_primary=row["is_primary"],
+                    resident=resident_of_choice(matches, row),
+                )
+                for row in people.people()
+            ]
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            data = form.cleaned_data
+            case = open_case(
+                agency=data["agency"],
+                by=user_of(request),
+                district=data["district"],
+                channel=data["channel"],
+                summary=data["summary"],
+                basis=data["basis"],
+                tags=data["tags"],
+                people=rows,
+                consent_agencies=data["consent_agencies"],
+                consent_scope=data["consent_scope"],
+                consent_kinds=data["consent_kinds"],
+                consent_method=data["consent_method"],
+                consent_expires_on=data["consent_expires_on"],
+                support_body=data["support_body"],
+                shared_summary=data["shared_summary"],
+                received_at=data["received_at"],
+                household=data["household"],
+            )
+            messages.success(request, f"相談 {case.number} を受け付けました。")
+            return redirect("cases:detail", pk=case.pk)
+    status = 400 if request.method == "POST" and not finding else 200
+    context = {"form": form, "people": people, "matches": matches, "searched": finding}
+    return render(request, "cases/case_new.html", context, status=status)
+
+
+@login_required
+@require_POST
+@transaction.atomic
+def case_match(request: HttpRequest) -> HttpResponse:
+    """The candidates while typing (static/js/resident-match.js posts the people rows here:
+    names go in the body, never in a URL or an access log; CSRF applies as to any POST)."""
+    if not my_agencies(request):
+        raise Http404("相談を受け付ける機関に所属していません。")
+    people = cast(BasePersonFormSet, PersonFormSet(request.POST, prefix="people"))
+    context = {"matches": intake_matches(request, people), "searched": True}
+    return render(request, "cases/_resident_candidates.html", context)
+
+
+@dataclass(frozen=True)
+class RowMatches:
+    """The candidates for one typed person (the index-th row of the people formset)."""
+
+    index: int
+    key: str
+    candidates: list[Candidate]
+    selected: int | None
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+
+def intake_matches(request: HttpRequest, people: BasePersonFormSet) -> list[RowMatches]:
+    """Candidates for every typed person with a name, reading and birth year, in one query;
+    showing them is a read of those consultations (閲覧記録)."""
+    typed: list[tuple[int, str, int | None]] = []
+    try:
+        forms = list(people.forms)
+    except ValidationError:
+        forms = []  # no management form: nothing typed
+    for index, person in enumerate(forms):
+        if person.is_valid() and person.cleaned_data.get("name"):
+            data = person.cleaned_data
+            key = match_key(data["name"], data.get("kana", ""), data.get("birth_year"))
+            if key:
+                typed.append((index, key, data.get("same_as")))
+    found = candidates_for(request.user, [key for _, key, _ in typed])
+    if found:
+        record_accesses(request, cases_shown(found), "受付時の同じ人の確認")
+    return [
+        RowMatches(index, key, found[key], selected)
+        for index, key, selected in typed
+        if key in found
+    ]
+
+
+def resident_of_choice(matches: list[RowMatches], row: dict[str, Any]) -> Resident | None:
+    """The resident the counter chose for a typed row; refuses an id that was not among this
+    user's candidates for that row (forged, or typed over since)."""
+    choice = row.get("same_as")
+    if choice is None:
+        return None
+    key = match_key(row["name"], row["kana"], row["birth_year"])
+    found = {match.key: match.candidates for match in matches}
+    return residents.resident_of_choice(found, key, choice)
 
 
 @dataclass
@@ -187,6 +276,7 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     # Of those, only anonymised sheets' text was written for readers without names.
     anonymous_mine = {s.pk for s in sheets if s.pk in my_sheet_ids and s.is_anonymised}
     events = timeline(case.events.all(), numbers, None if shows_people else anonymous_mine)
+    events = residents.visible_lines(request.user, case, events, shows_people)
     is_owner = case.agency_id in scope.agency_ids
     return {
         "case": case,

@@ -199,6 +199,16 @@ ACCESS: dict[str, Row] = {
     "cases:edit": Row(pk(lambda t: t.case), HIDDEN, HIDDEN),
     "cases:close": Row(pk(lambda t: t.case), HIDDEN, HIDDEN),
     "cases:accesses": Row(pk(lambda t: t.case), HIDDEN, HIDDEN),
+    # residents (issue 10 item 5): candidates while typing are POST only and scoped to what the
+    # poster may see with names; a resident page is opened from a person of a named case; the
+    # 名寄せ候補 are the くらし連携支援室's alone (charlie and the admin: 404)
+    "cases:match": Row(none, OPEN, HIDDEN),
+    "cases:resident": Row(pk(lambda t: t.case.people.first()), HIDDEN, HIDDEN),
+    "cases:resident_link": Row(pk(lambda t: t.case.people.first()), HIDDEN, HIDDEN),
+    "cases:resident_unlink": Row(pk(lambda t: t.case.people.first()), HIDDEN, HIDDEN),
+    "cases:duplicates": Row(none, HIDDEN, HIDDEN),
+    "cases:duplicates_confirm": Row(none, HIDDEN, HIDDEN),
+    "cases:duplicates_dismiss": Row(none, HIDDEN, HIDDEN),
     # sheets
     "sheets:inbox": Row(none, OPEN, OPEN),
     "sheets:outbox": Row(none, OPEN, OPEN),

@@ -28,9 +28,19 @@ RAW_SOURCES = re.compile(r"\bcase\.(people|summary)\b|\.people\.all\b")
 INPUT_FORMS = {"cases/_people_table.html"}
 
 
+# The resident pages' lists (cases/residents.py Seen, GroupRow): each item carries a PersonView
+# built by cases/privacy.py for this viewer, from named consultations only; the loop body may
+# read only the view's own labels (`.person.line`), as the checks below enforce.
+RESIDENT_LISTS = {"page.seen", "page.household", "page.candidates", "c.seen", "g.rows"}
+
+
 def from_view(source: str) -> bool:
     """`view.people`, `v.people`, `panel.view.people`, `row.view.people`: a view object's."""
-    return source in {"v.people", "view.people"} or source.endswith(".view.people")
+    return (
+        source in {"v.people", "view.people"}
+        or source.endswith(".view.people")
+        or source in RESIDENT_LISTS
+    )
 
 
 def offences(path: Path, text: str) -> list[str]:
@@ -88,3 +98,9 @@ def test_the_scan_catches_what_it_is_for() -> None:
     assert not offences(fake, "{% for p in view.people %}{{ p.line }}{% endfor %}")
     assert not offences(fake, "{% for a in agencies %}{{ a.name }}{% endfor %}")
     assert not offences(fake, "{{ primary.name_and_kana }}")
+    # the resident pages: their lists hold PersonViews, read only through the view's labels
+    assert offences(fake, "{% for s in page.household %}{{ s.name }}{% endfor %}")
+    assert offences(fake, "{% for s in page.seen %}{{ s.person.kana }}{% endfor %}")
+    assert offences(fake, "{% for r in page.residents %}{{ r.line }}{% endfor %}")
+    assert offences(fake, "{{ resident.name }}")
+    assert not offences(fake, "{% for s in page.seen %}{{ s.person.line }}{% endfor %}")
