@@ -509,21 +509,6 @@ class SearchForm(forms.Form):
     )
 
 
-_MATCH_KEY = re.compile(r"^[0-9a-f]{64}$")
-
-
-class MatchKeyField(forms.CharField):
-    """A 名寄せ group, named by its match key (a digest: no name travels in the form)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=64, widget=forms.HiddenInput, **kwargs)
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if not _MATCH_KEY.match(value or ""):
-            raise ValidationError("候補が正しくありません。", code="invalid")
-
-
 class PersonIdField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=20, widget=forms.HiddenInput, **kwargs)
@@ -550,7 +535,9 @@ class PersonIdsField(forms.MultipleChoiceField):
 
 
 class DuplicateConfirmForm(forms.Form):
-    key = MatchKeyField()
+    """名寄せ: the people of one group the office found to be one resident (by person id; the
+    group's match key is never put on a page)."""
+
     people = PersonIdsField(label="同じ人として結ぶ人", widget=forms.CheckboxSelectMultiple)
 
     def clean_people(self) -> list[int]:
@@ -561,5 +548,7 @@ class DuplicateConfirmForm(forms.Form):
 
 
 class DismissForm(forms.Form):
-    key = MatchKeyField()
+    """名寄せ: leave a group apart, named by one of its people."""
+
+    person = PersonIdField()
     note = capped_text("見送りのメモ（任意）", required=False, rows=1)

@@ -145,7 +145,6 @@ def duplicates_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("cases:duplicates")
     try:
         moved = residents.confirm(
-            form.cleaned_data["key"],
             form.cleaned_data["people"],
             by=user_of(request),
             agency_id=office_agency(request),
@@ -167,7 +166,7 @@ def duplicates_dismiss(request: HttpRequest) -> HttpResponse:
         return redirect("cases:duplicates")
     try:
         residents.dismiss(
-            form.cleaned_data["key"],
+            form.cleaned_data["person"],
             by=user_of(request),
             agency_id=office_agency(request),
             note=form.cleaned_data["note"],

@@ -155,9 +155,7 @@ def resident_page(user: AnyUser, person_pk: int, now: datetime | None = None) ->
     """Raises Person.DoesNotExist unless the person is in a consultation the viewer may see
     with names (the view turns it into a 404)."""
     named = named_cases(user, now).values("pk")
-    person = Person.objects.select_related("case", "resident").get(
-        pk=person_pk, case_id__in=named
-    )
+    person = Person.objects.select_related("case", "resident").get(pk=person_pk, case_id__in=named)
     year = local_date(now or timezone.now()).year
     rows = Person.objects.filter(case_id__in=named).select_related("case", "case__agency")
     newest = ("-case__received_at", "-pk")
@@ -356,9 +354,11 @@ class GroupRow:
 
 @dataclass(frozen=True)
 class Group:
-    key: str
-    last: int
     rows: list[GroupRow]
+
+    @property
+    def first_person_id(self) -> int:
+        return self.rows[0].person_id
 
 
 def groups_page(
@@ -389,18 +389,30 @@ def groups_page(
         label = own.setdefault(identity, f"{len(own) + 1}")
         view = lone_person_view(p, bool(shows.get(p.case_id)), year)
         rows[p.match_key].append(GroupRow(p.pk, p.case, view, f"記録{label}"))
-    return [
-        Group(str(g["match_key"]), int(str(g["last"])), rows[str(g["match_key"])]) for g in page
-    ]
+    return [Group(rows[str(g["match_key"])]) for g in page]
+
+
+def _group_of(person_ids: Iterable[int]) -> str:
+    """The match key the chosen people share, if it is a group the list shows (so neither a
+    guessed digest nor a single person's id tells anything); else CaseError. The key itself
+    never goes into a page: a digest of a name can be checked against guessed names."""
+    keys = set(Person.objects.filter(pk__in=list(person_ids)).values_list("match_key", flat=True))
+    if len(keys) != 1 or "" in keys:
+        raise CaseError("この候補はもうありません。一覧を開き直してください。")
+    key = keys.pop()
+    if not duplicate_groups().filter(match_key=key).exists():
+        raise CaseError("この候補はもうありません。一覧を開き直してください。")
+    return key
 
 
 def confirm(
-    key: str, person_ids: Iterable[int], *, by: User, agency_id: int, now: datetime | None = None
+    person_ids: Sequence[int], *, by: User, agency_id: int, now: datetime | None = None
 ) -> int:
-    """The office confirms that these people (all of `key`) are one resident: they join the
+    """The office confirms that these people (of one group) are one resident: they join the
     oldest resident among them. Returns how many people moved."""
     now = now or timezone.now()
     with transaction.atomic():
+        key = _group_of(person_ids)
         people = list(
             Person.objects.select_for_update()
             .filter(match_key=key, pk__in=list(person_ids))
@@ -419,12 +431,14 @@ def confirm(
 
 
 def dismiss(
-    key: str, *, by: User, agency_id: int, note: str = "", now: datetime | None = None
+    person_id: int, *, by: User, agency_id: int, note: str = "", now: datetime | None = None
 ) -> MatchDismissal:
+    """The office leaves the group of `person_id` apart; it comes back when someone with the
+    same key is registered later."""
     now = now or timezone.now()
-    last = Person.objects.filter(match_key=key).aggregate(last=Max("pk"))["last"]
-    if last is None:
-        raise CaseError("この候補はもうありません。")
-    return MatchDismissal.objects.create(
-        match_key=key, up_to=last, dismissed_by=by, agency_id=agency_id, at=now, note=note
-    )
+    with transaction.atomic():
+        key = _group_of([person_id])
+        last = Person.objects.filter(match_key=key).aggregate(last=Max("pk"))["last"]
+        return MatchDismissal.objects.create(
+            match_key=key, up_to=last, dismissed_by=by, agency_id=agency_id, at=now, note=note
+        )

@@ -30,6 +30,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cases.models import Person
 from plans.models import Plan, Status
 from tests.cases.test_views import intake_data
 from tests.meetings.conftest import member
@@ -118,6 +119,31 @@ case_page = to("cases:detail", pk=case)
 draft_page = to("plans:detail", pk=draft_plan)
 
 
+def first_person(t: Things) -> int:
+    person = t.case.people.order_by("pk").first()
+    assert person is not None
+    return person.pk
+
+
+def same_people(t: Things) -> list[Person]:
+    """The world's first person and the same person in the second case (forms_world's draft)."""
+    first = Person.objects.get(pk=first_person(t))
+    return list(Person.objects.filter(match_key=first.match_key).order_by("pk"))
+
+
+def same_person(t: Things) -> dict[str, Any]:
+    return {"other": same_people(t)[-1].pk}
+
+
+def a_group(t: Things) -> dict[str, Any]:
+    people = same_people(t)
+    return {"people": [p.pk for p in people], "person": people[0].pk, "note": "別人"}
+
+
+resident_page = to("cases:resident", pk=first_person)
+duplicates_page = to("cases:duplicates")
+
+
 def a_meeting(t: Things) -> dict[str, Any]:
     body = t.bodies.kutsuki
     return {"body": body.pk, "title": "", "date": "2026-12-16", "start_time": "14:00"} | {
@@ -172,6 +198,15 @@ FORMS: dict[str, Row] = {
     "cases.CloseCaseForm": Row(to("cases:close", pk=case), "alice"),
     "cases.CaseFilterForm": Row(to("cases:list"), "alice", method="get"),
     "cases.SearchForm": Row(to("cases:search"), "alice", method="get"),
+    "cases.LinkForm": Row(
+        to("cases:resident_link", pk=first_person), "alice", page=resident_page, valid=same_person
+    ),
+    "cases.DuplicateConfirmForm": Row(
+        to("cases:duplicates_confirm"), "coordinator", page=duplicates_page, valid=a_group
+    ),
+    "cases.DismissForm": Row(
+        to("cases:duplicates_dismiss"), "coordinator", page=duplicates_page, valid=a_group
+    ),
     "insight.YearForm": Row(to("insight:indicators"), "coordinator", method="get"),
     "insight.FiguresFilterForm": Row(to("insight:figures"), "coordinator", method="get"),
     "insight.TargetYearForm": Row(to("insight:targets"), "coordinator", method="get"),

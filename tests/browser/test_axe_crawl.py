@@ -43,6 +43,8 @@ MUST_REACH = {
     "meetings:detail",
     "insight:figures",
     "areas:agency_list",
+    "cases:resident",  # from a person's row on the case page
+    "cases:duplicates",  # the くらし連携支援室's menu (the world's two cases share their people)
 }
 
 

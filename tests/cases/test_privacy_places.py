@@ -110,6 +110,39 @@ def search(typed: str) -> Callable[[Client], str]:
     return get
 
 
+def matches(person: PersonData) -> Callable[[Client], str]:
+    """「同じ人の相談」 while typing the probe person at intake (the endpoint's fragment only:
+    the typed input is not echoed there)."""
+
+    def post(client: Client) -> str:
+        data = {
+            "people-TOTAL_FORMS": "1",
+            "people-INITIAL_FORMS": "0",
+            "people-0-name": person.name,
+            "people-0-kana": person.kana,
+            "people-0-birth_year": str(person.birth_year),
+        }
+        response = client.post(reverse("cases:match"), data)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'data-testid="resident-candidates"' not in html
+        return html
+
+    return post
+
+
+def resident_places(case: Case) -> dict[str, Callable[[Client], str]]:
+    """The resident pages of the probe people, the 名寄せ候補 and the candidates at intake."""
+    people = list(case.people.all())
+    return {
+        "resident page (1st)": page(reverse("cases:resident", args=[people[0].pk])),
+        "resident page (2nd)": page(reverse("cases:resident", args=[people[1].pk])),
+        "名寄せ候補": page(reverse("cases:duplicates")),
+        "intake candidates (1st)": matches(PEOPLE[0]),
+        "intake candidates (2nd)": matches(PEOPLE[1]),
+    }
+
+
 def pdf_of(meeting_pk: int) -> Callable[[Client], str]:
     def text(client: Client) -> str:
         from meetings.models import Meeting
@@ -155,6 +188,8 @@ def mails_to(user: User) -> Callable[[Client], str]:
 def roster_member_path(world: World, bodies: Bodies) -> Path:
     # The consent names B; the coordinator is on the 朽木 roster and may open the meeting.
     case = make_probe_case(world, Basis.CONSENT, [world.b])
+    # The same people again: the 名寄せ候補 show the office this group, de-identified.
+    make_probe_case(world, Basis.CONSENT, [world.b])
     meeting = make_meeting(world, bodies.kutsuki)
     meeting.add_item(by=world.coordinator, kind=AgendaItem.Kind.CASE, case=case, minutes=10)
     attend(meeting, world.alice)  # the only attendee is named (the counter): issue 9 point 1
@@ -209,6 +244,7 @@ def roster_seat_path(world: World, bodies: Bodies) -> Path:
             "case page (404)": page(reverse("cases:detail", args=[case.pk])),
             "notifications": page(reverse("notifications:list")),
             "home": page(reverse("home")),
+            **resident_places(case),
         },
     )
 
@@ -250,6 +286,7 @@ def anonymised_receiver_path(world: World, bodies: Bodies) -> Path:
             "notifications": page(reverse("notifications:list")),
             "mails": mails_to(world.charlie),
             "home": page(reverse("home")),
+            **resident_places(case),
         },
     )
 
@@ -282,6 +319,7 @@ def redirect_path(world: World, bodies: Bodies) -> Path:
             "notifications": page(reverse("notifications:list")),
             "mails": mails_to(world.charlie),
             "home": page(reverse("home")),
+            **resident_places(case),
         },
     )
 
@@ -315,3 +353,26 @@ def test_the_probes_would_be_seen_by_a_viewer_the_basis_names(
         client.force_login(world.alice)
         html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert {"朽網", "澪", "湖東", "凛", "くさみ", "コトウ", "1999", "1980"} <= set(leaks(html))
+
+
+def test_the_resident_places_would_show_the_probes_to_the_receiving_counter(
+    client: Client, world: World
+) -> None:
+    # The new places can fail the check too: alice reads the probes on the resident page and
+    # gets her earlier case as a candidate when she types the same person again.
+    with time_machine.travel(NOW, tick=False):
+        case = make_probe_case(world, Basis.CONSENT, [world.b])
+        client.force_login(world.alice)
+        person = case.people.order_by("pk").first()
+        assert person is not None
+        page_html = client.get(reverse("cases:resident", args=[person.pk])).content.decode()
+        data = {
+            "people-TOTAL_FORMS": "1",
+            "people-INITIAL_FORMS": "0",
+            "people-0-name": "朽網　澪",
+            "people-0-kana": "ｸｻﾐ ﾐｵ",
+            "people-0-birth_year": "平成11",
+        }
+        fragment = client.post(reverse("cases:match"), data).content.decode()
+    assert {"朽網", "澪", "くさみ", "1999"} <= set(leaks(page_html))
+    assert case.number in fragment and {"朽網", "澪", "くさみ"} <= set(leaks(fragment))
