@@ -17,10 +17,12 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from areas.calendar import business_calendar
+from areas.models import Agency
 from areas.scope import scope_of
 from tsumugi.lib.dates import local_date
 from tsumugi.lib.forms import normalise
@@ -151,11 +153,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def case_match(request: HttpRequest) -> HttpResponse:
     """The candidates while typing (static/js/resident-match.js posts the people rows here:
     names go in the body, never in a URL or an access log; CSRF applies as to any POST)."""
-    if not my_agencies(request):
+    agencies = scope_of(request.user).agency_ids
+    if not Agency.objects.active().filter(pk__in=agencies).exists():
         raise Http404("相談を受け付ける機関に所属していません。")
     people = cast(BasePersonFormSet, PersonFormSet(request.POST, prefix="people"))
     context = {"matches": intake_matches(request, people), "searched": True}
-    return render(request, "cases/_resident_candidates.html", context)
+    # A fragment of the intake page: no page context (menus, badges) to compute.
+    return HttpResponse(render_to_string("cases/_resident_candidates.html", context))
 
 
 @dataclass(frozen=True)

@@ -513,3 +513,29 @@ def test_refresh_match_keys_rebuilds_stale_keys(world: World) -> None:
     person.refresh_from_db()
     assert person.match_key == match_key("高橋 花子", "たかはし はなこ", 1944)
     assert "1 件" in out.getvalue()
+
+
+@pytest.mark.parametrize("earlier", [1, 8])
+def test_candidates_while_typing_take_the_same_queries_however_many(
+    client: Client,
+    world: World,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    earlier: int,
+) -> None:
+    for _ in range(earlier):
+        consultation(world, "渡邊 澄", "わたなべ すみ", 1950)
+        consultation(world, "高橋 凛", "たかはし りん", 1980)
+    client.force_login(world.alice)
+    data = typed(world, "渡辺 澄", "ワタナベ スミ", "1950")
+    data.update(
+        {"people-1-name": "髙橋 凛", "people-1-kana": "ﾀｶﾊｼ ﾘﾝ", "people-1-birth_year": "S55"}
+    )
+    client.post(reverse("cases:match"), data)
+    # 1 session, 2 user, 3 SAVEPOINT (the view's transaction), 4 memberships (scope_of),
+    # 5 EXISTS an active agency of the user's (may they take in consultations at all), 6 the
+    # candidates of both typed people (one query over the match key, the rule as a
+    # subquery), 7 the 閲覧記録 of the consultations shown (one INSERT), 8 RELEASE, 9-11
+    # SAVEPOINT / UPDATE session (idle-timeout stamp) / RELEASE. (A fragment: no menu counts.)
+    with django_assert_num_queries(11):
+        html = client.post(reverse("cases:match"), data).content.decode()
+    assert html.count('data-testid="resident-candidates"') == 2
