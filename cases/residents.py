@@ -330,7 +330,7 @@ def duplicate_groups() -> models.QuerySet[Any, dict[str, Any]]:
     dismissed = MatchDismissal.objects.filter(match_key=OuterRef("match_key")).exclude(
         Exists(newer)
     )
-    groups: Any = (
+    groups = (
         Person.objects.exclude(match_key="")
         .values("match_key")
         .annotate(
@@ -341,7 +341,7 @@ def duplicate_groups() -> models.QuerySet[Any, dict[str, Any]]:
         .filter(~Exists(dismissed))
         .order_by("-last")
     )
-    return groups
+    return cast("models.QuerySet[Any, dict[str, Any]]", groups)
 
 
 @dataclass(frozen=True)
