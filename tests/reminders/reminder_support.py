@@ -109,6 +109,7 @@ def clone_due_sheets(world: World, count: int, due: datetime, sent: datetime) ->
     Cursor.objects.bulk_create(
         Cursor(kind=KIND, subject_id=s.pk, deadline=due, remind_at=due, step=1) for s in clones
     )
+    settle_move_mails()
     return [base.pk] + [s.pk for s in clones]
 
 

@@ -15,9 +15,9 @@ from django.db import connection, transaction
 from django.db.backends.postgresql.features import DatabaseFeatures
 
 from reminders.engine import claim, due_cursors, sweep
-from reminders.models import Cursor, Notification, Reminder
+from reminders.models import Cursor, Reminder
 from tests.conftest import World
-from tests.reminders.reminder_support import clone_due_sheets
+from tests.reminders.reminder_support import clone_due_sheets, reminder_notices
 
 SENT = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wed 10:00 JST
@@ -66,14 +66,14 @@ def test_concurrent_sweeps_send_every_step_exactly_once(
     for step in (1, 2, 3):
         assert Reminder.objects.filter(step=step).values("subject_id").distinct().count() == 1000
     # step 1: bob and bob_boss; step 2: bob_boss; step 3: coord (くらし連携支援室) and alice.
-    assert Notification.objects.count() == 5000
-    pairs = Notification.objects.values("reminder_id", "user_id").distinct().count()
+    assert reminder_notices().count() == 5000
+    pairs = reminder_notices().values("reminder_id", "user_id").distinct().count()
     assert pairs == 5000
     cursors = Cursor.objects.filter(kind="sheet", subject_id__in=ids)
     assert not cursors.filter(remind_at__isnull=False).exists()
     assert set(cursors.values_list("step", flat=True)) == {4}
     # Each person got one mail per sweep that notified them, listing every notice once.
-    assert not Notification.objects.filter(mail__isnull=True).exists()
+    assert not reminder_notices().filter(mail__isnull=True).exists()
 
 
 class PausedSweep:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reminders.models import Cursor, Mail, Notification, Reminder
+from reminders.models import Cursor, Mail, Reminder
 from tests.conftest import World
-from tests.reminders.reminder_support import clone_due_sheets, personal_data_in
+from tests.reminders.reminder_support import clone_due_sheets, personal_data_in, reminder_notices
 from tests.services.conftest import (
     PrivateRedis,
     Worker,
@@ -43,9 +43,9 @@ def test_sigkill_mid_sweep_then_restart_loses_and_doubles_nothing(
     )
     worker.start()
     send_sweep(private_redis.url, now=DUE)
-    wait_for(lambda: Notification.objects.count() >= 40, 30, "the sweep to be under way", step=0.01)
+    wait_for(lambda: reminder_notices().count() >= 40, 30, "the sweep to be under way", step=0.01)
     worker.kill()
-    at_kill = Notification.objects.count()
+    at_kill = reminder_notices().count()
     assert 0 < at_kill < SHEETS * PER_SHEET, "the kill must land in the middle of the sweep"
     # Whatever was committed is whole: each recorded step has all its notifications.
     assert at_kill == Reminder.objects.count() * PER_SHEET
@@ -70,8 +70,8 @@ def test_sigkill_mid_sweep_then_restart_loses_and_doubles_nothing(
     )
     worker.stop()
 
-    notifications = Notification.objects.count()
-    distinct = Notification.objects.values("reminder_id", "user_id").distinct().count()
+    notifications = reminder_notices().count()
+    distinct = reminder_notices().values("reminder_id", "user_id").distinct().count()
     reminders = Reminder.objects.values("subject_id", "deadline", "step").distinct().count()
     missing_notifications = SHEETS * PER_SHEET - distinct
     duplicate_notifications = notifications - distinct
