@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -24,6 +24,7 @@ from areas.scope import scope_of
 from tsumugi.lib.client import client_address
 from tsumugi.lib.emails import absolute_url
 from tsumugi.lib.reauth import mark_authenticated, reauthentication_required, recently_authenticated
+from tsumugi.middleware import LAST_SEEN_KEY, idle_seconds_left_at_most
 
 from . import oidc, passkeys, twofactor
 from .events import Kind, record
@@ -244,7 +245,8 @@ def reauth(request: HttpRequest) -> HttpResponse:
 def keepalive(request: HttpRequest) -> HttpResponse:
     """「操作を続ける」 on the idle-logout warning: reaching here is the request that
     tsumugi.middleware.IdleTimeoutMiddleware counts; nothing else to do."""
-    return JsonResponse({"idle_seconds": settings.SESSION_IDLE_TIMEOUT_SECONDS})
+    request.session[LAST_SEEN_KEY] = time.time()  # the clock restarts now, exactly
+    return JsonResponse({"idle_seconds": idle_seconds_left_at_most()})
 
 
 @admin_only

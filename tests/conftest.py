@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
+from django.test import Client
+from django.urls import reverse
 from pytest_django.fixtures import Settings as DjangoSettings
 
 from areas.models import Agency, Area, Body, Field, Membership, Role
@@ -256,3 +258,11 @@ def migration_rows_present(request: pytest.FixtureRequest) -> None:
     contents = getattr(connection, "_test_serialized_contents", "")
     if contents:
         connection.creation.deserialize_db_from_string(contents)
+
+
+def signed_in(client: Client, user: AuthUser) -> None:
+    """Sign in and make one request first, so that the requests a query-count test measures
+    are the steady state: the idle-timeout stamp is written when the session has none or once
+    a minute (tsumugi.middleware.last_seen_step), not on every request."""
+    client.force_login(user)
+    assert client.get(reverse("home")).status_code == 200

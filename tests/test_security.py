@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template import RequestContext, Template
 from django.test import Client
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from pytest_django.fixtures import Settings as DjangoSettings
 
@@ -234,3 +234,26 @@ def test_with_the_production_values_http_is_redirected_and_cookies_are_secure(
     assert page.cookies["csrftoken"]["secure"] is True
     signed_in = client.post("/login/", {"username": "alice", "password": PASSWORD}, secure=True)
     assert signed_in.cookies[settings.SESSION_COOKIE_NAME]["secure"] is True
+
+
+def test_the_idle_stamp_is_written_once_a_minute_and_the_page_promises_no_more(
+    client: Client, world: World
+) -> None:
+    from tsumugi.middleware import LAST_SEEN_KEY
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client.force_login(world.alice)
+        client.get("/me/")
+        first = client.session[LAST_SEEN_KEY]
+        traveller.shift(timedelta(seconds=59))
+        page = client.get("/me/").content.decode()
+        assert client.session[LAST_SEEN_KEY] == first  # not rewritten within the minute
+        # What the page counts down from: the 30 minutes less the minute the stamp may lag.
+        assert f'data-idle-seconds="{30 * 60 - 60}"' in page
+        traveller.shift(timedelta(seconds=1))
+        client.get("/me/")
+        assert client.session[LAST_SEEN_KEY] == first + 60
+        # 「操作を続ける」 restarts the clock exactly, whatever the minute.
+        traveller.shift(timedelta(seconds=10))
+        assert client.post(reverse("accounts:keepalive")).json() == {"idle_seconds": 29 * 60}
+        assert client.session[LAST_SEEN_KEY] == first + 70
