@@ -17,6 +17,7 @@ from django.db.models import F
 from areas.models import Membership
 from cases.models import Event
 
+from . import notices
 from .models import Sheet
 
 if TYPE_CHECKING:
@@ -66,12 +67,12 @@ class SheetWork:
                 **{f"{self.person}_id": leaving.user_id, f"{self.agency}_id": leaving.agency_id}
             )
             .order_by("sent_at", "id")
-            .only("id", "number", "case_id")
+            .select_related("sender_agency", "receiver_agency")
         )
         Sheet.objects.filter(pk__in=[s.pk for s in sheets]).update(
             **{self.person: successor.user_id}, version=F("version") + 1
         )
-        Event.objects.bulk_create(
+        events = Event.objects.bulk_create(
             Event(
                 case_id=s.case_id,
                 sheet_id=s.pk,
@@ -83,7 +84,13 @@ class SheetWork:
             )
             for s in sheets
         )
+        for sheet, event in zip(sheets, events, strict=True):
+            setattr(sheet, f"{self.person}_id", successor.user_id)
+            self.tell(sheet, event, by)
         return [s.number for s in sheets]
+
+    def tell(self, sheet: Sheet, event: Event, by: User) -> None:
+        """Who hears of the change (sheets/notices.py)."""
 
 
 class AsAssignee(SheetWork):
@@ -92,6 +99,9 @@ class AsAssignee(SheetWork):
     role_label = "担当者"
     person = "assignee"
     agency = "receiver_agency"
+
+    def tell(self, sheet: Sheet, event: Event, by: User) -> None:
+        notices.assigned(sheet, event, by)  # a new 担当者 hears it, as after 担当者を変える
 
 
 class AsLiaison(SheetWork):

@@ -23,6 +23,7 @@ from areas.models import HandOver, HandOverError, Membership, Role, RosterEntry
 from cases.models import Event
 from meetings.models import ActionItem, AgendaItem, Attendance, Meeting
 from plans.models import GoalTask, Plan
+from reminders.models import Notification
 from sheets.models import Sheet, Status
 from tests.conftest import World, make_case, make_member, make_sheet, make_user, outcome
 from tests.meetings.conftest import add_theme, make_bodies, make_meeting, member
@@ -239,6 +240,21 @@ def test_the_new_assignee_can_act_on_the_sheet(client: Client, desk: Desk) -> No
     sheet = Sheet.objects.get(pk=desk.assigned.pk)
     sheet.report_progress(by=desk.successor, text="訪問しました", now=NOW)
     assert Sheet.objects.get(pk=sheet.pk).status == Status.ACKNOWLEDGED
+
+
+def test_the_new_assignee_hears_of_each_sheet_handed_to_them(client: Client, desk: Desk) -> None:
+    # A change of 担当者 is heard by the new one (issue 10 item 1), by 人事異動 as by the sheet's
+    # own 「担当者を変える」; the 連携担当 who takes over sent sheets hears nothing of them.
+    client.force_login(desk.b_admin)
+    before = set(Notification.objects.values_list("pk", flat=True))  # the set-up's own notices
+    client.post(url(desk), {"successor": desk.successor_in_b.pk, "deactivate": "on"})
+    new = Notification.objects.exclude(pk__in=before)
+    assert list(new.exclude(user=desk.successor)) == []
+    notices = new.filter(user=desk.successor)
+    assert list(notices.values_list("title", flat=True)) == [
+        f"シート {desk.assigned.number}（朽木支所 → 地域包括支援センター）の担当者になりました"
+    ]
+    assert notices.get().url == reverse("sheets:detail", args=[desk.assigned.pk])
 
 
 def test_a_refused_part_moves_nothing(client: Client, desk: Desk) -> None:
