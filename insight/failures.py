@@ -24,10 +24,11 @@ from areas.models import Area
 from areas.scope import Scope
 from cases.models import Case
 from meetings.models import ActionItem
-from sheets.models import Sheet, Status
+from sheets.models import Handover, Sheet, Status
 from tsumugi.lib.dates import BusinessCalendar, local_date
 
 from .figures import (
+    OUTSIDE_LABEL,
     Names,
     insight_action_item_filter,
     insight_case_filter,
@@ -177,6 +178,11 @@ def idle_case(clock: Clock) -> Q:
     return Q(case__last_activity_at__lt=clock.idle_cutoff, sent_at__lt=clock.idle_cutoff)
 
 
+def no_assignee() -> Q:
+    """Acknowledged without a 担当者: no user, and outside tsumugi no name written down."""
+    return Q(assignee__isnull=True, outside_assignee="")
+
+
 def sheet_condition(code: str, clock: Clock) -> Q:
     """The condition of a sheet-based mode, on open sheets."""
 
@@ -189,11 +195,13 @@ def sheet_condition(code: str, clock: Clock) -> Q:
             Q(follow_up_due_at__lte=clock.now) | Q(last_event_at__lt=clock.idle_cutoff)
         )
     if code == "vague":
-        return Q(status=Status.ACKNOWLEDGED) & (Q(assignee__isnull=True) | blank_roles())
+        return Q(status=Status.ACKNOWLEDGED) & (no_assignee() | blank_roles())
     raise ValueError(code)
 
 
 SHEET_MODES = ("marunage", "no_response", "fading", "vague")
+# The row of the hand-offs outside tsumugi (電話・FAX・手渡し) in the tables by agency.
+OUTSIDE_KEY = (OUTSIDE_LABEL, 0)
 
 
 def holding_cases(scope: Scope, clock: Clock) -> QuerySet[Case]:
@@ -250,7 +258,7 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     """Five GROUP BY queries (open sheets, their short texts twice; held cases; vague action
     items)."""
 
-    group = ("sender_agency_id", "receiver_agency_id", "case__district_id")
+    group = ("sender_agency_id", "receiver_agency_id", "case__district_id", "handover")
     # 1. open sheets by sender × receiver × district, one conditional count per mode, on the
     # narrow columns only (index-only on PostgreSQL: sheet_insight_open + case_insight_id)
     sheet_rows: list[Any] = list(
@@ -260,7 +268,7 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
             marunage=Count("pk", filter=idle_case(clock)),
             no_response=Count("pk", filter=sheet_condition("no_response", clock)),
             fading=Count("pk", filter=sheet_condition("fading", clock)),
-            vague=Count("pk", filter=Q(status=Status.ACKNOWLEDGED, assignee__isnull=True)),
+            vague=Count("pk", filter=Q(status=Status.ACKNOWLEDGED) & no_assignee()),
         )
     )
     # 1b. the text-based halves, each on the few short texts (sheet_insight_continuing_len and
@@ -275,7 +283,7 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     sheet_rows += [
         {**r, "marunage": 0, "no_response": 0, "fading": 0}
         for r in open_sheets(scope)
-        .filter(blank_roles(), status=Status.ACKNOWLEDGED, assignee__isnull=False)
+        .filter(blank_roles(), ~no_assignee(), status=Status.ACKNOWLEDGED)
         .values(*group)
         .annotate(vague=Count("pk"))
     ]
@@ -303,8 +311,12 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
         district = district_key(r["case__district_id"])
         add(agencies, agency_key(r["sender_agency_id"]), "marunage", r["marunage"])
         add(districts, district, "marunage", r["marunage"])
+        # The receiving side of a hand-off outside tsumugi is one row of its own.
+        receiving = (
+            OUTSIDE_KEY if r["handover"] != Handover.SYSTEM else agency_key(r["receiver_agency_id"])
+        )
         for code in ("no_response", "fading", "vague"):
-            add(agencies, agency_key(r["receiver_agency_id"]), code, r[code])
+            add(agencies, receiving, code, r[code])
             add(districts, district, code, r[code])
     for r in case_rows:
         add(agencies, agency_key(r["agency_id"]), "holding", r["n"])
@@ -320,7 +332,13 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     totals["vague"] += sum(r["n"] for r in item_rows)
     return FailureCounts(
         modes=modes(),
-        agencies=[(name, pk, counts) for (name, pk), counts in sorted(agencies.items())],
+        agencies=[
+            (name, pk, counts)
+            # the row outside tsumugi after every agency
+            for (name, pk), counts in sorted(
+                agencies.items(), key=lambda kv: (kv[0] == OUTSIDE_KEY, kv[0])
+            )
+        ],
         districts=[(name, order[1], counts) for (order, name), counts in sorted(districts.items())],
         totals=totals,
     )

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 
 NOTHING = Q(pk__in=[])
+# The receiving side of the hand-offs outside tsumugi (電話・FAX・手渡し), one row in the tables by
+# agency: counted apart, since nobody there answers in the system.
+OUTSIDE_LABEL = "システム外への引継ぎ"
 
 
 # --- who may count what ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,10 +13,11 @@ from django.db.models.functions import TruncDate
 
 from areas.models import Area
 from areas.scope import Scope
-from sheets.models import Sheet, Status
+from sheets.models import Handover, Sheet, Status
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, format_fiscal_year, local_date
 
 from .figures import (
+    OUTSIDE_LABEL,
     Filters,
     Names,
     Period,
@@ -99,6 +101,19 @@ def ladder_cutoffs(calendar: BusinessCalendar, now: datetime) -> list[tuple[int,
     return cutoffs
 
 
+def receiving(row: Mapping[str, Any], names: Names) -> dict[str, Any]:
+    """The row key and label of the receiving side: the agency, or one row for every hand-off
+    outside tsumugi (they are counted apart: nobody there answers in the system)."""
+    if row["handover"] != Handover.SYSTEM:
+        return {"receiving_key": "outside", "receiver_agency__name": OUTSIDE_LABEL}
+    pk = row["receiver_agency_id"]
+    return {"receiving_key": pk, "receiver_agency__name": names.agency(pk)}
+
+
+def receiving_order(row: dict[str, Any]) -> tuple[bool, str]:
+    return (row["receiving_key"] == "outside", row["receiver_agency__name"])
+
+
 def handoff_health(
     scope: Scope, filters: Filters, calendar: BusinessCalendar, now: datetime, names: Names
 ) -> dict[str, Any]:
@@ -111,25 +126,26 @@ def handoff_health(
     """
 
     sheets = filtered_sheets(scope, filters)
-    # 1. sheets by receiving agency × district × status
+    # 1. sheets by receiving agency × district × status; hand-offs outside tsumugi (電話・FAX・
+    # 手渡し) are one row of their own, whoever received them
     rows: list[Any] = [
         {
             **r,
-            "receiver_agency__name": names.agency(r["receiver_agency_id"]),
+            **receiving(r, names),
             "case__district__name": names.district(r["case__district_id"]),
             "case__district__order": names.district_order(r["case__district_id"]),
         }
-        for r in sheets.values("receiver_agency_id", "case__district_id", "status").annotate(
-            n=Count("pk")
-        )
+        for r in sheets.values(
+            "receiver_agency_id", "case__district_id", "status", "handover"
+        ).annotate(n=Count("pk"))
     ]
     statuses = [value for value, _ in Status.choices]
     status_labels = [label for _, label in Status.choices]
     by_agency = cross_table(
         "受け手の機関ごとのシート",
         "送付先機関",
-        sorted(rows, key=lambda r: r["receiver_agency__name"]),
-        "receiver_agency_id",
+        sorted(rows, key=receiving_order),
+        "receiving_key",
         "receiver_agency__name",
         statuses,
         status_labels,
@@ -165,18 +181,20 @@ def handoff_health(
     ).filter(status__in=Sheet.OPEN_STATUSES, next_due_at__lte=now)
     overdue_rows: list[Any] = sorted(
         (
-            {**r, "receiver_agency__name": names.agency(r["receiver_agency_id"])}
-            for r in overdue_qs.values("receiver_agency_id").annotate(
+            {**r, **receiving(r, names)}
+            for r in overdue_qs.values("receiver_agency_id", "handover").annotate(
                 **{f"s{step}": Count("pk", filter=Q(next_due_at__lte=cut)) for step, cut in cutoffs}
             )
         ),
-        key=lambda r: r["receiver_agency__name"],
+        key=receiving_order,
     )
     # A sheet on step 3 has passed steps 1 and 2 too: show each sheet once, at its highest step.
-    overdue = [
-        (r["receiver_agency__name"], [r["s1"] - r["s2"], r["s2"] - r["s3"], r["s3"]])
-        for r in overdue_rows
-    ]
+    steps: dict[Any, tuple[str, list[int]]] = {}
+    for r in overdue_rows:
+        _, counts = steps.setdefault(r["receiving_key"], (r["receiver_agency__name"], [0, 0, 0]))
+        for i, n in enumerate((r["s1"] - r["s2"], r["s2"] - r["s3"], r["s3"])):
+            counts[i] += n
+    overdue = list(steps.values())
     return {
         "by_agency": by_agency,
         "by_district": by_district,

@@ -24,6 +24,7 @@ from reminders import engine
 from sheets.models import Sheet
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import format_date, format_time
+from tsumugi.lib.worker_file import WorkerFile
 
 from . import notify
 
@@ -483,7 +484,7 @@ class AgendaItem(models.Model):
 
     def default_agencies(self) -> list[Agency]:
         if self.sheet is not None:
-            return [self.sheet.sender_agency, self.sheet.receiver_agency]
+            return [a for a in (self.sheet.sender_agency, self.sheet.receiver_agency) if a]
         if self.case is not None:
             ids = {self.case.agency_id} | set(
                 self.case.sheets.open().values_list("receiver_agency_id", flat=True)
@@ -756,17 +757,11 @@ class ActionItem(models.Model):
         self.refresh_from_db()
 
 
-class Packet(models.Model):
+class Packet(WorkerFile):
     """A meeting packet owed or produced (meetings/packet_worker.py): one per meeting, agenda
     version, minutes revision and day, shared by everyone who asks for it (what a packet shows
     depends on the meeting, never on the viewer). The file is kept as the record of exactly what
-    was printed."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "作成待ち"
-        RUNNING = "running", "作成中"
-        DONE = "done", "完成"
-        FAILED = "failed", "作成できませんでした"
+    was printed. Status, lease and attempts: tsumugi/lib/worker_file.py."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="packets")
     agenda_version = models.PositiveIntegerField("議題の版")
@@ -775,14 +770,7 @@ class Packet(models.Model):
     # What the rule lets the packet print of each case on the agenda, as a digest: a consent
     # recorded or withdrawn the same day makes a new packet instead of serving the old file.
     audience = models.CharField("印刷範囲の鍵", max_length=64, blank=True, default="")
-    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_at = models.DateTimeField("依頼日時")
-    started_at = models.DateTimeField("開始日時", null=True, blank=True)
-    finished_at = models.DateTimeField("完成日時", null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField("作成の試行回数", default=0)
     file = models.FileField("ファイル", upload_to="packets/", blank=True)
-    size = models.PositiveIntegerField("大きさ（バイト）", default=0)
     # What the file printed de-identified, from the decision that rendered it (for PacketPrint).
     masked_cases = models.TextField("伏せて印刷した相談", blank=True)
 

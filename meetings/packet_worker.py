@@ -16,24 +16,19 @@ broker again.
 from __future__ import annotations
 
 import hashlib
-import logging
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from celery import current_app
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
+
+from tsumugi.lib import worker_file
 
 from .masking import Masker
 from .models import ActionItem, Meeting, Packet
 from .packet import render_packet_logged
 
-logger = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=5)  # a render takes seconds; a dead worker's claim expires after this
-RETRY_AFTER = timedelta(seconds=30)  # a packet nobody started by then is handed over again
-MAX_ATTEMPTS = 3
+TASK = "meetings.tasks.produce_packet_task"
 
 
 def print_key(meeting: Meeting, now: datetime) -> str:
@@ -85,64 +80,24 @@ def packet_for(meeting: Meeting, now: datetime | None = None) -> tuple[Packet, b
 
 
 def enqueue(packet_id: int) -> bool:
-    try:
-        # By name: tasks.py imports this module (MeetingsConfig.ready registers the task).
-        task = current_app.tasks["meetings.tasks.produce_packet_task"]
-        task.apply_async((packet_id,), retry=False)
-    except Exception:  # any broker failure: the progress page hands it over again
-        logger.warning("broker unavailable: packet %s waits for the next look", packet_id)
-        return False
-    return True
+    # By name: tasks.py imports this module (MeetingsConfig.ready registers the task).
+    return worker_file.enqueue(TASK, packet_id)
 
 
 def hand_over_if_stalled(packet: Packet, now: datetime | None = None) -> bool:
     """Called by the progress page: a packet nobody is rendering (broker down, worker killed)
     goes to the broker again."""
-    now = now or timezone.now()
-    if packet.status not in (Packet.Status.PENDING, Packet.Status.RUNNING):
-        return False
-    if packet.requested_at > now - RETRY_AFTER:
-        return False
-    if packet.claimed_until is not None and packet.claimed_until > now:
-        return False
-    return enqueue(packet.pk)
+    return worker_file.hand_over_if_stalled(packet, TASK, now)
 
 
 def produce(packet_id: int, now: datetime | None = None) -> bool:
     """Render one packet if nobody else is or did; returns whether this call rendered it."""
     now = now or timezone.now()
-    claimed = (
-        Packet.objects.filter(
-            pk=packet_id, status__in=[Packet.Status.PENDING, Packet.Status.RUNNING]
-        )
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .filter(attempts__lt=MAX_ATTEMPTS)
-        .update(
-            status=Packet.Status.RUNNING,
-            claimed_until=now + LEASE,
-            started_at=now,
-            attempts=F("attempts") + 1,
-        )
-    )
-    if not claimed:
-        return False
-    packet = Packet.objects.select_related("meeting__body").get(pk=packet_id)
-    try:
-        pdf, masked = render_packet_logged(packet.meeting, now)
-    except Exception:
-        failed = packet.attempts >= MAX_ATTEMPTS
-        Packet.objects.filter(pk=packet_id).update(
-            status=Packet.Status.FAILED if failed else Packet.Status.PENDING, claimed_until=None
-        )
-        raise
-    name = f"meeting-{packet.meeting_id}-{packet.meeting.date:%Y%m%d}-v{packet.agenda_version}.pdf"
-    packet.file.save(name, ContentFile(pdf), save=False)
-    Packet.objects.filter(pk=packet_id, status=Packet.Status.RUNNING).update(
-        status=Packet.Status.DONE,
-        file=packet.file.name,
-        size=len(pdf),
-        masked_cases="、".join(masked),
-        finished_at=timezone.now(),
-        claimed_until=None,
-    )
-    return True
+
+    def render(packet: Packet) -> tuple[bytes, str, dict[str, Any]]:
+        meeting = packet.meeting
+        pdf, masked = render_packet_logged(meeting, now)
+        name = f"meeting-{meeting.pk}-{meeting.date:%Y%m%d}-v{packet.agenda_version}.pdf"
+        return pdf, name, {"masked_cases": "、".join(masked)}
+
+    return worker_file.produce(Packet, packet_id, render, now)

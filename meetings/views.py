@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cases.audit import record_accesses
 from tsumugi.lib.client import client_address
+from tsumugi.lib.worker_file import download
 
 from . import agenda
 from .confidentiality import STATEMENT, PledgeRequired, needs_pledge, pledge
@@ -41,7 +42,6 @@ from .models import (
     Meeting,
     MeetingError,
     MeetingEvent,
-    Packet,
     PacketPrint,
     bodies_managed_by,
 )
@@ -494,7 +494,7 @@ def packet(request: AuthedRequest, pk: int) -> HttpResponseBase:
     itself) and, once the file is there, serves it with the print record."""
     meeting = _visible(request, pk)
     packet, _ = packet_for(meeting)
-    if packet.status == Packet.Status.DONE and packet.file:
+    if packet.is_ready:
         with transaction.atomic():
             # The log says what this file printed, from the decision that rendered it.
             _, first = PacketPrint.objects.get_or_create(
@@ -509,14 +509,7 @@ def packet(request: AuthedRequest, pk: int) -> HttpResponseBase:
             )
             if first:
                 _record_case_reads(request, meeting, "会議資料PDF")
-        download = FileResponse(
-            packet.file.open("rb"),
-            as_attachment=True,
-            filename=f"meeting-{meeting.pk}-{meeting.date:%Y%m%d}.pdf",
-            content_type="application/pdf",
-        )
-        download["Cache-Control"] = "no-store"
-        return download
+        return download(packet, f"meeting-{meeting.pk}-{meeting.date:%Y%m%d}.pdf")
     hand_over_if_stalled(packet)
     context = {"meeting": meeting, "packet": packet, "finished": packet.status == "failed"}
     response = render(request, "meetings/packet_status.html", context)

@@ -1026,7 +1026,7 @@ def make_chain_case() -> int:
         now=t + timedelta(hours=1),
     )
     for step, nxt in enumerate(receivers[1:], start=1):
-        by = User.objects.get(pk=user_id(sheet.receiver_agency_id, 3))
+        by = User.objects.get(pk=user_id(sheet.receiver_agency_id or 0, 3))
         sheet = sheet.redirect(
             by=by,
             to=agencies[nxt],
@@ -1034,7 +1034,7 @@ def make_chain_case() -> int:
             request="担当分野の相談をお願いします。",
             now=t + timedelta(days=step * 3, hours=2),
         )
-    assignee = User.objects.get(pk=user_id(sheet.receiver_agency_id, 3))
+    assignee = User.objects.get(pk=user_id(sheet.receiver_agency_id or 0, 3))
     sheet.acknowledge(
         by=assignee,
         assignee=assignee,

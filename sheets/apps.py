@@ -11,6 +11,7 @@ class SheetsConfig(AppConfig):
         from reminders.engine import register
         from reminders.topics import register_subject
 
+        from . import tasks  # noqa: F401  (registers the printout task by name)
         from .handover import AsAssignee, AsLiaison
         from .ladder import SheetLadder
         from .models import CaseSheetLinks

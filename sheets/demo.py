@@ -37,7 +37,7 @@ from cases.models import Basis, Case, Channel, Event, IssueTag
 from reminders.models import Mail, Notification
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
 
-from .models import Outcome, Phrase, PhraseUse, Sheet, Status, Urgency
+from .models import Handover, Outcome, Phrase, PhraseUse, Sheet, Status, Urgency
 
 SEED = 20250601
 CASES = 320
@@ -694,5 +694,28 @@ class History:
         fresh = self.days_before_now(0)
         fresh = fresh if self.in_past(fresh) else self.days_before_now(1)
         self.issue(case_at(fresh, Basis.CONSENT), desk, receiver, fresh)
+        # Outside tsumugi: handed to the district's 民生委員 by phone (no account there); the
+        # counter recorded the 受理 heard back by phone and waits for a report.
+        received = self.days_before_now(6)
+        handed = self.after(received, 1)
+        by_phone = Sheet.hand_over(
+            case=case_at(received, Basis.CONSENT),
+            by=desk.user,
+            sender_agency=desk.agency,
+            handover=Handover.PHONE,
+            handed_at=handed,
+            outside_receiver=f"{district.name}地区 民生委員",
+            outside_contact="民生委員 木村様",
+            request="週に一度の見守りの声かけをお願いします。",
+            sender_continuing="支所で月1回の訪問と、介護の相談を続けます。",
+            now=handed,
+        )
+        by_phone.record_acknowledgement(
+            by=desk.user,
+            way=Handover.PHONE,
+            assignee="民生委員 木村様",
+            roles="民生委員=週1回の見守り、支所=月1回の訪問",
+            now=self.after(handed, 1),
+        )
         # 抱え込み at the demo counter: two fields, no sheet, three weeks old.
         case_at(self.days_before_now(15), Basis.CONSENT)

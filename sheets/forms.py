@@ -23,10 +23,20 @@ from cases.forms import (
     refuse_identifying_text,
 )
 from cases.models import Case
-from tsumugi.lib.forms import SecondarySubmit
+from tsumugi.lib.forms import JapaneseDateTimeField, SecondarySubmit
 from tsumugi.lib.text import identifying_findings
 
-from .models import PHRASE_MAX_CHARS, Outcome, Phrase, PhraseUse, Sheet, Status, Urgency
+from .models import (
+    OUTSIDE_HANDOVERS,
+    PHRASE_MAX_CHARS,
+    Handover,
+    Outcome,
+    Phrase,
+    PhraseUse,
+    Sheet,
+    Status,
+    Urgency,
+)
 from .receivers import receiver_groups
 
 User = get_user_model()
@@ -43,6 +53,26 @@ def receiver_candidates(agencies: list[Agency]) -> list[Agency]:
     mine = [a.pk for a in agencies]
     active = Agency.objects.active().exclude(pk__in=mine)
     return list(active.prefetch_related("fields", "districts"))
+
+
+def add_sheet_fields(
+    form: forms.Form, case: Case, agencies: list[Agency], after: str, shared_label: str
+) -> None:
+    """The sender and the texts of a new sheet, in tsumugi or outside it."""
+    form.fields["request"] = capped_text("依頼事項", rows=3)
+    form.fields["sender_continuing"] = capped_text(
+        "当方の継続対応",
+        rows=2,
+        help_text=f"{after}もあなたの機関が続けること（丸投げにしないために）。",
+    )
+    form.fields["shared_info"] = capped_text(shared_label, required=False, rows=3)
+    model_field(form, "sender_agency").queryset = Agency.objects.filter(
+        pk__in=[a.pk for a in agencies]
+    )
+    if len(agencies) == 1:
+        form.fields["sender_agency"].widget = forms.HiddenInput()
+    own = case.agency_id if case.agency_id in {a.pk for a in agencies} else agencies[0].pk
+    form.fields["sender_agency"].initial = own
 
 
 class SheetIssueForm(forms.Form):
@@ -81,20 +111,7 @@ class SheetIssueForm(forms.Form):
         self.covered = covered
         self.search = search
         self.request_phrases = phrases or []
-        self.fields["request"] = capped_text("依頼事項", rows=3)
-        self.fields["sender_continuing"] = capped_text(
-            "当方の継続対応",
-            rows=2,
-            help_text="送付後もあなたの機関が続けること（丸投げにしないために）。",
-        )
-        self.fields["shared_info"] = capped_text("共有する情報", required=False, rows=3)
-        model_field(self, "sender_agency").queryset = Agency.objects.filter(
-            pk__in=[a.pk for a in agencies]
-        )
-        if len(agencies) == 1:
-            self.fields["sender_agency"].widget = forms.HiddenInput()
-        own = case.agency_id if case.agency_id in {a.pk for a in agencies} else agencies[0].pk
-        self.fields["sender_agency"].initial = own
+        add_sheet_fields(self, case, agencies, "送付後", "共有する情報")
         model_field(self, "receivers").choices = [(a.pk, a.name) for a in offered]
         self.receiver_groups = receiver_groups(
             case,
@@ -209,7 +226,7 @@ class AcknowledgeForm(MoveRows, forms.Form):
         super().__init__(*args, **kwargs)
         members = (
             Membership.objects.active()
-            .filter(agency_id=sheet.receiver_agency_id, role__in=CASE_ROLES)
+            .filter(agency_id=sheet.receiver_agency_id or 0, role__in=CASE_ROLES)
             .values("user_id")
         )
         field = model_field(self, "assignee")
@@ -234,7 +251,7 @@ class ReassignForm(MoveRows, forms.Form):
         super().__init__(*args, **kwargs)
         members = (
             Membership.objects.active()
-            .filter(agency_id=sheet.receiver_agency_id, role__in=CASE_ROLES)
+            .filter(agency_id=sheet.receiver_agency_id or 0, role__in=CASE_ROLES)
             .values("user_id")
         )
         model_field(self, "assignee").queryset = (
@@ -405,3 +422,155 @@ class PhraseForm(forms.ModelForm[Phrase]):
             if twins.exclude(pk=self.instance.pk).exists():
                 self.add_error("text", "同じ欄に同じ定型文がすでにあります。")
         return cleaned
+
+
+# --- outside tsumugi (電話・FAX・手渡し) ---------------------------------------------------
+
+OUTSIDE_CHOICES = [(h.value, h.label) for h in OUTSIDE_HANDOVERS]
+CONTACT_HELP = "先方の職員の名前だけ（住民の名前は書かないでください）。"
+
+
+def agencies_without_accounts() -> QuerySet[Agency]:
+    """Active agencies where nobody can sign in to receive a sheet: reached outside tsumugi."""
+    staffed = Membership.objects.active().filter(role__in=CASE_ROLES).values("agency_id")
+    return Agency.objects.active().exclude(pk__in=staffed)
+
+
+class HandOverForm(forms.Form):
+    """A hand-off by phone, FAX or by hand to an agency without accounts or a body not in the
+    list; the sender records how, when and to whom."""
+
+    sender_agency = ModelChoice(label="送付元（あなたの機関）", queryset=Agency.objects.none())
+    handover = forms.ChoiceField(
+        label="引継ぎの方法", choices=OUTSIDE_CHOICES, widget=forms.RadioSelect
+    )
+    handed_at = JapaneseDateTimeField(label="引き継いだ日時")
+    receiver_agency = ModelChoice(
+        label="引継ぎ先の機関（つむぎのアカウントがない機関）",
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="一覧にない（下に書く）",
+    )
+    outside_receiver = forms.CharField(
+        label="一覧にない引継ぎ先",
+        max_length=100,
+        required=False,
+        help_text="例: 朽木地区 民生委員、〇〇病院 地域連携室",
+    )
+    outside_contact = forms.CharField(
+        label="引き継いだ相手", max_length=100, required=False, help_text=CONTACT_HELP
+    )
+    urgency = forms.ChoiceField(
+        label="緊急度", choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        case: Case,
+        agencies: list[Agency],
+        named: frozenset[int] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.named = named
+        add_sheet_fields(self, case, agencies, "引き継いだ後", "伝えた情報")
+        model_field(self, "receiver_agency").queryset = agencies_without_accounts().exclude(
+            pk__in=[a.pk for a in agencies]
+        )
+        self.order_fields(
+            [
+                "sender_agency",
+                "handover",
+                "handed_at",
+                "receiver_agency",
+                "outside_receiver",
+                "outside_contact",
+                "request",
+                "sender_continuing",
+                "shared_info",
+                "urgency",
+            ]
+        )
+        self.fields["handover"].widget.attrs["autofocus"] = True
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            *self.fields,
+            HTML(
+                '<p class="form-text">共有の根拠が名指す機関のほかは、'
+                "氏名などを伏せた匿名シートになります。"
+                "伝えてよいのは、このあと印刷できる匿名シートの内容だけです。</p>"
+            ),
+            Submit("submit", "引継ぎを記録する", css_class="btn-primary"),
+        )
+
+    def anonymous(self) -> bool:
+        agency = self.cleaned_data.get("receiver_agency")
+        return agency is None or (self.named is not None and agency.pk not in self.named)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if not data.get("receiver_agency") and not (data.get("outside_receiver") or "").strip():
+            self.add_error("outside_receiver", "引継ぎ先の機関を選ぶか、ここに書いてください。")
+        refuse_identifying_text(
+            self, ["outside_receiver", "outside_contact"], identities(self.case)
+        )
+        if self.anonymous():
+            refuse_identifying_text(
+                self, ["request", "sender_continuing", "shared_info"], identities(self.case)
+            )
+        return data
+
+
+def way_field() -> forms.ChoiceField:
+    """How the receiver's answer, heard outside tsumugi, reached the sender."""
+    return forms.ChoiceField(label="連絡の方法", choices=OUTSIDE_CHOICES, initial=Handover.PHONE)
+
+
+class OutsideAcknowledgeForm(MoveRows, forms.Form):
+    submit_label = "受理を記録する"
+    way = way_field()
+
+    def __init__(self, *args: Any, sheet: Sheet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sheet = sheet
+        self.fields["assignee"] = forms.CharField(
+            label="先方の担当者",
+            max_length=100,
+            initial=sheet.outside_contact,
+            help_text=CONTACT_HELP,
+        )
+        self.fields["roles"] = capped_text(
+            "役割分担", rows=2, help_text="誰が何をするか（例: 民生委員=見守り、支所=月1回の訪問）"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        refuse_identifying_text(self, ["assignee"], identities(self.sheet.case))
+        return self.cleaned_data
+
+
+class OutsideProgressForm(MoveRows, forms.Form):
+    submit_label = "経過報告を記録する"
+    way = way_field()
+
+    def __init__(self, *args: Any, sheet: Sheet | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"] = capped_text(
+            "先方からの経過報告", rows=3, help_text="記録すると経過報告の期限が延びます。"
+        )
+
+
+class OutsideCloseForm(MoveRows, forms.Form):
+    submit_label = "終結を記録する"
+    way = way_field()
+    outcome = ModelChoice(
+        label="結果", queryset=Outcome.objects.none(), empty_label="選んでください"
+    )
+
+    def __init__(self, *args: Any, sheet: Sheet | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_field(self, "outcome").queryset = Outcome.objects.filter(is_active=True)
+        self.fields["note"] = capped_text("終結のメモ", rows=2)

@@ -7,6 +7,11 @@ changes. The engine claims, records and delivers; this module only decides.
     step 2: the receiving agency's supervisors;
     step 3: the coordinators of the case's district and the coordination office, and the
            sender's 連携担当.
+
+A sheet handed over outside tsumugi (電話・FAX・手渡し) has nobody to remind on the receiving
+side: the sender records the receiver's answers, so steps 1 and 2 go to the sender instead —
+its 連携担当 (or, if that account is gone, the sending agency's staff), then the sending
+agency's supervisors; step 3 is the same.
 """
 
 from __future__ import annotations
@@ -48,6 +53,14 @@ def deadline_label(sheet: Sheet) -> str:
     return "受理期限" if sheet.status == Status.SENT else "経過報告期限"
 
 
+def answering_agency_id(sheet: Sheet) -> int:
+    """Who owes the answer: the receiving agency, or for a sheet handed over outside tsumugi
+    the sender, which records the receiver's answers."""
+    if sheet.is_outside or sheet.receiver_agency_id is None:
+        return sheet.sender_agency_id
+    return sheet.receiver_agency_id
+
+
 class SheetLadder(DeadlineKind):
     name = KIND
 
@@ -63,6 +76,8 @@ class SheetLadder(DeadlineKind):
                 "assignee_id",
                 "liaison_id",
                 "next_due_at",
+                "handover",
+                "outside_receiver",
                 "sender_agency__name",
                 "receiver_agency__name",
             )
@@ -71,21 +86,27 @@ class SheetLadder(DeadlineKind):
 
     def recipients(self, due: Sequence[Due]) -> dict[int, list[int]]:
         rows = [(d.row, d.step) for d in due]
-        agency_ids = {r.receiver_agency_id for r, step in rows if step in (1, 2)}
+        # The side that answers: the receiving agency, or the sender for a sheet outside tsumugi.
+        agency_ids = {answering_agency_id(r) for r, step in rows if step in (1, 2)}
+        # A counter that handed a case over by phone follows it up itself: its 受付 count too.
+        outside_senders = {r.sender_agency_id for r, step in rows if r.is_outside}
         handlers: dict[int, list[int]] = defaultdict(list)
         supervisors: dict[int, list[int]] = defaultdict(list)
         if agency_ids:
             for agency_id, role, user_id in (
                 Membership.objects.active()
-                .filter(agency_id__in=agency_ids, role__in=[Role.STAFF, Role.SUPERVISOR])
+                .filter(
+                    agency_id__in=agency_ids, role__in=[Role.COUNTER, Role.STAFF, Role.SUPERVISOR]
+                )
                 .order_by("id")
                 .values_list("agency_id", "role", "user_id")
             ):
-                handlers[agency_id].append(user_id)
+                if role != Role.COUNTER or agency_id in outside_senders:
+                    handlers[agency_id].append(user_id)
                 if role == Role.SUPERVISOR:
                     supervisors[agency_id].append(user_id)
         people = {r.assignee_id for r, step in rows if step == 1 and r.assignee_id}
-        people |= {r.liaison_id for r, step in rows if step == 3}
+        people |= {r.liaison_id for r, step in rows if step == 3 or (step == 1 and r.is_outside)}
         active = (
             set(
                 get_user_model()
@@ -98,13 +119,16 @@ class SheetLadder(DeadlineKind):
         coordinators = coordinators_of({r.district_id for r, step in rows if step == 3})
         result: dict[int, list[int]] = {}
         for r, step in rows:
+            answering = answering_agency_id(r)
             if step == 1:
-                if r.status == Status.ACKNOWLEDGED and r.assignee_id in active:
+                if r.is_outside and r.liaison_id in active:
+                    users = [r.liaison_id]
+                elif r.status == Status.ACKNOWLEDGED and r.assignee_id in active:
                     users = [r.assignee_id]
                 else:
-                    users = handlers[r.receiver_agency_id]
+                    users = handlers[answering]
             elif step == 2:
-                users = supervisors[r.receiver_agency_id]
+                users = supervisors[answering]
             else:
                 users = coordinators[r.district_id] + (
                     [r.liaison_id] if r.liaison_id in active else []
@@ -116,7 +140,7 @@ class SheetLadder(DeadlineKind):
         row: Sheet = item.row
         return (
             f"{STEP_LABELS[item.step]}（段階{item.step}）: シート {row.number}"
-            f"（{row.sender_agency.name} → {row.receiver_agency.name}）の{deadline_label(row)}"
+            f"（{row.sender_agency.name} → {row.receiver_name}）の{deadline_label(row)}"
             f"（{format_deadline(item.deadline)}）を過ぎています"
         )
 
@@ -143,9 +167,14 @@ class SheetLadder(DeadlineKind):
     @staticmethod
     def _event_text(item: Due, notified: int) -> str:
         row: Sheet = item.row
+        first, second = (
+            ("送付元の連携担当", f"{row.sender_agency.name}の責任者")
+            if row.is_outside
+            else (f"{row.receiver_name}の担当者", f"{row.receiver_name}の責任者")
+        )
         whom = {
-            1: f"{row.receiver_agency.name}の担当者",
-            2: f"{row.receiver_agency.name}の責任者",
+            1: first,
+            2: second,
             3: "地区のコーディネーター・くらし連携支援室と送付元の連携担当",
         }[item.step]
         text = (

@@ -21,14 +21,16 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from areas.calendar import business_calendar
-from areas.models import Agency
+from areas.models import CASE_ROLES, Agency, Membership
 from areas.scope import scope_of
 from cases.models import Basis, Case, Event
 from cases.privacy import anonymous_text_refusal, would_cover
 from reminders import engine
 from reminders.engine import reached_step
 from reminders.models import Cursor
-from tsumugi.lib.dates import BusinessCalendar, local_date
+from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
+from tsumugi.lib.dates import BusinessCalendar, format_datetime, local_date
+from tsumugi.lib.worker_file import WorkerFile
 
 from . import notices
 
@@ -113,6 +115,24 @@ class Status(models.TextChoices):
     CLOSED = "closed", "終結"
 
 
+class Handover(models.TextChoices):
+    """How a sheet reached its receiver: through tsumugi, or outside it (a body or person with
+    no account), in which case the sender records the receiver's answers itself."""
+
+    SYSTEM = "system", "つむぎで送付"
+    PHONE = "phone", "電話"
+    FAX = "fax", "FAX"
+    HAND = "hand", "手渡し"
+
+
+OUTSIDE_HANDOVERS = (Handover.PHONE, Handover.FAX, Handover.HAND)
+
+
+def by_way_of(handover: str) -> str:
+    """ "電話で", "FAXで", "手渡しで" for the timeline."""
+    return f"{Handover(handover).label}で"
+
+
 class SheetQuerySet(models.QuerySet["Sheet"]):
     def visible_to(self, user: AnyUser) -> SheetQuerySet:
         """The one choke point: sheets to or from my agencies, the sheets further down the
@@ -192,7 +212,7 @@ class CaseSheetLinks:
         ends = Sheet.objects.filter(case_id=case_id).values_list(
             "sender_agency_id", "receiver_agency_id"
         )
-        return frozenset(pk for pair in ends for pk in pair)
+        return frozenset(pk for pair in ends for pk in pair if pk is not None)
 
 
 class Sheet(models.Model):
@@ -227,13 +247,25 @@ class Sheet(models.Model):
         on_delete=models.PROTECT,
         related_name="liaison_sheets",
     )
+    # NULL only for a hand-off outside tsumugi to a body that is not in the agency list
+    # (outside_receiver names it; constraint sheet_receiver_named).
     receiver_agency = models.ForeignKey(
         Agency,
         verbose_name="送付先機関",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="received_sheets",
         db_index=False,
     )
+    handover = models.CharField(
+        "引継ぎの方法", max_length=10, choices=Handover.choices, default=Handover.SYSTEM
+    )
+    # A hand-off outside tsumugi: the body (when not in the agency list) and the person it was
+    # handed to, and from 受理 on who is in charge there. Staff contacts, never residents.
+    outside_receiver = models.CharField("引継ぎ先（一覧にない機関）", max_length=100, blank=True)
+    outside_contact = models.CharField("引き継いだ相手", max_length=100, blank=True)
+    outside_assignee = models.CharField("先方の担当者", max_length=100, blank=True)
     status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.SENT)
     urgency = models.CharField(
         "緊急度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
@@ -308,14 +340,21 @@ class Sheet(models.Model):
                 name="sheet_sent_waits_for_ack",
             ),
             models.CheckConstraint(
+                # Outside tsumugi the 担当者 is a name the sender writes down, not a user.
                 condition=~Q(status="acknowledged")
                 | Q(
+                    Q(assignee__isnull=False) | (~Q(handover="system") & ~Q(outside_assignee="")),
                     acknowledged_at__isnull=False,
-                    assignee__isnull=False,
                     next_due_at__isnull=False,
                     next_due_at=F("follow_up_due_at"),
                 ),
                 name="sheet_acknowledged_has_assignee",
+            ),
+            models.CheckConstraint(
+                condition=Q(receiver_agency__isnull=False)
+                | (~Q(handover="system") & ~Q(outside_receiver="")),
+                name="sheet_receiver_named",
+                violation_error_message="引継ぎ先を選ぶか、書いてください。",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["sent", "acknowledged"])
@@ -363,6 +402,7 @@ class Sheet(models.Model):
                     "ended_at",
                     "parent",
                     "next_due_at",
+                    "handover",
                 ],
             ),
             models.Index(
@@ -379,6 +419,7 @@ class Sheet(models.Model):
                     "last_event_at",
                     "assignee",
                     "sent_at",
+                    "handover",
                 ],
                 condition=Q(next_due_at__isnull=False),
             ),
@@ -397,6 +438,22 @@ class Sheet(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_outside(self) -> bool:
+        """Handed over outside tsumugi: the sender records the receiver's answers."""
+        return self.handover != Handover.SYSTEM
+
+    @property
+    def receiver_name(self) -> str:
+        agency = self.receiver_agency
+        return agency.name if agency is not None else self.outside_receiver
+
+    @property
+    def receiver_label(self) -> str:
+        """The receiver with the person it was handed to: "高島市民病院（地域連携室 山本様）"."""
+        contact = f"（{self.outside_contact}）" if self.outside_contact else ""
+        return f"{self.receiver_name}{contact}"
 
     @property
     def reminder_step_reached(self) -> int:
@@ -454,32 +511,16 @@ class Sheet(models.Model):
             raise SheetError("送付先に自分の機関は選べません。")
         if not receiver_agency.is_active:
             raise SheetError(f"{receiver_agency.name}は現在受け付けていない機関です。")
-        if not sender_continuing.strip():
-            raise SheetError("当方の継続対応を書いてください（丸投げにしないために）。")
-        if not request.strip():
-            raise SheetError("依頼事項を書いてください。")
+        cls._require_texts(request, sender_continuing)
         with transaction.atomic():
             locked_case = Case.objects.select_for_update().get(pk=case.pk)
             if locked_case.status != Case.Status.OPEN:
                 raise SheetError("終結した相談からはシートを出せません。")
-            anonymised = not would_cover(locked_case, receiver_agency, now)
-            no_summary = not locked_case.shared_summary.strip()
-            if anonymised and locked_case.basis == Basis.NONE and no_summary:
-                raise SheetError(
-                    "同意のない相談を匿名シートで送るには、先に受付機関が「共有用の概要」"
-                    "（氏名などを書かない概要）を書いてください。"
-                )
-            if anonymised:
-                refusal = anonymous_text_refusal(
-                    locked_case, " ".join((request, sender_continuing, shared_info))
-                )
-                if refusal:
-                    raise SheetError(refusal)
-            seq = cls.objects.filter(case=case).count() + 1
-            ack_due = cls.ack_due_for(receiver_agency, urgency, now)
-            sheet = cls.objects.create(
-                number=f"{locked_case.number}-{seq:02d}",
-                case=locked_case,
+            sheet = cls._create(
+                locked_case,
+                # From the rule for the RECEIVER (cases/privacy.py): who sends it, and what
+                # they could see, changes nothing.
+                anonymised=not would_cover(locked_case, receiver_agency, now),
                 parent=parent,
                 sender_agency=sender_agency,
                 liaison=by,
@@ -488,34 +529,73 @@ class Sheet(models.Model):
                 request=request,
                 sender_continuing=sender_continuing,
                 shared_info=shared_info,
-                basis=locked_case.basis,
-                # From the rule for the RECEIVER (cases/privacy.py): who sends it, and what
-                # they could see, changes nothing.
-                is_anonymised=anonymised,
                 sent_at=now,
-                ack_due_at=ack_due,
-                next_due_at=ack_due,
                 last_event_at=now,
             )
-            engine.start(KIND, sheet.pk, ack_due)
             text = f"{sender_agency.name} → {receiver_agency.name}：{request}"
             event = sheet._log(Event.Kind.SHEET_SENT, by, sender_agency, now, text)
             notices.issued(sheet, event, by)
         return sheet
 
     @staticmethod
+    def _require_texts(request: str, sender_continuing: str) -> None:
+        if not sender_continuing.strip():
+            raise SheetError("当方の継続対応を書いてください（丸投げにしないために）。")
+        if not request.strip():
+            raise SheetError("依頼事項を書いてください。")
+
+    @classmethod
+    def _create(cls, locked_case: Case, *, anonymised: bool, **fields: Any) -> Sheet:
+        """A new sheet of a locked, open case, waiting for 受理 from `sent_at`; an anonymised
+        one only with text written for readers without names."""
+        no_summary = not locked_case.shared_summary.strip()
+        if anonymised and locked_case.basis == Basis.NONE and no_summary:
+            raise SheetError(
+                "同意のない相談を匿名シートで送るには、先に受付機関が「共有用の概要」"
+                "（氏名などを書かない概要）を書いてください。"
+            )
+        if anonymised:
+            text = " ".join(
+                fields.get(k, "") for k in ("request", "sender_continuing", "shared_info")
+            )
+            refusal = anonymous_text_refusal(locked_case, text)
+            if refusal:
+                raise SheetError(refusal)
+        seq = cls.objects.filter(case=locked_case).count() + 1
+        ack_due = cls.ack_due_for(fields["receiver_agency"], fields["urgency"], fields["sent_at"])
+        sheet = cls.objects.create(
+            number=f"{locked_case.number}-{seq:02d}",
+            case=locked_case,
+            basis=locked_case.basis,
+            is_anonymised=anonymised,
+            ack_due_at=ack_due,
+            next_due_at=ack_due,
+            **fields,
+        )
+        engine.start(KIND, sheet.pk, ack_due)
+        return sheet
+
+    @staticmethod
     def ack_due_for(
-        receiver: Agency, urgency: str, now: datetime, calendar: BusinessCalendar | None = None
+        receiver: Agency | None,
+        urgency: str,
+        now: datetime,
+        calendar: BusinessCalendar | None = None,
     ) -> datetime:
+        """`receiver` None: a body outside the agency list, on the city's defaults."""
         calendar = calendar or business_calendar()
-        days = 1 if urgency == Urgency.URGENT else receiver.ack_days()
+        if urgency == Urgency.URGENT:
+            days = 1
+        else:
+            days = receiver.ack_days() if receiver else settings.ACK_BUSINESS_DAYS
         return calendar.end_of_day(calendar.add_business_days(local_date(now), days))
 
     @staticmethod
     def follow_up_due_for(
-        receiver: Agency, now: datetime, calendar: BusinessCalendar | None = None
+        receiver: Agency | None, now: datetime, calendar: BusinessCalendar | None = None
     ) -> datetime:
-        return (calendar or business_calendar()).due_after(now, receiver.follow_up_days())
+        days = receiver.follow_up_days() if receiver else settings.FOLLOW_UP_BUSINESS_DAYS
+        return (calendar or business_calendar()).due_after(now, days)
 
     def pending_deadline(self, calendar: BusinessCalendar) -> datetime | None:
         """The deadline this sheet waits for, computed afresh from the calendar."""
@@ -686,6 +766,45 @@ class Sheet(models.Model):
             )
             notices.closed(self, event, by)
 
+    # The moves' bodies, shared with the answers recorded outside tsumugi (record_*).
+    def _acknowledged(
+        self, by: User, agency: Agency | None, now: datetime, text: str, roles: str, **who: Any
+    ) -> None:
+        if not roles.strip():
+            raise SheetError("役割分担を書いてください（誰が何をするかをはっきりさせるため）。")
+        with transaction.atomic():
+            locked = self._lock([Status.SENT], "受理できるのは受理待ちのシートだけです。")
+            self._save_new_follow_up(
+                locked,
+                now,
+                status=Status.ACKNOWLEDGED,
+                acknowledged_at=now,
+                acknowledged_by=by,
+                roles=roles,
+                **who,
+            )
+            self._log(Event.Kind.ACKNOWLEDGED, by, agency, now, text)
+
+    def _progressed(
+        self, by: User, agency: Agency | None, now: datetime, report: str, text: str
+    ) -> None:
+        if not report.strip():
+            raise SheetError("経過報告の内容を書いてください。")
+        with transaction.atomic():
+            locked = self._lock([Status.ACKNOWLEDGED], "経過報告は受理したシートにだけ書けます。")
+            self._save_new_follow_up(locked, now, last_progress_at=now)
+            self._log(Event.Kind.PROGRESS, by, agency, now, text)
+
+    def _closed(
+        self, by: User, agency: Agency | None, now: datetime, outcome: Outcome, note: str, text: str
+    ) -> None:
+        if not note.strip():
+            raise SheetError("終結のメモを書いてください。")
+        with transaction.atomic():
+            locked = self._lock([Status.ACKNOWLEDGED], "終結できるのは受理したシートだけです。")
+            self._save_end(locked, now, Status.CLOSED, note, outcome=outcome)
+            self._log(Event.Kind.CLOSED, by, agency, now, text)
+
     def redirect(
         self,
         *,
@@ -706,6 +825,8 @@ class Sheet(models.Model):
         the parent's text is never copied."""
         now = now or timezone.now()
         self._require_receiver(by)
+        receiver = self.receiver_agency
+        assert receiver is not None  # a receiver in tsumugi (checked just above)
         if not reason.strip():
             raise SheetError("転送の理由を書いてください。")
         if to.pk in (self.receiver_agency_id, self.sender_agency_id):
@@ -721,7 +842,7 @@ class Sheet(models.Model):
                 "転送先への依頼事項を、氏名・ふりがな・生まれ年を書かずに書いてください。"
             )
         continuing = continuing.strip() or (
-            f"{self.receiver_agency.name}は、{to.name}が受理するまで連絡の窓口を続けます。"
+            f"{self.receiver_name}は、{to.name}が受理するまで連絡の窓口を続けます。"
         )
         if not named:
             # The reason is shown on the child too (転送の理由): it is read without names.
@@ -737,7 +858,7 @@ class Sheet(models.Model):
             child = Sheet.issue(
                 case=self.case,
                 by=by,
-                sender_agency=self.receiver_agency,
+                sender_agency=receiver,
                 receiver_agency=to,
                 request=(request.strip() or self.request) if named else request,
                 sender_continuing=continuing,
@@ -760,3 +881,193 @@ class Sheet(models.Model):
             self._save_end(locked, now, Status.WITHDRAWN, reason)
             event = self._log(Event.Kind.WITHDRAWN, by, self.sender_agency, now, reason)
             notices.withdrawn(self, event, by, assignee_id)
+
+    # --- outside tsumugi (電話・FAX・手渡し) -------------------------------------------------
+
+    @classmethod
+    def hand_over(
+        cls,
+        *,
+        case: Case,
+        by: User,
+        sender_agency: Agency,
+        handover: str,
+        handed_at: datetime,
+        request: str,
+        sender_continuing: str,
+        receiver_agency: Agency | None = None,
+        outside_receiver: str = "",
+        outside_contact: str = "",
+        shared_info: str = "",
+        urgency: str = Urgency.NORMAL,
+        now: datetime | None = None,
+    ) -> Sheet:
+        """A hand-off to an agency with no account or a body not in the list, by phone, FAX or
+        by hand, recorded by the sender (who then records the receiver's answers too).
+
+        What may be handed over is the one rule's: a listed agency the basis names gets the
+        named sheet; anyone else — every body outside the list, which no basis can name — gets
+        the de-identified one (the printed sheet is what is handed over)."""
+        now = now or timezone.now()
+        if handover not in OUTSIDE_HANDOVERS:
+            raise SheetError("引継ぎの方法（電話・FAX・手渡し）を選んでください。")
+        if sender_agency.pk not in scope_of(by).agency_ids:
+            raise SheetError("送付元には、あなたが所属する機関を選んでください。")
+        if receiver_agency is None and not outside_receiver.strip():
+            raise SheetError("引継ぎ先の機関を選ぶか、一覧にない引継ぎ先を書いてください。")
+        if receiver_agency is not None:
+            outside_receiver = ""
+            if receiver_agency.pk == sender_agency.pk:
+                raise SheetError("引継ぎ先に自分の機関は選べません。")
+            has_accounts = Membership.objects.active().filter(
+                agency=receiver_agency, role__in=CASE_ROLES
+            )
+            if has_accounts.exists():
+                raise SheetError(
+                    f"{receiver_agency.name}には職員のアカウントがあります。"
+                    "つむぎでシートを送ってください。"
+                )
+        if handed_at > now:
+            raise SheetError("引き継いだ日時に未来は指定できません。")
+        if handed_at < case.received_at:
+            raise SheetError("引き継いだ日時は相談の受付より後にしてください。")
+        cls._require_texts(request, sender_continuing)
+        # Printed on the 送付票 and shown to everyone who opens the sheet: staff, not residents.
+        refusal = anonymous_text_refusal(case, f"{outside_receiver} {outside_contact}")
+        if refusal:
+            raise SheetError("引継ぎ先と相手には職員・機関の名前だけを書いてください。" + refusal)
+        with transaction.atomic():
+            locked_case = Case.objects.select_for_update().get(pk=case.pk)
+            if locked_case.status != Case.Status.OPEN:
+                raise SheetError("終結した相談からは引き継げません。")
+            named = receiver_agency is not None and would_cover(locked_case, receiver_agency, now)
+            sheet = cls._create(
+                locked_case,
+                anonymised=not named,
+                sender_agency=sender_agency,
+                liaison=by,
+                receiver_agency=receiver_agency,
+                handover=handover,
+                outside_receiver=outside_receiver.strip(),
+                outside_contact=outside_contact.strip(),
+                urgency=urgency,
+                request=request,
+                sender_continuing=sender_continuing,
+                shared_info=shared_info,
+                sent_at=handed_at,
+                last_event_at=now,
+            )
+            text = (
+                f"{by_way_of(handover)}{sheet.receiver_label}へ引き継ぎ"
+                f"（{format_datetime(handed_at)}）：{request}"
+            )
+            sheet._log(Event.Kind.SHEET_SENT, by, sender_agency, now, text)
+        return sheet
+
+    def _require_outside_sender(self, user: User) -> None:
+        if not self.is_outside:
+            raise SheetError("先方の返事を記録できるのは、つむぎの外へ引き継いだシートだけです。")
+        if self.sender_agency_id not in scope_of(user).agency_ids:
+            raise SheetError("先方の返事は送付元機関の職員が記録します。")
+
+    def record_acknowledgement(
+        self,
+        *,
+        by: User,
+        way: str,
+        assignee: str,
+        roles: str,
+        now: datetime | None = None,
+    ) -> None:
+        """先方が受理した (heard by phone, FAX or in person): who is in charge there."""
+        now = now or timezone.now()
+        self._require_outside_sender(by)
+        if not assignee.strip():
+            raise SheetError("先方の担当者を書いてください。")
+        refusal = anonymous_text_refusal(self.case, assignee)
+        if refusal:
+            raise SheetError("先方の担当者には職員の名前だけを書いてください。" + refusal)
+        text = (
+            f"{by_way_of(way)}{self.receiver_name}から受理の連絡\n"
+            f"先方の担当者: {assignee.strip()}\n役割分担: {roles}"
+        )
+        self._acknowledged(
+            by, self.sender_agency, now, text, roles, outside_assignee=assignee.strip()
+        )
+
+    def record_progress(
+        self, *, by: User, way: str, text: str, now: datetime | None = None
+    ) -> None:
+        now = now or timezone.now()
+        self._require_outside_sender(by)
+        line = f"{by_way_of(way)}{self.receiver_name}から経過の報告：{text}"
+        self._progressed(by, self.sender_agency, now, text, line)
+
+    def record_close(
+        self, *, by: User, way: str, outcome: Outcome, note: str, now: datetime | None = None
+    ) -> None:
+        now = now or timezone.now()
+        self._require_outside_sender(by)
+        line = f"{by_way_of(way)}{self.receiver_name}から終結の連絡：{outcome.name}：{note}"
+        self._closed(by, self.sender_agency, now, outcome, note, line)
+
+
+# --- the sheet on paper (sheets/printout.py) ---------------------------------------------------
+
+
+class SheetPrintout(WorkerFile):
+    """One sheet as an A4 PDF, made by the worker (sheets/printout.py): one file per sheet,
+    version, day and what the rule lets the receiver see (`audience`, a digest), shared by
+    everyone who prints it. The file is kept as the record of exactly what was printed."""
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.PROTECT, related_name="printouts")
+    version = models.PositiveIntegerField("シートの版")
+    day = models.DateField("作成日")
+    audience = models.CharField("印刷範囲の鍵", max_length=64)
+    file = models.FileField("ファイル", upload_to="sheets/", blank=True)
+    # From the decision that rendered it: the receiver's view was de-identified.
+    masked = models.BooleanField("伏せて印刷", default=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = verbose_name_plural = "印刷用シート"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sheet", "version", "day", "audience"], name="sheet_printout_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} 第{self.version}版 {self.day}"
+
+
+class SheetPrintQuerySet(AppendOnlyQuerySet["SheetPrint"]):
+    pass
+
+
+class SheetPrint(AppendOnly):
+    """Audit: who printed (downloaded) which sheet's file, when, from where."""
+
+    refusal = SheetError
+    change_refusal = "印刷記録は変更できません。"
+    delete_refusal = "印刷記録は削除できません。"
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.PROTECT, related_name="prints")
+    printout = models.ForeignKey(SheetPrintout, on_delete=models.PROTECT, related_name="prints")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    masked = models.BooleanField("伏せて印刷")
+    at = models.DateTimeField("日時", default=timezone.now)
+    ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+
+    objects = SheetPrintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = verbose_name_plural = "シートの印刷記録"
+        constraints = [
+            # One print record per person and file, however often the file is fetched.
+            models.UniqueConstraint(fields=["printout", "user"], name="sheet_print_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} {self.user} {self.at:%Y-%m-%d %H:%M}"

@@ -73,7 +73,7 @@ def person_name(user: User) -> str:
 
 
 def ends(sheet: Sheet) -> str:
-    return f"{sheet.sender_agency.name} → {sheet.receiver_agency.name}"
+    return f"{sheet.sender_agency.name} → {sheet.receiver_name}"
 
 
 def active_users(ids: Iterable[int | None]) -> list[int]:
@@ -120,26 +120,26 @@ def issued(sheet: Sheet, event: Event, by: User) -> None:
     urgent = "【至急】" if sheet.urgency == "urgent" else ""
     via = f"、{sheet.sender_agency.name}から転送" if sheet.parent_id else ""
     title = f"{urgent}新しいシート {sheet.number} が届きました（{ends(sheet)}{via}）"
-    tell(members_of(sheet.receiver_agency_id), sheet, event, NEW, title, by)
+    tell(members_of(sheet.receiver_agency_id or 0), sheet, event, NEW, title, by)
 
 
 def acknowledged(sheet: Sheet, event: Event, by: User) -> None:
     assert sheet.assignee is not None
     name = person_name(sheet.assignee)
-    title = f"シート {sheet.number}：{sheet.receiver_agency.name}が受理しました（担当者: {name}）"
+    title = f"シート {sheet.number}：{sheet.receiver_name}が受理しました（担当者: {name}）"
     tell([sheet.liaison_id], sheet, event, ACKNOWLEDGED, title, by)
     if sheet.assignee_id not in (by.pk, sheet.liaison_id):
         assigned(sheet, event, by)
 
 
 def reported(sheet: Sheet, event: Event, by: User) -> None:
-    title = f"シート {sheet.number}：{sheet.receiver_agency.name}から経過報告がありました"
+    title = f"シート {sheet.number}：{sheet.receiver_name}から経過報告がありました"
     tell([sheet.liaison_id], sheet, event, PROGRESS, title, by)
 
 
 def redirected(sheet: Sheet, child: Sheet, event: Event, by: User) -> None:
     title = (
-        f"シート {sheet.number}：{sheet.receiver_agency.name}が{child.receiver_agency.name}へ"
+        f"シート {sheet.number}：{sheet.receiver_name}が{child.receiver_name}へ"
         f"転送しました（新しいシート {child.number}）"
     )
     tell([sheet.liaison_id, *sheet.earlier_liaisons()], sheet, event, REDIRECTED, title, by)
@@ -147,13 +147,13 @@ def redirected(sheet: Sheet, child: Sheet, event: Event, by: User) -> None:
 
 def closed(sheet: Sheet, event: Event, by: User) -> None:
     outcome = sheet.outcome.name if sheet.outcome else ""
-    title = f"シート {sheet.number}：{sheet.receiver_agency.name}が終結しました（結果: {outcome}）"
+    title = f"シート {sheet.number}：{sheet.receiver_name}が終結しました（結果: {outcome}）"
     tell([sheet.liaison_id, *sheet.earlier_liaisons()], sheet, event, ENDED, title, by)
 
 
 def withdrawn(sheet: Sheet, event: Event, by: User, assignee_id: int | None) -> None:
     title = f"シート {sheet.number}：{sheet.sender_agency.name}が取り下げました（{ends(sheet)}）"
-    receiving = [assignee_id] if assignee_id else members_of(sheet.receiver_agency_id)
+    receiving = [assignee_id] if assignee_id else members_of(sheet.receiver_agency_id or 0)
     tell([sheet.liaison_id, *receiving], sheet, event, ENDED, title, by)
 
 

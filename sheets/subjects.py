@@ -54,7 +54,7 @@ class SheetSubjects(SubjectKind):
 
 
 def state_of(sheet: Sheet, child: str) -> str:
-    receiver = sheet.receiver_agency.name
+    receiver = sheet.receiver_name
     if sheet.status == Status.SENT:
         return f"{receiver}の受理待ち（受理期限 {format_datetime(sheet.ack_due_at)}）"
     if sheet.status == Status.ACKNOWLEDGED:

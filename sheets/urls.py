@@ -19,4 +19,10 @@ urlpatterns = [
     path("phrases/<int:pk>/edit/", phrase_views.phrase_edit, name="phrase_edit"),
     path("phrases/<int:pk>/delete/", phrase_views.phrase_delete, name="phrase_delete"),
     path("<int:pk>/reassign/", views.reassign, name="reassign"),
+    path("hand-over/<int:case_pk>/", views.hand_over, name="hand_over"),
+    path("<int:pk>/outside/acknowledge/", views.outside_acknowledge, name="outside_acknowledge"),
+    path("<int:pk>/outside/progress/", views.outside_progress, name="outside_progress"),
+    path("<int:pk>/outside/close/", views.outside_close, name="outside_close"),
+    path("<int:pk>/print/", views.print_sheet, name="print"),
+    path("<int:pk>/print/sheet.pdf", views.print_file, name="print_file"),
 ]

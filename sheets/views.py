@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -32,20 +32,28 @@ from cases.privacy import (
     CaseView,
     Decision,
     agency_viewer,
-    case_view,
     decide,
+    facts_of,
     named_agency_ids,
     view_for,
+    viewer_of,
 )
 from cases.timeline import timeline
 from tsumugi.context_processors import INBOX_COUNT_ATTR
-from tsumugi.lib.dates import format_datetime
+from tsumugi.lib.client import client_address
+from tsumugi.lib.dates import format_datetime, local_date
+from tsumugi.lib.worker_file import download
 
+from . import printout
 from .forms import (
     AcknowledgeForm,
     BoxFilterForm,
     CloseSheetForm,
+    HandOverForm,
     OutboxFilterForm,
+    OutsideAcknowledgeForm,
+    OutsideCloseForm,
+    OutsideProgressForm,
     ProgressForm,
     ReassignForm,
     RedirectForm,
@@ -53,7 +61,7 @@ from .forms import (
     WithdrawForm,
     receiver_candidates,
 )
-from .models import PhraseUse, Sheet, SheetError, SheetQuerySet, Status
+from .models import PhraseUse, Sheet, SheetError, SheetPrint, SheetQuerySet, Status
 from .phrases import by_use, phrases_of
 
 SHEETS_PER_PAGE = 25
@@ -305,13 +313,21 @@ def render_sheet(
         forms["reassign"] = ReassignForm(sheet=sheet)
     if is_receiver and sheet.is_open:
         forms["redirect"] = RedirectForm(sheet=sheet)
+    if is_sender and sheet.is_outside and sheet.status == Status.SENT:
+        forms["outside_acknowledge"] = OutsideAcknowledgeForm(sheet=sheet)
+    if is_sender and sheet.is_outside and sheet.status == Status.ACKNOWLEDGED:
+        forms["outside_progress"] = OutsideProgressForm()
+        forms["outside_close"] = OutsideCloseForm()
     if is_sender and sheet.is_open:
         forms["withdraw"] = WithdrawForm()
     forms.update(bound or {})
-    if is_receiver:
+    if is_receiver and sheet.receiver_agency_id is not None:
         offer_phrases(forms, sheet.receiver_agency_id)
     case = sheet.case
-    view = case_view(case, request.user)
+    viewer = viewer_of(request.user)
+    facts = facts_of(case)
+    decision = decide(case, viewer, facts)
+    view = view_for(case, decision, year=local_date(viewer.now).year)
     # A named sheet's text was written for named readers: once the basis no longer names the
     # viewer (consent withdrawn or expired) it is not shown; an anonymised sheet's own text
     # was written for readers without names.
@@ -337,11 +353,12 @@ def render_sheet(
         "forms": forms,
         "is_receiver": is_receiver,
         "is_sender": is_sender,
+        "may_print": printout.may_print(decision, printout.receiver_decision(sheet, facts)),
         "now": timezone.now(),
     }
     with transaction.atomic():
         record_access(
-            request, case, "シートの詳細", (sheet.receiver_agency_id, sheet.sender_agency_id)
+            request, case, "シートの詳細", (sheet.receiver_agency_id or 0, sheet.sender_agency_id)
         )
         return render(request, "sheets/sheet_detail.html", context, status=status)
 
@@ -452,9 +469,7 @@ def redirect_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             request=data["request"],
             continuing=data["continuing"],
         )
-        messages.info(
-            request, f"新しいシート {child.number} を{child.receiver_agency.name}へ送りました。"
-        )
+        messages.info(request, f"新しいシート {child.number} を{child.receiver_name}へ送りました。")
 
     return act(
         request,
@@ -475,3 +490,137 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return act(
         request, pk, "withdraw", WithdrawForm, move, "シート {sheet.number} を取り下げました。"
     )
+
+
+# --- outside tsumugi (電話・FAX・手渡し): the sender records the hand-off and the answers
+
+
+@login_required
+@transaction.atomic
+def hand_over(request: HttpRequest, case_pk: int) -> HttpResponse:
+    case = visible_case(request, case_pk)
+    agencies = my_agencies(request)
+    if not agencies:
+        raise Http404("引き継げる機関に所属していません。")
+    if case.status != Case.Status.OPEN:
+        messages.error(request, "終結した相談からは引き継げません。")
+        return redirect("cases:detail", pk=case.pk)
+    named = named_agency_ids(case)
+    form = HandOverForm(posted(request), case=case, agencies=agencies, named=named)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sheet = Sheet.hand_over(
+                case=case,
+                by=user_of(request),
+                sender_agency=data["sender_agency"],
+                handover=data["handover"],
+                handed_at=data["handed_at"],
+                receiver_agency=data["receiver_agency"],
+                outside_receiver=data["outside_receiver"],
+                outside_contact=data["outside_contact"],
+                request=data["request"],
+                sender_continuing=data["sender_continuing"],
+                shared_info=data["shared_info"],
+                urgency=data["urgency"],
+            )
+        except SheetError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"{sheet.receiver_name}への引継ぎをシート {sheet.number} として記録しました。"
+                "先方の返事（受理・経過報告・終結）も、このページで記録してください。",
+            )
+            return redirect("sheets:detail", pk=sheet.pk)
+    record_access(request, case, "引継ぎの記録")
+    context = {"case": case, "form": form, "note": anonymisation_note(case, named)}
+    status = 400 if form.is_bound else 200
+    return render(request, "sheets/hand_over.html", context, status=status)
+
+
+@login_required
+def outside_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
+        sheet.record_acknowledgement(
+            by=user_of(request), way=data["way"], assignee=data["assignee"], roles=data["roles"]
+        )
+
+    done = "先方の受理を記録しました。"
+    return act(request, pk, "outside_acknowledge", OutsideAcknowledgeForm, move, done)
+
+
+@login_required
+def outside_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
+        sheet.record_progress(by=user_of(request), way=data["way"], text=data["text"])
+
+    done = "先方からの経過報告を記録しました。"
+    return act(request, pk, "outside_progress", OutsideProgressForm, move, done)
+
+
+@login_required
+def outside_close(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(request: HttpRequest, sheet: Sheet, data: dict[str, Any]) -> None:
+        sheet.record_close(
+            by=user_of(request), way=data["way"], outcome=data["outcome"], note=data["note"]
+        )
+
+    done = "シート {sheet.number} の終結を記録しました。"
+    return act(request, pk, "outside_close", OutsideCloseForm, move, done)
+
+
+# --- the sheet on paper (sheets/printout.py) ---------------------------------------------
+
+
+def printable_sheet(request: HttpRequest, pk: int) -> tuple[Sheet, bool]:
+    """The sheet (404 outside the choke point) and whether this viewer may print it: only
+    someone the rule shows at least what it shows the receiver."""
+    sheet = visible_sheet(request, pk)
+    facts = facts_of(sheet.case)
+    mine = decide(sheet.case, viewer_of(request.user), facts)
+    return sheet, printout.may_print(mine, printout.receiver_decision(sheet, facts))
+
+
+@login_required
+def print_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows today's printout of the sheet as it stands (作成中, refreshing itself, then
+    the download link); POST asks the worker for it."""
+    sheet, allowed = printable_sheet(request, pk)
+    if not allowed:
+        return render(request, "sheets/print.html", {"sheet": sheet, "refused": True}, status=403)
+    if request.method == "POST":
+        with transaction.atomic():
+            printout.printout_for(sheet)
+        return redirect("sheets:print", pk=sheet.pk)
+    current = printout.current_printout(sheet)
+    if current is not None:
+        printout.hand_over_if_stalled(current)
+    context = {"sheet": sheet, "printout": current}
+    response = render(request, "sheets/print.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def print_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The file of today's printout, only while it is the sheet as it stands (a consent
+    withdrawn since makes a new key, so an older file with names is never served again)."""
+    sheet, allowed = printable_sheet(request, pk)
+    current = printout.current_printout(sheet) if allowed else None
+    if current is None or not current.is_ready:
+        return redirect("sheets:print", pk=sheet.pk)
+    with transaction.atomic():
+        _, first = SheetPrint.objects.get_or_create(
+            printout=current,
+            user=user_of(request),
+            defaults={"sheet": sheet, "masked": current.masked, "ip": client_address(request)},
+        )
+        if first:
+            record_access(
+                request,
+                sheet.case,
+                "シートの印刷",
+                (sheet.sender_agency_id, sheet.receiver_agency_id or 0),
+            )
+    return download(current, f"sheet-{sheet.number}.pdf")

@@ -112,6 +112,40 @@ def goal(t: Things) -> int:
     return first.pk
 
 
+def outside_sheet(t: Things) -> int:
+    """A sheet handed over by phone from the world's case (made once per test)."""
+    from datetime import timedelta
+
+    from sheets.models import Handover, Sheet
+
+    found = Sheet.objects.filter(case=t.case).exclude(handover=Handover.SYSTEM).first()
+    if found is None:
+        found = Sheet.hand_over(
+            case=t.case,
+            by=t.world.alice,
+            sender_agency=t.world.a,
+            handover=Handover.PHONE,
+            handed_at=t.case.received_at + timedelta(minutes=5),
+            outside_receiver="朽木地区 民生委員",
+            request="見守りをお願いします。",
+            sender_continuing="訪問を続けます。",
+        )
+    return found.pk
+
+
+def hand_over_data(world: Any) -> dict[str, Any]:
+    return {
+        "sender_agency": world.a.pk,
+        "handover": "phone",
+        "handed_at": "令和8年11月30日 10:30",
+        "outside_receiver": "朽木地区 民生委員",
+        "request": "見守りをお願いします。",
+        "sender_continuing": "訪問を続けます。",
+        "urgency": "normal",
+    }
+
+
+outside_page = to("sheets:detail", pk=outside_sheet)
 meeting_page = to("meetings:detail", pk=meeting)
 minutes_page = to("meetings:minutes", pk=meeting)
 sheet_page = to("sheets:detail", pk=sheet)
@@ -266,6 +300,18 @@ FORMS: dict[str, Row] = {
     ),
     "sheets.ReassignForm": Row(to("sheets:reassign", pk=sheet), "bob", page=sheet_page),
     "reminders.PreferencesForm": Row(to("notifications:preferences"), "alice"),
+    "sheets.HandOverForm": Row(
+        to("sheets:hand_over", case_pk=case), "alice", valid=lambda t: hand_over_data(t.world)
+    ),
+    "sheets.OutsideAcknowledgeForm": Row(
+        to("sheets:outside_acknowledge", pk=outside_sheet), "alice", page=outside_page
+    ),
+    "sheets.OutsideProgressForm": Row(
+        to("sheets:outside_progress", pk=outside_sheet), "alice", page=outside_page
+    ),
+    "sheets.OutsideCloseForm": Row(
+        to("sheets:outside_close", pk=outside_sheet), "alice", page=outside_page
+    ),
     "sheets.BoxFilterForm": Row(to("sheets:inbox"), "bob", method="get"),
     "sheets.OutboxFilterForm": Row(to("sheets:outbox"), "alice", method="get"),
 }

@@ -225,6 +225,12 @@ ACCESS: dict[str, Row] = {
     "sheets:phrase_edit": Row(pk(b_phrase), HIDDEN, HIDDEN),
     "sheets:phrase_delete": Row(pk(b_phrase), HIDDEN, HIDDEN),
     "sheets:reassign": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
+    "sheets:hand_over": Row(lambda t: {"case_pk": t.case.pk}, HIDDEN, HIDDEN),
+    "sheets:outside_acknowledge": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
+    "sheets:outside_progress": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
+    "sheets:outside_close": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
+    "sheets:print": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
+    "sheets:print_file": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
     # notifications (bob's notification: nobody else's to read)
     "notifications:list": Row(none, OPEN, OPEN),
     "notifications:read": Row(pk(lambda t: t.notification), HIDDEN, HIDDEN),

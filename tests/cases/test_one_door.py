@@ -14,6 +14,7 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 VIEW_PARTIALS = {
     "cases/_people.html",
     "cases/_case_summary.html",
+    "cases/_people_print.html",
 }
 FOR_LOOP = re.compile(r"{%\s*for\s+(\w+)\s+in\s+([\w.]+)[^%]*%}")
 # A loop is over people if its source is named so or its body reads a person's attributes.

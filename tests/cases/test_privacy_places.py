@@ -12,6 +12,7 @@ No name part, reading (hiragana, katakana, half-width) or birth year (西暦, �
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,9 +32,10 @@ from meetings.models import AgendaItem
 from meetings.packet import render_packet
 from reminders.engine import sweep
 from reminders.outbox import send_pending
-from sheets.models import Sheet
+from sheets.models import Handover, Sheet
 from tests.conftest import World, make_tags
 from tests.meetings.conftest import NOW, Bodies, attend, make_bodies, make_meeting, member
+from tests.sheets.printing import pdf_text, printed
 
 
 @pytest.fixture
@@ -92,11 +94,20 @@ class Path:
     places: dict[str, Callable[[Client], str]]
 
 
+# A CSP nonce or a CSRF token is random text: "S55" turned up in one by chance (a probe for
+# 昭和55). They are nobody's data; everything else on the page is checked.
+RANDOM_TOKENS = re.compile(r'nonce="[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def without_random_tokens(html: str) -> str:
+    return RANDOM_TOKENS.sub("", html)
+
+
 def page(url: str, **params: str) -> Callable[[Client], str]:
     def get(client: Client) -> str:
         response = client.get(url, params)
-        assert response.status_code in (200, 302, 404), (url, response.status_code)
-        return response.content.decode()
+        assert response.status_code in (200, 302, 403, 404), (url, response.status_code)
+        return without_random_tokens(response.content.decode())
 
     return get
 
@@ -185,6 +196,15 @@ def mails_to(user: User) -> Callable[[Client], str]:
     return text
 
 
+def printed_sheet(sheet_pk: int) -> Callable[[Client], str]:
+    """The printed つむぎあいシート: asked for, made by the worker, downloaded, read by poppler."""
+
+    def text(client: Client) -> str:
+        return pdf_text(printed(client, Sheet.objects.get(pk=sheet_pk), NOW))
+
+    return text
+
+
 def roster_member_path(world: World, bodies: Bodies) -> Path:
     # The consent names B; the coordinator is on the 朽木 roster and may open the meeting.
     case = make_probe_case(world, Basis.CONSENT, [world.b])
@@ -213,6 +233,8 @@ def roster_member_path(world: World, bodies: Bodies) -> Path:
             "search (name)": search("朽網"),
             "search (kana)": search("ｸｻﾐ"),
             "sheet page": page(reverse("sheets:detail", args=[sheet.pk])),
+            # The receiver is named: the coordinator may not print what it may not see.
+            "printed sheet (refused)": page(reverse("sheets:print", args=[sheet.pk])),
             "insight drill-down": page(reverse("insight:failures"), mode="holding"),
             "insight drill-down (sheets)": page(reverse("insight:failures"), mode="no_response"),
             "notifications": page(reverse("notifications:list")),
@@ -275,6 +297,7 @@ def anonymised_receiver_path(world: World, bodies: Bodies) -> Path:
         world.charlie,
         {
             "sheet page": page(reverse("sheets:detail", args=[anonymous.pk])),
+            "printed sheet": printed_sheet(anonymous.pk),
             "its own sheet's page": page(reverse("sheets:detail", args=[onward.pk])),
             "inbox": page(reverse("sheets:inbox")),
             "outbox": page(reverse("sheets:outbox")),
@@ -311,6 +334,7 @@ def redirect_path(world: World, bodies: Bodies) -> Path:
         world.charlie,
         {
             "sheet page": page(reverse("sheets:detail", args=[child.pk])),
+            "printed sheet": printed_sheet(child.pk),
             "parent sheet (404)": page(reverse("sheets:detail", args=[parent.pk])),
             "inbox": page(reverse("sheets:inbox")),
             "case page": page(reverse("cases:detail", args=[case.pk])),
@@ -324,11 +348,46 @@ def redirect_path(world: World, bodies: Bodies) -> Path:
     )
 
 
+def paper_path(world: World, bodies: Bodies) -> Path:
+    # The counter sees every name on screen; what it prints for a receiver the basis does not
+    # name — an agency, or a body outside the list reached by phone — is the receiver's view.
+    case = make_probe_case(world, Basis.CONSENT, [world.b])
+    anonymous = Sheet.issue(
+        case=case,
+        by=world.alice,
+        sender_agency=world.a,
+        receiver_agency=world.c,
+        request="本人の就労の相談をお願いします。",
+        sender_continuing="支所で訪問を続けます。",
+        now=NOW,
+    )
+    by_phone = Sheet.hand_over(
+        case=case,
+        by=world.alice,
+        sender_agency=world.a,
+        handover=Handover.PHONE,
+        handed_at=NOW,
+        outside_receiver="朽木地区 民生委員",
+        outside_contact="民生委員 木村様",
+        request="週1回の見守りをお願いします。",
+        sender_continuing="支所で訪問を続けます。",
+        now=NOW,
+    )
+    return Path(
+        world.alice,
+        {
+            "printed sheet to an agency the basis does not name": printed_sheet(anonymous.pk),
+            "printed sheet handed over by phone": printed_sheet(by_phone.pk),
+        },
+    )
+
+
 PATHS = {
     "roster member of a meeting": roster_member_path,
     "a roster seat is the only one not named": roster_seat_path,
     "anonymised receiver issuing a sheet": anonymised_receiver_path,
     "redirect to an uncovered agency": redirect_path,
+    "the sender prints for a receiver without basis": paper_path,
 }
 
 
@@ -353,6 +412,21 @@ def test_the_probes_would_be_seen_by_a_viewer_the_basis_names(
         client.force_login(world.alice)
         html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert {"朽網", "澪", "湖東", "凛", "くさみ", "コトウ", "1999", "1980"} <= set(leaks(html))
+    # And the printed sheet to the agency the consent names carries them.
+    with time_machine.travel(NOW, tick=False):
+        sheet = Sheet.issue(
+            case=case,
+            by=world.alice,
+            sender_agency=world.a,
+            receiver_agency=world.b,
+            request="通院の付き添いをお願いします。",
+            sender_continuing="支所で訪問を続けます。",
+            now=NOW,
+        )
+    paper = printed_sheet(sheet.pk)(client)
+    assert {"朽網", "澪", "湖東", "凛", "くさみ", "コトウ", "1999", "平成11", "昭和55"} <= set(
+        leaks(paper)
+    )
 
 
 def test_the_resident_places_would_show_the_probes_to_the_receiving_counter(

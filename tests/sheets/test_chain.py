@@ -82,7 +82,7 @@ def test_every_earlier_sender_may_open_every_sheet_below_and_nobody_else(
 ) -> None:
     last = four[-1]
     outsider = agency("npo", "NPO法人", "npo")
-    hop_user = staff(four[2].receiver_agency)
+    hop_user = staff(four[2].receiver_agency)  # type: ignore[arg-type]
     for user in (world.alice, world.bob, world.bob_boss, world.charlie, hop_user):
         client.force_login(user)  # type: ignore[arg-type]
         assert client.get(reverse("sheets:detail", args=[last.pk])).status_code == 200, user

@@ -163,7 +163,7 @@ def test_a_close_at_the_end_of_the_chain_tells_every_sender_along_it(
     world: World, chain: dict[str, Sheet]
 ) -> None:
     third = chain["third"]
-    hop_user = third.receiver_agency.memberships.get().user
+    hop_user = third.receiver_agency.memberships.get().user  # type: ignore[union-attr]
     third.acknowledge(by=hop_user, assignee=hop_user, roles="面談", now=LATER)
     assert latest_told(third) == ["charlie"]  # 受理: the direct sender only
     third.close(by=hop_user, outcome=outcome(), note="就労準備を始めました", now=LATER)

@@ -41,7 +41,7 @@ def test_issue_creates_one_sheet_per_receiver(client: Client, world: World) -> N
         reverse("sheets:new", args=[case.pk]), issue_data(world, world.b, world.c)
     )
     assert response.status_code == 302
-    sheets = sorted(case.sheets.all(), key=lambda s: s.receiver_agency_id)
+    sheets = sorted(case.sheets.all(), key=lambda s: s.receiver_agency_id or 0)
     assert [s.receiver_agency for s in sheets] == [world.b, world.c]
     assert [s.is_anonymised for s in sheets] == [False, True]  # consent covers B only
     assert all(s.liaison == world.alice and s.sender_agency == world.a for s in sheets)

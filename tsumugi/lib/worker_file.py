@@ -1,0 +1,141 @@
+"""Files made by the worker, never in a request (STYLE.md: side effects are rows first).
+
+The request writes a row saying what is owed; the worker renders it after commit. Exactly one
+rendering: `claim()` is a compare-and-set update (pending, or a lease that expired because a
+worker died) and only the claimer renders. A broker that is down loses nothing: the page that
+shows progress hands a row whose lease has expired to the broker again (`hand_over_if_stalled`).
+The file is kept: it is the record of exactly what was printed.
+
+Used by meetings.Packet (the meeting packet) and sheets.SheetPrintout (one sheet on paper).
+This module imports no app: each model subclasses `WorkerFile` and names its own task.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import current_app
+from django.core.files.base import ContentFile
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)  # a render takes seconds; a dead worker's claim expires after this
+RETRY_AFTER = timedelta(seconds=30)  # a row nobody started by then is handed over again
+MAX_ATTEMPTS = 3
+
+
+class WorkerFile(models.Model):
+    """What every worker-made file records; the subclass adds its key and its `file` field."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "作成待ち"
+        RUNNING = "running", "作成中"
+        DONE = "done", "完成"
+        FAILED = "failed", "作成できませんでした"
+
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField("依頼日時")
+    started_at = models.DateTimeField("開始日時", null=True, blank=True)
+    finished_at = models.DateTimeField("完成日時", null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField("作成の試行回数", default=0)
+    size = models.PositiveIntegerField("大きさ（バイト）", default=0)
+
+    file: FieldFile
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+    @property
+    def has_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+
+def enqueue(task_name: str, pk: int) -> bool:
+    """Hand one row to the broker by task name (the task module imports the worker module)."""
+    try:
+        current_app.tasks[task_name].apply_async((pk,), retry=False)
+    except Exception:  # any broker failure: the progress page hands it over again
+        logger.warning("broker unavailable: %s(%s) waits for the next look", task_name, pk)
+        return False
+    return True
+
+
+def hand_over_if_stalled(row: WorkerFile, task_name: str, now: datetime | None = None) -> bool:
+    """Called by the progress page: a row nobody is rendering (broker down, worker killed) goes
+    to the broker again."""
+    now = now or timezone.now()
+    if row.status not in (WorkerFile.Status.PENDING, WorkerFile.Status.RUNNING):
+        return False
+    if row.requested_at > now - RETRY_AFTER:
+        return False
+    if row.claimed_until is not None and row.claimed_until > now:
+        return False
+    return enqueue(task_name, row.pk)
+
+
+def produce[Row: WorkerFile](
+    model: type[Row],
+    pk: int,
+    render: Callable[[Row], tuple[bytes, str, dict[str, Any]]],
+    now: datetime | None = None,
+) -> bool:
+    """Render one row if nobody else is or did; returns whether this call rendered it.
+
+    `render(row)` returns the PDF, the file name and the fields to store with it (what the
+    render masked, for the print record)."""
+    now = now or timezone.now()
+    Status = WorkerFile.Status
+    claimed = (
+        model._default_manager.filter(pk=pk, status__in=[Status.PENDING, Status.RUNNING])
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(attempts__lt=MAX_ATTEMPTS)
+        .update(
+            status=Status.RUNNING,
+            claimed_until=now + LEASE,
+            started_at=now,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return False
+    row = model._default_manager.get(pk=pk)
+    try:
+        data, name, fields = render(row)
+    except Exception:
+        failed = row.attempts >= MAX_ATTEMPTS
+        model._default_manager.filter(pk=pk).update(
+            status=Status.FAILED if failed else Status.PENDING, claimed_until=None
+        )
+        raise
+    row.file.save(name, ContentFile(data), save=False)
+    model._default_manager.filter(pk=pk, status=Status.RUNNING).update(
+        status=Status.DONE,
+        file=row.file.name,
+        size=len(data),
+        finished_at=timezone.now(),
+        claimed_until=None,
+        **fields,
+    )
+    return True
+
+
+def download(row: WorkerFile, filename: str) -> FileResponse:
+    """The kept file as an attachment, never cached (it carries people's circumstances)."""
+    response = FileResponse(
+        row.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+    response["Cache-Control"] = "no-store"
+    return response
