@@ -13,10 +13,12 @@ class AreasConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers the one-municipality check)
         from .calendar import business_calendar
+        from .exports import register_kinds
         from .models import Closure
 
         # The engine counts business days and opening hours with the office calendar.
         engine.use_calendar(business_calendar)
+        register_kinds()  # the roster CSVs are written by the worker
         post_save.connect(closure_changed, sender=Closure, dispatch_uid="areas_closure_saved")
         post_delete.connect(closure_changed, sender=Closure, dispatch_uid="areas_closure_deleted")
 

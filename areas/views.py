@@ -16,10 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from reminders.exports import request_export
 from tsumugi.lib.reauth import reauthentication_required
 
 from . import csvio, handover, handover_csv
 from . import history as roster_history
+from .exports import roster_export_name
 from .forms import (
     AgencyForm,
     AreaForm,
@@ -341,9 +343,9 @@ def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- CSV --------------------------------------------------------------------------------------
 
-CSV_KINDS: dict[str, tuple[str, Callable[..., csvio.ImportResult], Callable[[], bytes]]] = {
-    "agencies": ("機関", csvio.import_agencies, csvio.export_agencies),
-    "memberships": ("所属", csvio.import_memberships, csvio.export_memberships),
+CSV_KINDS: dict[str, tuple[str, Callable[..., csvio.ImportResult]]] = {
+    "agencies": ("機関", csvio.import_agencies),
+    "memberships": ("所属", csvio.import_memberships),
 }
 
 
@@ -370,7 +372,7 @@ def csv_context(**extra: Any) -> dict[str, Any]:
 def csv_import(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in CSV_KINDS:
         raise Http404
-    label, importer, _ = CSV_KINDS[kind]
+    label, importer = CSV_KINDS[kind]
     form = CsvUploadForm(request.POST, request.FILES, prefix=kind)
     if not form.is_valid():
         return render(request, "areas/csv.html", csv_context(**{f"{kind}_form": form}), status=400)
@@ -389,12 +391,11 @@ def csv_import(request: HttpRequest, kind: str) -> HttpResponse:
 @admin_only
 @reauthentication_required
 def csv_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The worker writes the file (areas/exports.py); the admin waits on its page."""
     if kind not in CSV_KINDS:
         raise Http404
-    _, _, exporter = CSV_KINDS[kind]
-    response = HttpResponse(exporter(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="tsumugi-{kind}.csv"'
-    return response
+    export = request_export(request.user.pk, roster_export_name(kind), {})
+    return redirect("exports:detail", export.pk)
 
 
 # --- 人事異動 ---------------------------------------------------------------------------------

@@ -10,10 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote
 
-from django.http import HttpResponse
-
+CSV_TYPE = "text/csv; charset=utf-8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -31,12 +29,5 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
-def csv_response(filename: str, rows: Iterable[Sequence[object]]) -> HttpResponse:
-    response = HttpResponse(
-        ("\ufeff" + csv_text(rows)).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    # RFC 6266: an ASCII fallback plus the UTF-8 name for browsers that read it.
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"insight.csv\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
+    return ("\ufeff" + csv_text(rows)).encode("utf-8")

@@ -1,4 +1,5 @@
-"""Insight pages: figures, failure modes, 地区カルテ, indicators, and their CSV downloads.
+"""Insight pages: figures, failure modes, 地区カルテ, indicators, and their CSV downloads (asked
+for here, rendered by the worker: insight/exports.py).
 
 Only supervisors, coordinators and the coordination office reach these pages; anyone else gets
 a 404, as for a guessed URL. Every figure is computed by `insight/*` within the viewer's
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from areas.calendar import business_calendar
@@ -24,20 +26,18 @@ from areas.models import Area, Body, RosterEntry
 from areas.scope import Scope, scope_of
 from cases.audit import record_accesses
 from meetings.models import ActionItem, Meeting
+from reminders.exports import request_export
 from sheets.district import district_figures
 from sheets.models import Sheet
 from tsumugi.lib.reauth import reauthentication_required
 
-from . import svg
-from .csvexport import csv_response
+from . import exports, svg
 from .failures import Clock, drill_down, failure_counts, mode_by_code
 from .figures import (
     Names,
     Period,
     consultation_figures,
     district_months,
-    figures_csv_rows,
-    table_rows,
 )
 from .forms import FiguresFilterForm, TargetsForm, TargetYearForm, YearForm
 from .health import handoff_health, indicators
@@ -45,12 +45,10 @@ from .results import (
     INDICATORS,
     ResultTable,
     cycle_figures,
-    result_sheet_rows,
     results,
     set_targets,
     targets_for,
 )
-from .xlsx import xlsx_response
 
 View = Callable[..., HttpResponse]
 KARTE_SHEET_LIMIT = 100
@@ -122,17 +120,24 @@ def figures_charts(figs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def ask_export(request: HttpRequest, kind: str, params: dict[str, Any]) -> HttpResponse:
+    """The worker renders the file; the person waits on its page (reminders/exports.py)."""
+    export = request_export(request.user.pk, kind, params)
+    return redirect("exports:detail", export.pk)
+
+
+def refused_filters(request: HttpRequest, page: str) -> HttpResponse:
+    # The page shows why the filters are refused; nothing is asked of the worker.
+    return redirect(f"{reverse(page)}?{request.GET.urlencode()}")
+
+
 @insight_required
 @reauthentication_required
 def figures_csv(request: HttpRequest) -> HttpResponse:
-    scope = scope_of(request.user)
-    filters = FiguresFilterForm(request.GET or None).filters()
-    names = Names.load()
-    figs = consultation_figures(scope, filters, names)
-    health = handoff_health(scope, filters, business_calendar(), timezone.now(), names)
-    period = filters.period
-    name = f"相談の集計_{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
-    return csv_response(name, figures_csv_rows(figs, health, filters))
+    form = FiguresFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return refused_filters(request, "insight:figures")
+    return ask_export(request, exports.FiguresCsv.name, exports.filters_params(form.filters()))
 
 
 def int_param(request: HttpRequest, name: str) -> int | None:
@@ -263,12 +268,17 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def year_export(request: HttpRequest, kind: str, page: str) -> HttpResponse:
+    form = YearForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return refused_filters(request, page)
+    return ask_export(request, kind, {"year": form.year_or_default()})
+
+
 @insight_required
 @reauthentication_required
 def indicators_csv(request: HttpRequest) -> HttpResponse:
-    year = YearForm(request.GET or None).year_or_default()
-    table = indicators(scope_of(request.user), year)
-    return csv_response(f"重層的支援体制整備事業_指標_{year}年度.csv", table_rows(table))
+    return year_export(request, exports.IndicatorsCsv.name, "insight:indicators")
 
 
 # --- 事業別の実績と目標 ---------------------------------------------------------------------------
@@ -306,26 +316,16 @@ def results_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export_rows(request: HttpRequest) -> tuple[int, list[list[object]]]:
-    scope = scope_of(request.user)
-    year = YearForm(request.GET or None).year_or_default()
-    now = timezone.now()
-    table = results(scope, year)
-    return year, result_sheet_rows(table, cycle_figures(scope, year, now), now)
-
-
 @insight_required
 @reauthentication_required
 def results_csv(request: HttpRequest) -> HttpResponse:
-    year, rows = _export_rows(request)
-    return csv_response(f"事業別実績_{year}年度.csv", rows)
+    return year_export(request, exports.ResultsCsv.name, "insight:results")
 
 
 @insight_required
 @reauthentication_required
 def results_xlsx(request: HttpRequest) -> HttpResponse:
-    year, rows = _export_rows(request)
-    return xlsx_response(f"事業別実績_{year}年度.xlsx", f"{year}年度 事業別実績", rows)
+    return year_export(request, exports.ResultsXlsx.name, "insight:results")
 
 
 @insight_required

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote
 
-from django.http import HttpResponse
 from openpyxl import Workbook
 
 from .csvexport import guard
@@ -26,11 +24,3 @@ def xlsx_bytes(title: str, rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def xlsx_response(filename: str, title: str, rows: Iterable[Sequence[object]]) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(title, rows), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"insight.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from . import engine, outbox
+from . import engine, exports, outbox
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -48,3 +48,9 @@ def deliver_mails_task(mail_ids: list[int]) -> int:
 def recount_deadlines_task(recount_id: int) -> int:
     """Recount every kind's open deadlines after a closure was added or removed."""
     return engine.run_recount(recount_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def produce_export_task(export_id: int) -> bool:
+    """Render one export; a second copy of the task finds it claimed or done and does nothing."""
+    return exports.produce(export_id)

@@ -1,24 +1,31 @@
 """The notification centre: what happened, one entry per subject (a sheet …), newest first;
-marking one entry or all read; how I hear each topic (preferences).
+marking one entry or all read; how I hear each topic (preferences). And the pages of my exports
+(progress, then the file).
 
-Notifications are fetched through `request.user` only, so another person's id is a 404.
+Notifications and exports are fetched through `request.user` only, so another person's id is
+a 404.
 """
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from . import exports
 from .centre import NO_SUBJECT, page_of_groups, unread_groups
 from .forms import PreferencesForm
-from .models import Notification, NotificationQuerySet
+from .models import Export, Notification, NotificationQuerySet
 
 
 def mine_of(request: HttpRequest) -> NotificationQuerySet:
@@ -92,3 +99,38 @@ def preferences(request: HttpRequest) -> HttpResponse:
     status = 400 if form.is_bound else 200
     context = {"form": form, "opens": settings.BUSINESS_DAY_OPENS}
     return render(request, "reminders/preferences.html", context, status=status)
+
+
+def my_exports(request: HttpRequest) -> QuerySet[Export]:
+    """The choke point: only what the signed-in person asked for (views need a login)."""
+    return Export.objects.filter(user_id=request.user.pk or 0)
+
+
+@login_required
+def export_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress until the file is there (the page refreshes itself), then the download link."""
+    export = get_object_or_404(my_exports(request), pk=pk)
+    exports.hand_over_if_stalled(export)
+    kind = exports.kind_of(export.kind)
+    context = {
+        "export": export,
+        "kind": kind,
+        "back_url": kind.back_url(export.params),
+        "waiting": export.status in exports.OWED,
+    }
+    response = render(request, "reminders/export.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def export_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    export = get_object_or_404(my_exports(request).filter(status=Export.Status.DONE), pk=pk)
+    response = FileResponse(export.file.open("rb"), content_type=export.content_type)
+    # RFC 6266: an ASCII fallback plus the UTF-8 (Japanese) name for browsers that read it.
+    fallback = f"tsumugi.{export.filename.rpartition('.')[2]}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(export.filename)}"
+    )
+    response["Cache-Control"] = "no-store"
+    return response

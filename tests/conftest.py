@@ -8,12 +8,14 @@ charlie works at agency C (働き暮らし応援センター) and must never see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
+from django.http import HttpResponse
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 from pytest_django.fixtures import Settings as DjangoSettings
 
 from areas.models import Agency, Area, Body, Field, Membership, Role
@@ -215,6 +217,27 @@ def make_sheet(
 
 def outcome(code: str = "support") -> Outcome:
     return Outcome.objects.get(code=code)
+
+
+def fetch_export(client: Client, url: str, data: dict[str, Any] | None = None) -> HttpResponse:
+    """An export as the person who asks gets it (reminders/exports.py): the link records the
+    request and sends them to its page, the worker renders it, the page offers the file, the
+    file is fetched. Returns the file's response with its body read."""
+    from reminders.exports import produce
+
+    asked = client.get(url, data or {})
+    assert asked.status_code == 302, (url, asked.status_code)
+    match = resolve(asked["Location"])
+    assert match.view_name == "exports:detail", asked["Location"]
+    assert produce(match.kwargs["pk"]) is True
+    offer = reverse("exports:file", args=[match.kwargs["pk"]])
+    assert offer in client.get(asked["Location"]).content.decode()
+    served = client.get(offer)
+    assert served.status_code == 200
+    body = HttpResponse(b"".join(served.streaming_content))  # type: ignore[attr-defined]
+    for header, value in served.items():
+        body[header] = value
+    return body
 
 
 @pytest.fixture(autouse=True)

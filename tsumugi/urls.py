@@ -20,5 +20,6 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("insight/", include("insight.urls")),
     path("notifications/", include("reminders.urls")),
+    path("exports/", include("reminders.export_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from areas.models import Agency, Membership, Role
 from cases.models import IssueTag
 from insight.csvexport import csv_text, guard
-from tests.conftest import World, make_case, make_sheet, make_tags
+from tests.conftest import World, fetch_export, make_case, make_sheet, make_tags
 from tsumugi.lib.dates import TOKYO
 
 RECEIVED = datetime(2026, 6, 1, 10, 0, tzinfo=TOKYO)
@@ -48,7 +48,7 @@ def test_figures_csv_is_utf8_with_bom_japanese_header_and_guarded_cells(
     make_sheet(world, make_case(world, now=RECEIVED), now=RECEIVED)
     client.force_login(world.coordinator)
 
-    response = client.get(reverse("insight:figures_csv"), {"year": 2026})
+    response = fetch_export(client, reverse("insight:figures_csv"), {"year": 2026})
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment;" in response["Content-Disposition"]
@@ -66,7 +66,8 @@ def test_figures_csv_is_utf8_with_bom_japanese_header_and_guarded_cells(
 def test_figures_csv_has_no_personal_data(client: Client, world: World) -> None:
     make_sheet(world, make_case(world, now=RECEIVED), now=RECEIVED)
     client.force_login(world.coordinator)
-    text = client.get(reverse("insight:figures_csv"), {"year": 2026}).content.decode("utf-8-sig")
+    url = reverse("insight:figures_csv")
+    text = fetch_export(client, url, {"year": 2026}).content.decode("utf-8-sig")
     for personal in ("山田", "やまだ", "長男", "外出", "安藤", "坂東"):
         assert personal not in text
 
@@ -74,7 +75,7 @@ def test_figures_csv_has_no_personal_data(client: Client, world: World) -> None:
 def test_indicators_csv_opens_with_japanese_header(client: Client, world: World) -> None:
     make_sheet(world, make_case(world, now=RECEIVED), now=RECEIVED)
     client.force_login(world.coordinator)
-    response = client.get(reverse("insight:indicators_csv"), {"year": 2026})
+    response = fetch_export(client, reverse("insight:indicators_csv"), {"year": 2026})
     rows = rows_of(response.content)
     assert rows[0] == ["令和8年度（2026年度）の指標"]
     assert rows[1] == ["指標", "朽木", "今津", "合計"]
@@ -92,9 +93,9 @@ def test_indicators_add_up_per_indicator_never_across_unlike_indicators(
     make_sheet(world, make_case(world, now=RECEIVED), now=RECEIVED)
     client.force_login(world.coordinator)
 
-    rows = rows_of(client.get(reverse("insight:indicators_csv"), {"year": 2026}).content)
+    rows = rows_of(fetch_export(client, reverse("insight:indicators_csv"), {"year": 2026}).content)
     page = client.get(reverse("insight:indicators"), {"year": 2026}).content.decode()
-    figures = rows_of(client.get(reverse("insight:figures_csv"), {"year": 2026}).content)
+    figures = rows_of(fetch_export(client, reverse("insight:figures_csv"), {"year": 2026}).content)
 
     assert [r[0] for r in rows if r][1:] == [
         "指標",

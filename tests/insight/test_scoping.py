@@ -16,7 +16,14 @@ from areas.scope import scope_of
 from insight.failures import Clock, failure_counts
 from insight.figures import Filters, Names, Period, consultation_figures
 from insight.health import handoff_health, indicators
-from tests.conftest import World, make_case, make_member, make_sheet, make_user
+from tests.conftest import (
+    World,
+    fetch_export,
+    make_case,
+    make_member,
+    make_sheet,
+    make_user,
+)
 from tsumugi.lib.dates import TOKYO
 
 RECEIVED = datetime(2026, 6, 1, 10, 0, tzinfo=TOKYO)
@@ -144,7 +151,8 @@ def test_the_page_and_csv_show_only_the_viewers_figures(
     page = client.get(reverse("insight:figures"), {"year": 2026}).content.decode()
     assert 'data-testid="total-cases">2件' in page
     assert "今津" not in page.split('id="h-consult"')[1]
-    csv = client.get(reverse("insight:figures_csv"), {"year": 2026}).content.decode("utf-8-sig")
+    url = reverse("insight:figures_csv")
+    csv = fetch_export(client, url, {"year": 2026}).content.decode("utf-8-sig")
     assert "今津" not in csv
     assert "相談件数,2" in csv
 

@@ -23,7 +23,7 @@ from meetings.packet import render_packet
 from reminders import outbox
 from reminders.engine import sweep
 from reminders.models import Reminder
-from tests.conftest import World, make_case, make_sheet
+from tests.conftest import World, fetch_export, make_case, make_sheet
 from tests.date_formats import other_formats, readable_text
 from tests.meetings.conftest import NOW, add_theme, attend, make_bodies, make_meeting, member
 from tsumugi.lib import dates
@@ -121,7 +121,7 @@ def test_pages_pdf_mails_and_csv_write_dates_one_way(
                 if hits := other_formats(readable_text(response.content.decode())):
                     found[url] = hits
         client.force_login(world.coordinator)
-        csv = client.get(reverse("insight:figures_csv")).content.decode("utf-8-sig")
+        csv = fetch_export(client, reverse("insight:figures_csv")).content.decode("utf-8-sig")
         if hits := other_formats(csv):
             found["figures.csv"] = hits
         reader = PdfReader(io.BytesIO(render_packet(meeting, later)))
