@@ -691,25 +691,10 @@ class Sheet(models.Model):
         self._require_receiver(by)
         if self.receiver_agency_id not in scope_of(assignee).agency_ids:
             raise SheetError("担当者は送付先機関の職員から選んでください。")
-        if not roles.strip():
-            raise SheetError("役割分担を書いてください（誰が何をするかをはっきりさせるため）。")
-        with transaction.atomic():
-            locked = self._lock([Status.SENT], "受理できるのは受理待ちのシートだけです。")
-            self._save_new_follow_up(
-                locked,
-                now,
-                status=Status.ACKNOWLEDGED,
-                acknowledged_at=now,
-                acknowledged_by=by,
-                assignee=assignee,
-                roles=roles,
-            )
-            event = self._log(
-                Event.Kind.ACKNOWLEDGED,
-                by,
-                self.receiver_agency,
-                now,
-                f"担当者: {notices.person_name(assignee)}\n役割分担: {roles}",
+        text = f"担当者: {notices.person_name(assignee)}\n役割分担: {roles}"
+        with transaction.atomic():  # the notice is written with the move
+            event = self._acknowledged(
+                by, self.receiver_agency, now, text, roles, assignee=assignee
             )
             notices.acknowledged(self, event, by)
 
@@ -719,15 +704,10 @@ class Sheet(models.Model):
         it where it was."""
         now = now or timezone.now()
         self._require_receiver(by)
-        if not text.strip():
-            raise SheetError("経過報告の内容を書いてください。")
-        with transaction.atomic():
-            locked = self._lock([Status.ACKNOWLEDGED], "経過報告は受理したシートにだけ書けます。")
-            before = locked.follow_up_due_at
-            self._save_new_follow_up(locked, now, last_progress_at=now)
-            event = self._log(Event.Kind.PROGRESS, by, self.receiver_agency, now, text)
+        with transaction.atomic():  # the notice is written with the move
+            event, moved = self._progressed(by, self.receiver_agency, now, text, text)
             notices.reported(self, event, by)
-        return self.follow_up_due_at != before
+        return moved
 
     def reassign(self, *, by: User, assignee: User, now: datetime | None = None) -> None:
         """A new 担当者 within the receiving agency; the deadline stays, the new one is told."""
@@ -756,20 +736,16 @@ class Sheet(models.Model):
     def close(self, *, by: User, outcome: Outcome, note: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
         self._require_receiver(by)
-        if not note.strip():
-            raise SheetError("終結のメモを書いてください。")
-        with transaction.atomic():
-            locked = self._lock([Status.ACKNOWLEDGED], "終結できるのは受理したシートだけです。")
-            self._save_end(locked, now, Status.CLOSED, note, outcome=outcome)
-            event = self._log(
-                Event.Kind.CLOSED, by, self.receiver_agency, now, f"{outcome.name}：{note}"
+        with transaction.atomic():  # the notice is written with the move
+            event = self._closed(
+                by, self.receiver_agency, now, outcome, note, f"{outcome.name}：{note}"
             )
             notices.closed(self, event, by)
 
     # The moves' bodies, shared with the answers recorded outside tsumugi (record_*).
     def _acknowledged(
         self, by: User, agency: Agency | None, now: datetime, text: str, roles: str, **who: Any
-    ) -> None:
+    ) -> Event:
         if not roles.strip():
             raise SheetError("役割分担を書いてください（誰が何をするかをはっきりさせるため）。")
         with transaction.atomic():
@@ -783,27 +759,31 @@ class Sheet(models.Model):
                 roles=roles,
                 **who,
             )
-            self._log(Event.Kind.ACKNOWLEDGED, by, agency, now, text)
+            return self._log(Event.Kind.ACKNOWLEDGED, by, agency, now, text)
 
     def _progressed(
         self, by: User, agency: Agency | None, now: datetime, report: str, text: str
-    ) -> None:
+    ) -> tuple[Event, bool]:
+        """The report's event, and whether the follow-up deadline moved (it is counted from
+        the day of the report: a report on the day of the last one leaves it where it was)."""
         if not report.strip():
             raise SheetError("経過報告の内容を書いてください。")
         with transaction.atomic():
             locked = self._lock([Status.ACKNOWLEDGED], "経過報告は受理したシートにだけ書けます。")
+            before = locked.follow_up_due_at
             self._save_new_follow_up(locked, now, last_progress_at=now)
-            self._log(Event.Kind.PROGRESS, by, agency, now, text)
+            event = self._log(Event.Kind.PROGRESS, by, agency, now, text)
+        return event, self.follow_up_due_at != before
 
     def _closed(
         self, by: User, agency: Agency | None, now: datetime, outcome: Outcome, note: str, text: str
-    ) -> None:
+    ) -> Event:
         if not note.strip():
             raise SheetError("終結のメモを書いてください。")
         with transaction.atomic():
             locked = self._lock([Status.ACKNOWLEDGED], "終結できるのは受理したシートだけです。")
             self._save_end(locked, now, Status.CLOSED, note, outcome=outcome)
-            self._log(Event.Kind.CLOSED, by, agency, now, text)
+            return self._log(Event.Kind.CLOSED, by, agency, now, text)
 
     def redirect(
         self,
