@@ -61,7 +61,7 @@ class SheetWork:
         self, leaving: Membership, successor: Membership, note: str, *, by: User, now: datetime
     ) -> list[str]:
         sheets = list(
-            Sheet.objects.select_for_update()
+            Sheet.objects.select_for_update(of=("self",))
             .open()
             .filter(
                 **{f"{self.person}_id": leaving.user_id, f"{self.agency}_id": leaving.agency_id}
