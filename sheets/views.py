@@ -42,6 +42,7 @@ from cases.timeline import timeline
 from tsumugi.context_processors import INBOX_COUNT_ATTR
 from tsumugi.lib.client import client_address
 from tsumugi.lib.dates import format_datetime, local_date
+from tsumugi.lib.partials import page_or_partial
 from tsumugi.lib.worker_file import download
 
 from . import printout
@@ -234,7 +235,7 @@ def box(request: HttpRequest, which: str) -> HttpResponse:
         chains = chains_below(listed)
         for sheet in listed:
             setattr(sheet, "chain", chains.get(sheet.pk, []))  # noqa: B010
-    return render(request, f"sheets/{which}.html", context)
+    return page_or_partial(request, f"sheets/{which}.html", "box-list", context)
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from functools import cache
+
 from django.http import HttpRequest
 
 from areas.scope import scope_of
@@ -7,13 +10,23 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if not request.user.is_authenticated:
         return {}
     scope = scope_of(request.user)
-    return {
-        "scope": scope,
-        "nav_inbox_count": getattr(request, INBOX_COUNT_ATTR, None)
-        if hasattr(request, INBOX_COUNT_ATTR)
-        else inbox_count(scope.agency_ids),
-        "nav_unread_count": unread_count(request.user.pk),
-    }
+    user_id = request.user.pk
+
+    # Counted when a template first shows them (the menu), once: a partial answer to htmx has
+    # no menu and makes neither query.
+    @cache
+    def inbox() -> int:
+        if hasattr(request, INBOX_COUNT_ATTR):
+            counted: int = getattr(request, INBOX_COUNT_ATTR)
+            return counted
+        return inbox_count(scope.agency_ids)
+
+    @cache
+    def unread() -> int:
+        return unread_count(user_id)
+
+    counts: dict[str, Callable[[], int]] = {"nav_inbox_count": inbox, "nav_unread_count": unread}
+    return {"scope": scope, **counts}
 
 
 def unread_count(user_id: int) -> int:

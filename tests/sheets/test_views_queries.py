@@ -163,3 +163,34 @@ def test_the_sender_sees_only_the_withdraw_form(
         html = client.get(url).content.decode()
     assert 'value="取り下げる"' in html
     assert 'value="受理する"' not in html and 'value="転送する"' not in html
+
+
+# The boxes asked for by htmx (a filter changed, a page turned: HX-Request): the list region
+# only, so no menu counts, no 宿題 and no districts for the filter's <select>:
+#   1 session, 2 user, 3 memberships (scope), 4 COUNT for the paginator, 5 the page's ids,
+#   6 the page's sheets. Filtered or not, inbox or outbox (no redirected sheet on the page).
+BOX_PARTIAL_QUERIES = 6
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+@pytest.mark.parametrize("box", ["sheets:inbox", "sheets:outbox"])
+def test_a_box_asked_for_by_htmx_answers_only_its_list_in_fewer_queries(
+    client: Client,
+    world: World,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    count: int,
+    box: str,
+) -> None:
+    bulk_sheets(world, make_case(world), count)
+    signed_in(client, world.bob if box == "sheets:inbox" else world.alice)
+    row = 'data-testid="inbox-row"' if box == "sheets:inbox" else 'data-testid="outbox-row"'
+    for query in ({}, {"page": "2", "overdue": "on", "status": "all"}):
+        with django_assert_num_queries(BOX_PARTIAL_QUERIES):
+            response = client.get(reverse(box), query, headers=HTMX)
+        html = response.content.decode()
+        assert response.status_code == 200 and "HX-Request" in response["Vary"]
+        assert "<html" not in html and "メインメニュー" not in html and "絞り込む" not in html
+        assert html.count(row) == min(count, 25)  # page 2 of 10 sheets is the last page: 1
+    # Without the header the same address is the whole page.
+    assert "メインメニュー" in client.get(reverse(box)).content.decode()

@@ -1,0 +1,102 @@
+"""Partial page updates (htmx): each flow with JavaScript on, where the page must not be loaded
+again (a marker set on `window` survives), and with JavaScript off, where the same controls are
+plain forms and links that load whole pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from tests.browser.conftest import login
+from tests.conftest import World, make_case, make_sheet
+
+
+def mark(page: Page) -> None:
+    page.evaluate("window.tsumugiMarker = 'still here'")
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation(page: Page) -> Iterator[None]:
+    """htmx runs under the strict policy (no eval, no inline style): nothing may trip it."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield
+    assert violations == []
+
+
+def not_reloaded(page: Page) -> bool:
+    return bool(page.evaluate("window.tsumugiMarker === 'still here'"))
+
+
+@pytest.fixture
+def no_js(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="ja-JP", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def two_districts(world: World) -> tuple[str, str]:
+    """A sheet to B from each of B's districts: (朽木's number, 今津's number)."""
+    kutsuki = make_sheet(world, make_case(world))
+    imazu = make_sheet(world, make_case(world, district=world.imazu))
+    return kutsuki.number, imazu.number
+
+
+def test_the_inbox_filter_replaces_only_the_list_and_the_address_follows(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    kutsuki, imazu = two_districts(world)
+    login(page, live_server, "bob")
+    page.goto(f"{live_server.url}/sheets/inbox/")
+    rows = page.get_by_test_id("inbox-row")
+    expect(rows).to_have_count(2)
+    mark(page)
+    page.get_by_label("地区").select_option(label="今津")  # no button pressed: the change does it
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(imazu)
+    expect(page).to_have_url(re.compile(rf"district={world.imazu.pk}"))
+    assert not_reloaded(page)
+    # The address is shareable: loaded on its own, it shows the same filtered list.
+    page.goto(page.url)
+    expect(rows).to_have_count(1)
+    expect(page.get_by_label("地区")).to_have_value(str(world.imazu.pk))
+    assert kutsuki not in page.get_by_test_id("inbox-row").first.inner_text()
+
+
+def test_the_outbox_filter_replaces_only_the_list(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    kutsuki, _ = two_districts(world)
+    login(page, live_server, "alice")
+    page.goto(f"{live_server.url}/sheets/outbox/")
+    rows = page.get_by_test_id("outbox-row")
+    expect(rows).to_have_count(2)
+    mark(page)
+    page.get_by_label("地区").select_option(label="朽木")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(kutsuki)
+    expect(page).to_have_url(re.compile(rf"/sheets/outbox/\?.*district={world.kutsuki.pk}"))
+    assert not_reloaded(page)
+
+
+def test_without_javascript_the_inbox_filter_is_a_plain_form(
+    no_js: Page, live_server: LiveServer, world: World
+) -> None:
+    _, imazu = two_districts(world)
+    login(no_js, live_server, "bob")
+    no_js.goto(f"{live_server.url}/sheets/inbox/")
+    no_js.get_by_label("地区").select_option(label="今津")
+    expect(no_js.get_by_test_id("inbox-row")).to_have_count(2)  # nothing happens on change
+    no_js.get_by_role("button", name="絞り込む").click()
+    expect(no_js).to_have_url(re.compile(rf"district={world.imazu.pk}"))
+    expect(no_js.get_by_test_id("inbox-row")).to_have_count(1)
+    expect(no_js.get_by_test_id("inbox-row").first).to_contain_text(imazu)
