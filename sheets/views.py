@@ -42,7 +42,7 @@ from cases.timeline import timeline
 from tsumugi.context_processors import INBOX_COUNT_ATTR
 from tsumugi.lib.client import client_address
 from tsumugi.lib.dates import format_datetime, local_date
-from tsumugi.lib.partials import page_or_partial
+from tsumugi.lib.partials import page_or_partial, wants_partial
 from tsumugi.lib.worker_file import download
 
 from . import printout
@@ -361,7 +361,7 @@ def render_sheet(
         record_access(
             request, case, "シートの詳細", (sheet.receiver_agency_id or 0, sheet.sender_agency_id)
         )
-        return render(request, "sheets/sheet_detail.html", context, status=status)
+        return page_or_partial(request, "sheets/sheet_detail.html", "sheet-live", context, status)
 
 
 def offer_phrases(forms: dict[str, Form], agency_id: int) -> None:
@@ -408,6 +408,9 @@ def act(
     else:
         extra = said if isinstance(said, str) else ""
         messages.success(request, done.format(sheet=sheet) + extra)
+    if wants_partial(request):
+        # htmx replaces the page's region with the sheet as it is now (no redirect to follow).
+        return render_sheet(request, visible_sheet(request, pk))
     return redirect("sheets:detail", pk=sheet.pk)
 
 

@@ -1,8 +1,11 @@
 // 定型文: insert the chosen phrase at the cursor of its textarea (templates/sheets/_phrase_picker.html).
 // Without this script the phrases are listed as text to copy.
+// A region htmx swapped in (static/js/partials.js) gets its pickers wired the same way.
 (function () {
   "use strict";
-  document.querySelectorAll("[data-phrase-picker]").forEach(function (picker) {
+  function wire(picker) {
+    if (picker.hasAttribute("data-phrase-wired")) { return; }
+    picker.setAttribute("data-phrase-wired", "");
     var target = document.getElementById(picker.getAttribute("data-phrase-target"));
     var select = picker.querySelector("[data-phrase-select]");
     var button = picker.querySelector("[data-phrase-button]");
@@ -19,5 +22,10 @@
       target.focus();
       select.value = "";
     });
-  });
+  }
+  function wireAll(root) {
+    root.querySelectorAll("[data-phrase-picker]").forEach(wire);
+  }
+  wireAll(document);
+  document.addEventListener("htmx:load", function (event) { wireAll(event.detail.elt); });
 })();

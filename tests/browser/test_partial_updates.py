@@ -100,3 +100,55 @@ def test_without_javascript_the_inbox_filter_is_a_plain_form(
     expect(no_js).to_have_url(re.compile(rf"district={world.imazu.pk}"))
     expect(no_js.get_by_test_id("inbox-row")).to_have_count(1)
     expect(no_js.get_by_test_id("inbox-row").first).to_contain_text(imazu)
+
+
+def test_acknowledge_and_progress_inline_on_the_sheet_page(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    sheet = make_sheet(world)
+    login(page, live_server, "bob")
+    page.goto(f"{live_server.url}/sheets/{sheet.pk}/")
+    mark(page)
+    status = page.get_by_test_id("sheet-status").first
+    expect(status).to_have_text("受理待ち")
+    # 受理 without an assignee: the errors appear in place, focus on the field, nothing changed.
+    page.get_by_label("役割分担").fill("包括: 介護申請")
+    page.get_by_role("button", name="受理する").click()
+    expect(
+        page.get_by_text("入力内容を確認してください。まだ何も変わっていません。")
+    ).to_be_visible()
+    expect(page.get_by_label("担当者")).to_be_focused()
+    expect(status).to_have_text("受理待ち")
+    page.get_by_label("担当者").select_option(label="馬場 文雄")
+    page.get_by_role("button", name="受理する").click()
+    expect(page.get_by_role("status").filter(has_text="を受理しました")).to_be_visible()
+    expect(page.get_by_test_id("sheet-status").first).to_have_text("対応中")
+    expect(page.get_by_test_id("assignee")).to_contain_text("馬場")
+    # The new moves are there at once: 経過報告, empty first, then written.
+    page.get_by_role("button", name="経過を報告する").click()
+    expect(page.get_by_role("textbox", name=re.compile("^経過報告"))).to_be_focused()
+    page.get_by_role("textbox", name=re.compile("^経過報告")).fill("訪問して申請を手伝いました")
+    page.get_by_role("button", name="経過を報告する").click()
+    expect(page.get_by_role("status").filter(has_text="経過を報告しました")).to_be_visible()
+    expect(page.get_by_text("訪問して申請を手伝いました")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/sheets/{sheet.pk}/$"))
+    assert not_reloaded(page)
+
+
+def test_without_javascript_acknowledge_and_progress_load_the_page(
+    no_js: Page, live_server: LiveServer, world: World
+) -> None:
+    sheet = make_sheet(world)
+    login(no_js, live_server, "bob")
+    no_js.goto(f"{live_server.url}/sheets/{sheet.pk}/")
+    no_js.get_by_label("担当者").select_option(label="坂東 勉")
+    no_js.get_by_label("役割分担").fill("包括: 訪問")
+    no_js.get_by_role("button", name="受理する").click()
+    expect(no_js).to_have_url(re.compile(rf"/sheets/{sheet.pk}/$"))
+    expect(no_js.get_by_role("status").filter(has_text="を受理しました")).to_be_visible()
+    expect(no_js.get_by_test_id("sheet-status").first).to_have_text("対応中")
+    no_js.get_by_role("button", name="経過を報告する").click()
+    expect(no_js.get_by_text("このフィールドは必須です。")).to_be_visible()
+    no_js.get_by_role("textbox", name=re.compile("^経過報告")).fill("電話で様子を聞きました")
+    no_js.get_by_role("button", name="経過を報告する").click()
+    expect(no_js.get_by_role("status").filter(has_text="経過を報告しました")).to_be_visible()
