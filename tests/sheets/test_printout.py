@@ -51,7 +51,7 @@ def test_asked_made_by_the_worker_then_served_with_one_print_record(
         assert produce(printout.pk, NOW) is True
         assert produce(printout.pk, NOW) is False  # a second copy of the task renders nothing
         page = client.get(url).content.decode()
-        assert "PDFをダウンロード" in page and "refresh" not in page
+        assert "PDFをダウンロード" in page and '<meta http-equiv="refresh"' not in page
         first = client.get(file_url)
         assert first["Cache-Control"] == "no-store"
         pdf = b"".join(first.streaming_content)  # type: ignore[attr-defined]
