@@ -18,9 +18,12 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+
+from tsumugi.lib.partials import background
 
 from . import exports
 from .centre import NO_SUBJECT, page_of_groups, unread_groups
@@ -31,6 +34,22 @@ from .models import Export, Notification, NotificationQuerySet
 def mine_of(request: HttpRequest) -> NotificationQuerySet:
     """The choke point: only the signed-in person's own notifications (views need a login)."""
     return Notification.objects.filter(user_id=request.user.pk or 0)
+
+
+# htmx stops polling on this status: a signed-out page has nothing to refresh (its idle warning
+# already says it is signed out).
+STOP_POLLING = 286
+
+
+@background
+@require_GET
+def badge(request: HttpRequest) -> HttpResponse:
+    """The menu's unread badge, refreshed by the page every minute (templates/base.html):
+    session, user and one COUNT, rendered without the page's context (no menu, no scope)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=STOP_POLLING)
+    html = render_to_string("reminders/_badge.html", {"unread": unread_groups(request.user.pk)})
+    return HttpResponse(html)
 
 
 @login_required

@@ -236,6 +236,8 @@ ACCESS: dict[str, Row] = {
     "sheets:print_file": Row(pk(lambda t: t.sheet), HIDDEN, HIDDEN),
     # notifications (bob's notification: nobody else's to read)
     "notifications:list": Row(none, OPEN, OPEN),
+    # The badge's poll: a signed-out one is told to stop polling (286), not sent to sign in.
+    "notifications:badge": Row(none, OPEN, OPEN, anonymous=answer(286, 405, must=286)),
     "notifications:read": Row(pk(lambda t: t.notification), HIDDEN, HIDDEN),
     "notifications:read_all": Row(none, OPEN, OPEN),
     "notifications:read_group": Row(lambda t: {"kind": "sheet", "pk": t.sheet.pk}, HIDDEN, HIDDEN),

@@ -11,6 +11,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
+
+from tsumugi.lib.partials import is_background
 
 LAST_SEEN_KEY = "tsumugi_last_seen"
 
@@ -45,11 +48,26 @@ class IdleTimeoutMiddleware:
             last_seen = request.session.get(LAST_SEEN_KEY)
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT_SECONDS:
                 logout(request)
+                if asked_by_the_page(request):
+                    return self.get_response(request)  # it answers the signed-out poll itself
                 messages.info(request, "一定時間操作がなかったため、ログアウトしました。")
                 return redirect_to_login(request.get_full_path())
-            if last_seen is None or now - last_seen >= last_seen_step():
+            # A poll the page makes by itself is not the person at the PC: were it stamped, an
+            # open page would keep its session alive for ever.
+            due = last_seen is None or now - last_seen >= last_seen_step()
+            if due and not asked_by_the_page(request):
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+def asked_by_the_page(request: HttpRequest) -> bool:
+    """The request goes to a view marked tsumugi.lib.partials.background (resolved only when
+    the stamp is due or the session has ended: once a minute at most)."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return is_background(match.func)
 
 
 class NoStoreMiddleware:

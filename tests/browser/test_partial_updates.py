@@ -152,3 +152,32 @@ def test_without_javascript_acknowledge_and_progress_load_the_page(
     no_js.get_by_role("textbox", name=re.compile("^経過報告")).fill("電話で様子を聞きました")
     no_js.get_by_role("button", name="経過を報告する").click()
     expect(no_js.get_by_role("status").filter(has_text="経過を報告しました")).to_be_visible()
+
+
+def test_the_unread_badge_is_refreshed_every_minute_without_a_reload(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    page.clock.install()  # the page's timers run when the test moves its clock
+    login(page, live_server, "bob")
+    page.goto(f"{live_server.url}/sheets/inbox/")
+    expect(page.get_by_test_id("unread-badge")).to_have_count(0)
+    mark(page)
+    make_sheet(world)  # bob's agency receives a sheet: bob has an unread notice
+    page.clock.run_for("00:30")
+    expect(page.get_by_test_id("unread-badge")).to_have_count(0)  # not before the minute
+    page.clock.run_for("00:31")
+    expect(page.get_by_test_id("unread-badge")).to_contain_text("1")
+    make_sheet(world)
+    page.clock.run_for("01:01")
+    expect(page.get_by_test_id("unread-badge")).to_contain_text("2")
+    assert not_reloaded(page)
+
+
+def test_without_javascript_the_badge_is_there_on_every_page(
+    no_js: Page, live_server: LiveServer, world: World
+) -> None:
+    login(no_js, live_server, "bob")
+    expect(no_js.get_by_test_id("unread-badge")).to_have_count(0)
+    make_sheet(world)
+    no_js.goto(f"{live_server.url}/sheets/inbox/")
+    expect(no_js.get_by_test_id("unread-badge")).to_contain_text("1")

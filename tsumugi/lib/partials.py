@@ -3,12 +3,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
+
+BACKGROUND_ATTR = "tsumugi_background"
+
+
+def background[View: Callable[..., Any]](view: View) -> View:
+    """A view the page asks by itself (a badge refreshed every minute), not the person: its
+    requests are not activity, so they neither keep an idle session alive
+    (tsumugi.middleware.IdleTimeoutMiddleware) nor are sent to sign in when it has ended — the
+    view answers a signed-out request itself."""
+    setattr(view, BACKGROUND_ATTR, True)
+    return view
+
+
+def is_background(view: Callable[..., Any]) -> bool:
+    return bool(getattr(view, BACKGROUND_ATTR, False))
 
 
 def wants_partial(request: HttpRequest) -> bool:
