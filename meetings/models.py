@@ -295,6 +295,25 @@ class Meeting(models.Model):
                 item.needed_agencies.set(item.default_agencies())
         return item
 
+    def move_item(self, item: AgendaItem, *, to: int, by: User, now: datetime | None = None) -> int:
+        """Put `item` at position `to` (1 = first, clamped to the agenda) and number the agenda
+        1…n again; returns the position it took. The meeting row is locked so two people
+        reordering at once each renumber the order the other left, never a stale one."""
+        with transaction.atomic():
+            Meeting.objects.select_for_update().get(pk=self.pk)
+            items = list(self.items.order_by("order", "id"))
+            current = next(i for i, other in enumerate(items) if other.pk == item.pk)
+            target = max(0, min(to - 1, len(items) - 1))
+            if target == current:
+                return target + 1
+            text = f"議題の順番を変更: {item.title}（{target + 1}番目へ）"
+            self.record_agenda_change(by, text, now)
+            items.insert(target, items.pop(current))
+            for number, each in enumerate(items, start=1):
+                each.order = number
+            AgendaItem.objects.bulk_update(items, ["order"])
+        return target + 1
+
     def reopen_agenda(self, *, by: User, reason: str, now: datetime | None = None) -> None:
         now = now or timezone.now()
         if not reason.strip():

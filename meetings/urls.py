@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/items/add/", views.item_add, name="item_add"),
     path("<int:pk>/items/<int:item_pk>/", views.item_edit, name="item_edit"),
     path("<int:pk>/items/<int:item_pk>/delete/", views.item_delete, name="item_delete"),
+    path("<int:pk>/items/<int:item_pk>/move/", views.item_move, name="item_move"),
     path("<int:pk>/attendance/sync/", views.attendance_sync, name="attendance_sync"),
     path("<int:pk>/attendance/add/", views.attendance_add, name="attendance_add"),
     path(

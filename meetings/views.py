@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cases.audit import record_accesses
 from tsumugi.lib.client import client_address
+from tsumugi.lib.partials import page_or_partial, wants_partial
 from tsumugi.lib.worker_file import download
 
 from . import agenda
@@ -270,6 +271,31 @@ def item_edit(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpRes
         "meetings/form.html",
         {"form": form, "title": f"議題: {item.title}", "meeting": meeting},
     )
+
+
+@require_POST
+@managed
+def item_move(request: AuthedRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
+    """上へ/下へ (one place) or a dragged item's new place (`to`, from 1)."""
+    item = get_object_or_404(meeting.items, pk=item_pk)
+    direction = request.POST.get("direction", "")
+    order = list(meeting.items.order_by("order", "id").values_list("pk", flat=True))
+    to = order.index(item.pk) + 1 + {"up": -1, "down": 1}.get(direction, 0)
+    if request.POST.get("to", "").isdecimal():
+        to = int(request.POST["to"])
+    took = meeting.move_item(item, to=to, by=request.user)
+    messages.success(request, f"「{item.title}」を{took}番目にしました。")
+    if not wants_partial(request):
+        return redirect(reverse("meetings:detail", args=[meeting.pk]) + f"#item-{item.pk}")
+    _record_case_reads(request, meeting, "会議の議題")
+    context = {
+        "meeting": meeting,
+        "sections": item_sections(meeting, Masker(meeting, request.user)),
+        "editable": True,  # move_item refused a frozen or approved agenda (MeetingError)
+        "moved": item.pk,
+        "direction": direction,
+    }
+    return page_or_partial(request, "meetings/meeting_detail.html", "agenda", context)
 
 
 @require_POST

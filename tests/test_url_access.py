@@ -255,6 +255,7 @@ ACCESS: dict[str, Row] = {
     "meetings:item_delete": Row(
         lambda t: {"pk": t.meeting.pk, "item_pk": t.item_pk}, HIDDEN, HIDDEN
     ),
+    "meetings:item_move": Row(lambda t: {"pk": t.meeting.pk, "item_pk": t.item_pk}, HIDDEN, HIDDEN),
     "meetings:attendance_sync": Row(pk(lambda t: t.meeting), HIDDEN, HIDDEN),
     "meetings:attendance_add": Row(pk(lambda t: t.meeting), HIDDEN, HIDDEN),
     "meetings:attendance_remove": Row(

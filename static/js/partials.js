@@ -33,12 +33,14 @@
   body.addEventListener("htmx:sendError", fallBack);
 
   // After a swap, the keyboard and screen-reader focus goes where a new page would put it:
-  // the first field with an error, else the region's message or heading.
+  // the first field with an error, else the control the region names (the moved item's
+  // button), else the region's message.
   body.addEventListener("htmx:afterSettle", function (event) {
     var region = event.detail.elt;
     if (!region || !region.querySelector || region.hasAttribute("data-no-focus")) { return; }
     var target = region.querySelector(".is-invalid, [aria-invalid='true']") ||
-      region.querySelector("[data-focus-after-swap]");
+      region.querySelector("[data-focus-after-swap]") ||
+      region.querySelector("[data-swap-message]");
     if (target) {
       if (!target.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(target.tagName)) {
         target.setAttribute("tabindex", "-1");

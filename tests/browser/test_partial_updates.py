@@ -11,8 +11,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from meetings.models import Meeting
 from tests.browser.conftest import login
 from tests.conftest import World, make_case, make_sheet
+from tests.meetings.conftest import add_theme, make_bodies, make_meeting
 
 
 def mark(page: Page) -> None:
@@ -181,3 +183,57 @@ def test_without_javascript_the_badge_is_there_on_every_page(
     make_sheet(world)
     no_js.goto(f"{live_server.url}/sheets/inbox/")
     expect(no_js.get_by_test_id("unread-badge")).to_contain_text("1")
+
+
+def three_themes(world: World) -> Meeting:
+    meeting = make_meeting(world, make_bodies(world).kutsuki)
+    for theme in ("あさの見守り", "いきがいサロン", "うんどう教室"):
+        add_theme(world, meeting, theme)
+    return meeting
+
+
+def order_on(page: Page) -> list[str]:
+    items = page.get_by_test_id("agenda-item")
+    return [
+        next(t for t in ("あさ", "いき", "うん") if t in text) for text in items.all_inner_texts()
+    ]
+
+
+def test_agenda_items_move_by_keyboard_and_by_drag_without_a_reload(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    meeting = three_themes(world)
+    login(page, live_server, "coord")
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    mark(page)
+    items = page.get_by_test_id("agenda-item")
+    status = page.get_by_role("status")
+    items.nth(2).drag_to(items.nth(0))  # the page as loaded
+    expect(status.filter(has_text="「うんどう教室」を1番目にしました。")).to_be_visible()
+    assert order_on(page) == ["うん", "あさ", "いき"]
+    page.get_by_role("button", name="「あさの見守り」を下へ").focus()
+    page.keyboard.press("Enter")
+    expect(status.filter(has_text="「あさの見守り」を3番目にしました。")).to_be_visible()
+    assert order_on(page) == ["うん", "いき", "あさ"]
+    # Now last, its 下へ is disabled: the focus is on its 上へ, so Enter moves it back up.
+    expect(page.get_by_role("button", name="「あさの見守り」を上へ")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(status.filter(has_text="「あさの見守り」を2番目にしました。")).to_be_visible()
+    expect(page.get_by_role("button", name="「あさの見守り」を上へ")).to_be_focused()
+    assert order_on(page) == ["うん", "あさ", "いき"]
+    items.nth(2).drag_to(items.nth(0))  # the agenda htmx swapped in is wired too
+    expect(status.filter(has_text="「いきがいサロン」を1番目にしました。")).to_be_visible()
+    assert order_on(page) == ["いき", "うん", "あさ"]
+    assert not_reloaded(page)
+
+
+def test_without_javascript_up_and_down_are_plain_forms(
+    no_js: Page, live_server: LiveServer, world: World
+) -> None:
+    meeting = three_themes(world)
+    login(no_js, live_server, "coord")
+    no_js.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    no_js.get_by_role("button", name="「うんどう教室」を上へ").click()
+    expect(no_js).to_have_url(re.compile(rf"/meetings/{meeting.pk}/#item-\d+$"))
+    expect(no_js.get_by_role("status").filter(has_text="を2番目にしました")).to_be_visible()
+    assert order_on(no_js) == ["あさ", "うん", "いき"]
