@@ -49,14 +49,19 @@ def groups_of(notices: QuerySet[Notification]) -> QuerySet[Any]:
     )
 
 
-def unread_groups(user_id: int) -> int:
-    """The badge: subjects with something unread (one COUNT over the unread partial index)."""
+def unread_subjects(user_id: int) -> QuerySet[Notification, Any]:
+    """The subjects with something unread for the user (over the unread partial index)."""
     return (
         Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+        .order_by()
         .values("group_kind", subject=subject_of())
         .distinct()
-        .count()
     )
+
+
+def unread_groups(user_id: int) -> int:
+    """The badge: how many subjects have something unread, in one COUNT."""
+    return unread_subjects(user_id).count()
 
 
 @dataclass

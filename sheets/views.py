@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -299,28 +299,74 @@ def visible_sheet(request: HttpRequest, pk: int) -> Sheet:
     return get_object_or_404(queryset, pk=pk)
 
 
+# The moves open to a viewer, by key, with their form. The sheet page renders the forms of the
+# moves made every day (受理, 経過報告, 取下げ and the sender's records of an outside answer);
+# the rarer moves below open their own small page from a button, so the sheet page never reads
+# their choice lists (every agency for 転送, the agency's members, the outcomes).
+MOVE_FORMS: dict[str, Callable[..., Form]] = {
+    "acknowledge": AcknowledgeForm,
+    "progress": ProgressForm,
+    "close": CloseSheetForm,
+    "reassign": ReassignForm,
+    "redirect": RedirectForm,
+    "outside_acknowledge": OutsideAcknowledgeForm,
+    "outside_progress": OutsideProgressForm,
+    "outside_close": OutsideCloseForm,
+    "withdraw": WithdrawForm,
+}
+OWN_PAGE_MOVES = {
+    "close": "終結する",
+    "reassign": "担当者を変える",
+    "redirect": "転送（つなぎ直し）",
+    "outside_close": "先方からの終結の連絡を記録する",
+}
+
+
+def open_moves(sheet: Sheet, agency_ids: frozenset[int]) -> list[str]:
+    """The moves this viewer's agencies may make on the sheet now, in the page's order."""
+    is_receiver = sheet.receiver_agency_id in agency_ids
+    is_sender = sheet.sender_agency_id in agency_ids
+    moves = []
+    if is_receiver and sheet.status == Status.SENT:
+        moves.append("acknowledge")
+    if is_receiver and sheet.status == Status.ACKNOWLEDGED:
+        moves += ["progress", "close", "reassign"]
+    if is_receiver and sheet.is_open:
+        moves.append("redirect")
+    if is_sender and sheet.is_outside and sheet.status == Status.SENT:
+        moves.append("outside_acknowledge")
+    if is_sender and sheet.is_outside and sheet.status == Status.ACKNOWLEDGED:
+        moves += ["outside_progress", "outside_close"]
+    if is_sender and sheet.is_open:
+        moves.append("withdraw")
+    return moves
+
+
+def related_sheets(sheet: Sheet, request: HttpRequest) -> tuple[list[Sheet], set[int]]:
+    """The sheets this one was redirected to (with the agency each went to), and which of them
+    and of its parent the viewer may open, in one query whatever the chain's length: whether a
+    link is followable is asked of the choke point (visible_to), never worked out here."""
+    visible = Sheet.objects.visible_to(request.user)
+    rows = list(
+        Sheet.objects.filter(Q(parent_id=sheet.pk) | Q(pk=sheet.parent_id or 0))
+        .select_related("receiver_agency")
+        .annotate(followable=Exists(visible.filter(pk=OuterRef("pk"))))
+        .order_by("-sent_at", "-id")
+    )
+    children = [row for row in rows if row.parent_id == sheet.pk]
+    return children, {row.pk for row in rows if row.followable}  # type: ignore[attr-defined]
+
+
 def render_sheet(
     request: HttpRequest, sheet: Sheet, bound: dict[str, Form] | None = None, status: int = 200
 ) -> HttpResponse:
     scope = scope_of(request.user)
     is_receiver = sheet.receiver_agency_id in scope.agency_ids
     is_sender = sheet.sender_agency_id in scope.agency_ids
-    forms: dict[str, Form] = {}
-    if is_receiver and sheet.status == Status.SENT:
-        forms["acknowledge"] = AcknowledgeForm(sheet=sheet)
-    if is_receiver and sheet.status == Status.ACKNOWLEDGED:
-        forms["progress"] = ProgressForm()
-        forms["close"] = CloseSheetForm()
-        forms["reassign"] = ReassignForm(sheet=sheet)
-    if is_receiver and sheet.is_open:
-        forms["redirect"] = RedirectForm(sheet=sheet)
-    if is_sender and sheet.is_outside and sheet.status == Status.SENT:
-        forms["outside_acknowledge"] = OutsideAcknowledgeForm(sheet=sheet)
-    if is_sender and sheet.is_outside and sheet.status == Status.ACKNOWLEDGED:
-        forms["outside_progress"] = OutsideProgressForm()
-        forms["outside_close"] = OutsideCloseForm()
-    if is_sender and sheet.is_open:
-        forms["withdraw"] = WithdrawForm()
+    moves = open_moves(sheet, scope.agency_ids)
+    forms: dict[str, Form] = {
+        key: MOVE_FORMS[key](sheet=sheet) for key in moves if key not in OWN_PAGE_MOVES
+    }
     forms.update(bound or {})
     if is_receiver and sheet.receiver_agency_id is not None:
         offer_phrases(forms, sheet.receiver_agency_id)
@@ -333,12 +379,7 @@ def render_sheet(
     # viewer (consent withdrawn or expired) it is not shown; an anonymised sheet's own text
     # was written for readers without names.
     shows_text = sheet.is_anonymised or view.shows_people
-    visible = Sheet.objects.visible_to(request.user)
-    children = list(sheet.children.select_related("receiver_agency"))
-    related = [sheet.parent_id, *(c.pk for c in children)]
-    followable = set(
-        visible.filter(pk__in=[pk for pk in related if pk]).values_list("pk", flat=True)
-    )
+    children, followable = related_sheets(sheet, request)
     context = {
         "shows_text": shows_text,
         "followable": followable,
@@ -352,16 +393,31 @@ def render_sheet(
         ),
         "children": children,
         "forms": forms,
+        "own_page_moves": [(key, OWN_PAGE_MOVES[key]) for key in moves if key in OWN_PAGE_MOVES],
         "is_receiver": is_receiver,
         "is_sender": is_sender,
         "may_print": printout.may_print(decision, printout.receiver_decision(sheet, facts)),
         "now": timezone.now(),
     }
-    with transaction.atomic():
-        record_access(
-            request, case, "シートの詳細", (sheet.receiver_agency_id or 0, sheet.sender_agency_id)
-        )
-        return page_or_partial(request, "sheets/sheet_detail.html", "sheet-live", context, status)
+    # The read is written (and committed) before the page is rendered: a page showing the case
+    # never leaves without its trace, and a failed write raises, so there is no page. No
+    # transaction around both: rolling the row back when rendering fails would only hide a read
+    # the server did make, and it would cost two statements on every sheet page.
+    record_access(
+        request, case, "シートの詳細", (sheet.receiver_agency_id or 0, sheet.sender_agency_id)
+    )
+    return page_or_partial(request, "sheets/sheet_detail.html", "sheet-live", context, status)
+
+
+def render_move_page(
+    request: HttpRequest, sheet: Sheet, key: str, form: Form, status: int = 200
+) -> HttpResponse:
+    """One of the rarer moves on its own page: the sheet's number and who holds it, and the form
+    (no case contents, so nothing to record in the read log)."""
+    if sheet.receiver_agency_id in scope_of(request.user).agency_ids and sheet.receiver_agency_id:
+        offer_phrases({key: form}, sheet.receiver_agency_id)
+    context = {"sheet": sheet, "key": key, "title": OWN_PAGE_MOVES[key], "form": form}
+    return render(request, "sheets/move.html", context, status=status)
 
 
 def offer_phrases(forms: dict[str, Form], agency_id: int) -> None:
@@ -395,11 +451,16 @@ def act(
 ) -> HttpResponse:
     """The shape of every move: scoped fetch (404), form, one model method, message, redirect."""
     sheet = visible_sheet(request, pk)
+    own_page = key in OWN_PAGE_MOVES
     if request.method != "POST":
+        if own_page and key in open_moves(sheet, scope_of(request.user).agency_ids):
+            return render_move_page(request, sheet, key, form_class(sheet=sheet))
         return redirect("sheets:detail", pk=sheet.pk)
     form = form_class(request.POST, sheet=sheet)
     if not form.is_valid():
         messages.error(request, "入力内容を確認してください。まだ何も変わっていません。")
+        if own_page:
+            return render_move_page(request, sheet, key, form, status=400)
         return render_sheet(request, sheet, {key: form}, status=400)
     try:
         said = move(request, sheet, form.cleaned_data)

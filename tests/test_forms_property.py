@@ -290,15 +290,15 @@ FORMS: dict[str, Row] = {
     ),
     "sheets.AcknowledgeForm": Row(to("sheets:acknowledge", pk=sheet), "bob", page=sheet_page),
     "sheets.ProgressForm": Row(to("sheets:progress", pk=sheet), "bob", page=sheet_page),
-    "sheets.CloseSheetForm": Row(to("sheets:close", pk=sheet), "bob", page=sheet_page),
-    "sheets.RedirectForm": Row(to("sheets:redirect", pk=sheet), "bob", page=sheet_page),
+    "sheets.CloseSheetForm": Row(to("sheets:close", pk=sheet), "bob"),
+    "sheets.RedirectForm": Row(to("sheets:redirect", pk=sheet), "bob"),
     "sheets.WithdrawForm": Row(to("sheets:withdraw", pk=sheet), "alice", page=sheet_page),
     "sheets.PhraseForm": Row(
         to("sheets:phrase_new", agency_pk=lambda t: t.world.b.pk),
         "bob_boss",
         valid=lambda t: {"use": "progress", "text": "電話で様子を伺いました。"},
     ),
-    "sheets.ReassignForm": Row(to("sheets:reassign", pk=sheet), "bob", page=sheet_page),
+    "sheets.ReassignForm": Row(to("sheets:reassign", pk=sheet), "bob"),
     "reminders.PreferencesForm": Row(to("notifications:preferences"), "alice"),
     "sheets.HandOverForm": Row(
         to("sheets:hand_over", case_pk=case), "alice", valid=lambda t: hand_over_data(t.world)
@@ -309,9 +309,7 @@ FORMS: dict[str, Row] = {
     "sheets.OutsideProgressForm": Row(
         to("sheets:outside_progress", pk=outside_sheet), "alice", page=outside_page
     ),
-    "sheets.OutsideCloseForm": Row(
-        to("sheets:outside_close", pk=outside_sheet), "alice", page=outside_page
-    ),
+    "sheets.OutsideCloseForm": Row(to("sheets:outside_close", pk=outside_sheet), "alice"),
     "sheets.BoxFilterForm": Row(to("sheets:inbox"), "bob", method="get"),
     "sheets.OutboxFilterForm": Row(to("sheets:outbox"), "alice", method="get"),
 }

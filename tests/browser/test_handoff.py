@@ -123,6 +123,7 @@ def test_consultation_to_closed_sheet(
     alice.get_by_role("link", name=sheet.number).click()
     expect(alice.locator("main")).to_contain_text("自宅を訪問し、申請書を預かりました。")
 
+    bob.get_by_role("link", name="終結する…").click()  # 終結 has its own page
     bob.get_by_role("combobox", name=re.compile("^結果")).select_option(label="支援開始")
     bob.get_by_role("textbox", name=re.compile("^終結のメモ")).fill(
         "介護サービスの利用が始まりました。"

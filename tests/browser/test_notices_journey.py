@@ -75,6 +75,7 @@ def test_every_step_is_heard_and_the_sender_follows_the_chain(
 
     # --- the receiver redirects; the sender sees the child in the outbox --------------------
     bob.goto(f"{live_server.url}/sheets/{sheet.pk}/")
+    bob.get_by_role("link", name="転送（つなぎ直し）…").click()
     bob.get_by_role("combobox", name=re.compile("^転送先の機関")).select_option(label=world.c.name)
     bob.get_by_role("textbox", name=re.compile("^転送の理由")).fill("就労の支援が中心のため")
     bob.get_by_role("textbox", name=re.compile("^転送先への依頼事項")).fill("就労の相談を")

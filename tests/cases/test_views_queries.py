@@ -46,13 +46,13 @@ def bulk_cases(world: World, count: int) -> None:
 #   3 admin closures (business calendar, for the 抱え込み cut-off date),
 #   4 memberships of the user (scope_of),
 #   5 COUNT of the listed cases for the paginator,
-#   6 navigation: COUNT of open sheets in my inbox, 7 navigation: COUNT of unread notifications,
-#   8 districts for the filter's <select>, 9 tags for the filter's <select>,
-#   10 the page of 25 cases with agency and district joined and the 抱え込み flag computed
+#   6 navigation: COUNT of open sheets in my inbox and COUNT of unread notices (one statement),
+#   7 districts for the filter's <select>, 8 tags for the filter's <select>,
+#   9 the page of 25 cases with agency and district joined and the 抱え込み flag computed
 #      in SQL (NOT EXISTS a sheet),
-#   11 the tags of those 25 cases (prefetch). (The idle-timeout stamp was written by the
+#   10 the tags of those 25 cases (prefetch). (The idle-timeout stamp was written by the
 #   first request after signing in: signed_in.)
-CASE_LIST_QUERIES = 11
+CASE_LIST_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [10, 1000])

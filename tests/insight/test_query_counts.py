@@ -20,8 +20,8 @@ from tsumugi.lib.dates import TOKYO
 START = datetime(2026, 4, 6, 10, 0, tzinfo=TOKYO)
 
 # Every request of a signed-in user: the session, the user, and (idle timeout) the session
-# write at the end, inside a savepoint; the nav bar's two badges.
-SESSION_AND_NAV = 2 + 3 + 2
+# write at the end, inside a savepoint; the nav bar's two badges (one statement).
+SESSION_AND_NAV = 2 + 3 + 1
 # scope_of(): the memberships, then the districts a city-wide coordinator covers
 SCOPE = 2
 # Names.load(): districts, agencies, fields, tags (the big queries group by ids only)

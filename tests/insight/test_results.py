@@ -268,10 +268,11 @@ def test_charlie_gets_404_on_results_and_exports(client: Client, world: World) -
 
 # --- queries ------------------------------------------------------------------------------------
 
-# Every request of a signed-in user: the session, the user and the nav bar's two badges;
+# Every request of a signed-in user: the session, the user and the nav bar's two badges (one
+# statement);
 # scope_of(): memberships, the covered districts. (The idle-timeout stamp was written by the
 # first request after signing in: signed_in.)
-SESSION_NAV_AND_SCOPE = 2 + 2 + 2
+SESSION_NAV_AND_SCOPE = 2 + 1 + 2
 # results(): districts, targets, the monthly summary, 支援決定, plans, tasks, meetings, items
 RESULTS = 8
 # cycle_figures(): (decided, approved) day pairs, district names, overdue plans, evaluations
@@ -298,7 +299,7 @@ def test_the_results_page_takes_the_same_queries_with_small_and_large_data(
     set_targets(2026, {"consultations": 10, "plans": 5}, by=world.coordinator, now=IN_2026)
     signed_in(client, world.coordinator)
 
-    expected = SESSION_NAV_AND_SCOPE + RESULTS + CYCLE + NAV_DISTRICTS  # 19
+    expected = SESSION_NAV_AND_SCOPE + RESULTS + CYCLE + NAV_DISTRICTS  # 18
     with django_assert_num_queries(expected):  # type: ignore[operator]
         page = client.get(reverse("insight:results"), {"year": 2026}).content.decode()
 
@@ -316,7 +317,7 @@ def test_the_exports_take_the_same_queries_with_small_and_large_data(
     # The request only records what is owed: no nav bar, the reauth check reads the session
     # only; the owed row is looked up (one person asking twice shares it) and inserted (in a
     # savepoint, for the race of two tabs).
-    asked = SESSION_NAV_AND_SCOPE - 2 + ASK_EXPORT  # 8
+    asked = SESSION_NAV_AND_SCOPE - 1 + ASK_EXPORT  # 8
     # The worker: the claim, the row and its user, scope_of() (2), the figures, the file's row.
     produced = 1 + 1 + 2 + RESULTS + CYCLE + 1  # 17
     for name in ("insight:results_csv", "insight:results_xlsx"):

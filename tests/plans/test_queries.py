@@ -69,9 +69,9 @@ def bulk_plans(world: World, count: int) -> None:
 #   5 status counts: one GROUP BY over my plans,
 #   6 the rows (at most 200) with case, district and the coordinator's agency joined,
 #   7 COUNT of my plans due for review (the tab's badge),
-#   8 navigation: COUNT of open inbox sheets, 9 navigation: COUNT of unread notifications,
-#   10-12 SAVEPOINT / UPDATE session / RELEASE.
-LIST_QUERIES = 12
+#   8 navigation: COUNT of open inbox sheets and COUNT of unread notices in one statement,
+#   9-11 SAVEPOINT / UPDATE session / RELEASE.
+LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("count", [3, 300])

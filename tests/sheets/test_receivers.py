@@ -226,11 +226,11 @@ def test_sending_after_a_search_sends_to_the_chosen_agencies(
 #   1 session, 2 user, 3 SAVEPOINT (the view's transaction), 4 my memberships (scope),
 #   5 the case with its agency and district (visible_to), 6-7 my agencies and their districts,
 #   8 the other active agencies, 9 their fields, 10 their districts (the cards),
-#   11-12 the case's consents and their agencies (the one rule: who is named),
-#   13 my agencies' 定型文 for 依頼事項, 14 the case's tags (their fields), 15 the read log,
-#   16 the people (the preview), 17 the inbox count and 18 unread notices (navigation),
-#   19 RELEASE, 20-22 SAVEPOINT / UPDATE session (idle timeout) / RELEASE.
-ISSUE_FORM_QUERIES = 22
+#   11 the case's consents with the agencies each names (the one rule: who is named),
+#   12 my agencies' 定型文 for 依頼事項, 13 the case's tags (their fields), 14 the read log,
+#   15 the people (the preview), 16 the inbox count and unread notices (navigation, one
+#   statement), 17 RELEASE, 18-20 SAVEPOINT / UPDATE session (idle timeout) / RELEASE.
+ISSUE_FORM_QUERIES = 20
 
 
 def many_agencies(world: World, count: int) -> None:
