@@ -337,6 +337,10 @@ class WithdrawForm(MoveRows, forms.Form):
         return self.cleaned_data
 
 
+# Rows per page of the inbox and the outbox; the first is the default.
+PAGE_SIZES = (25, 50, 100)
+
+
 class BoxFilterForm(forms.Form):
     """Inbox filters: by default the open sheets (受理待ち・対応中), the ones needing work."""
 
@@ -349,6 +353,20 @@ class BoxFilterForm(forms.Form):
         label="地区", required=False, queryset=Area.objects.districts(), empty_label="すべて"
     )
     overdue = forms.BooleanField(label="期限切れのみ", required=False)
+    per_page = forms.TypedChoiceField(
+        label="表示件数",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(n, f"{n}件") for n in PAGE_SIZES],
+    )
+
+    def page_size(self) -> int:
+        """The chosen page size, or the default when it is missing or not one of the choices
+        (the other filters still apply: a bad size alone does not undo them)."""
+        self.is_valid()
+        size = getattr(self, "cleaned_data", {}).get("per_page")
+        return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
 class OutboxFilterForm(BoxFilterForm):

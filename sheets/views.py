@@ -65,7 +65,6 @@ from .forms import (
 from .models import PhraseUse, Sheet, SheetError, SheetPrint, SheetQuerySet, Status
 from .phrases import by_use, phrases_of
 
-SHEETS_PER_PAGE = 25
 BOX_FILTERS = ("status", "district", "overdue")
 LIST_RELATED = ("case", "case__district", "sender_agency", "receiver_agency", "assignee")
 
@@ -188,9 +187,14 @@ def issue_sheets(request: HttpRequest, case: Case, data: dict[str, Any]) -> list
 
 
 def filtered(sheets: SheetQuerySet, form: BoxFilterForm) -> SheetQuerySet:
-    data: dict[str, Any] = {"status": "", "district": None, "overdue": False}
-    if form.is_valid():
-        data = form.cleaned_data
+    # A field with a bad value falls back to its default; the valid ones still apply.
+    form.is_valid()
+    data: dict[str, Any] = {
+        "status": "",
+        "district": None,
+        "overdue": False,
+        **getattr(form, "cleaned_data", {}),
+    }
     status = data["status"]
     if status == "open" or (status == "" and not isinstance(form, OutboxFilterForm)):
         # Open ⇔ a pending deadline (sheet constraints), so this walks the inbox index.
@@ -219,8 +223,8 @@ def box(request: HttpRequest, which: str) -> HttpResponse:
         sheets = Sheet.objects.outbox_of(agency_ids)
     sheets = filtered(sheets, form)
     # Deferred join: the paginator walks ids on the index (OFFSET stays cheap on page 100),
-    # then the page's 25 rows are fetched with their related rows.
-    page = Paginator(sheets.values_list("pk", flat=True), SHEETS_PER_PAGE).get_page(
+    # then the page's 25, 50 or 100 rows are fetched with their related rows.
+    page = Paginator(sheets.values_list("pk", flat=True), form.page_size()).get_page(
         request.GET.get("page")
     )
     ids = list(page.object_list)

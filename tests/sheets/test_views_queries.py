@@ -102,6 +102,40 @@ def test_outbox_query_count_does_not_grow(
     assert response.content.decode().count('data-testid="outbox-row"') == min(count, 25)
 
 
+@pytest.mark.parametrize(
+    ("asked", "rows"), [("", 25), ("50", 50), ("100", 100), ("30", 25), ("x", 25)]
+)
+@pytest.mark.parametrize(
+    ("box", "user", "queries"),
+    [("inbox", "bob", FILTERED_INBOX_QUERIES), ("outbox", "alice", OUTBOX_QUERIES)],
+)
+def test_the_page_size_is_chosen_kept_in_the_links_and_costs_no_query(
+    client: Client,
+    world: World,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    asked: str,
+    rows: int,
+    box: str,
+    user: str,
+    queries: int,
+) -> None:
+    bulk_sheets(world, make_case(world), 250)
+    signed_in(client, getattr(world, user))
+    # Filtered by status so the inbox counts its own rows (the navigation's count is separate);
+    # the outbox always does.
+    with django_assert_num_queries(queries):
+        response = client.get(reverse(f"sheets:{box}"), {"status": "sent", "per_page": asked})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count(f'data-testid="{box}-row"') == rows
+    if asked in ("50", "100"):
+        assert f'<option value="{rows}" selected>{rows}件</option>' in html
+    # (Missing or not a choice: the first option, 25, is what the browser shows.)
+    # The next page keeps the size (and the other filters).
+    assert f"?status=sent&amp;per_page={asked}&amp;page=2" in html
+    assert f"1 / {-(-250 // rows)} ページ" in html
+
+
 def test_boxes_stay_inside_the_visible_to_choke_point(client: Client, world: World) -> None:
     """The boxes filter by my agencies directly; that must never show more than visible_to."""
     case = make_case(world)
