@@ -2,7 +2,8 @@
 
 Writing: `Digest` (the sweep: one mail per person per sweep, listing every reminder that person
 got), `notify()` (one notice per person and the mail that person chose for its topic: at once,
-in the daily digest, or none — e.g. a sheet move or an agenda that went out) and
+in the daily digest, or none — e.g. a sheet move or an agenda that went out; `notify_each`
+for many at once) and
 `bundle_daily_digests()` (the sweep at opening time: one mail per person and day listing the
 notices that waited for it). All write in the caller's transaction and hand the rows to the
 broker only after commit.
@@ -26,6 +27,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -108,6 +110,22 @@ class Digest:
         return len(ids)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notice to write: who hears it, what it says and where it leads. `group` is what the
+    notice is about (the centre's grouping key); `key` names the move: a person who already has
+    a notice with that key gets no second one. `context` is what the mail template may say
+    beyond the title: keep it to numbers, names of agencies and bodies, dates and places —
+    never people."""
+
+    user_ids: Sequence[int]
+    title: str
+    url: str
+    group: tuple[str, int | None] = ("", None)
+    key: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+
+
 def notify(
     user_ids: Sequence[int],
     *,
@@ -122,58 +140,63 @@ def notify(
 ) -> list[Notification]:
     """One in-app notice per person, in the caller's transaction, and the mail each person
     chose for `topic` (NoticePreference): a mail of its own (the default), a place in the next
-    daily digest, or none. The mails go to the worker after commit. `context` is what the mail
-    template may say beyond the title: keep it to numbers, names of agencies and bodies, dates
-    and places — never people.
+    daily digest, or none. The mails go to the worker after commit (see `notify_each`)."""
+    notice = Notice(user_ids, title, url, group, key, context or {})
+    return notify_each([notice], template=template, now=now, topic=topic)
 
-    `group` is what the notice is about (the centre's grouping key); `key` names the move:
-    a person who already has a notice with that key gets no second one.
 
-    Queries: one for the preferences, one for earlier notices of `key` (when given), one
-    insert for the mails and one for the notices."""
+def notify_each(
+    notices: Sequence[Notice], *, template: str, now: datetime | None = None, topic: str = ""
+) -> list[Notification]:
+    """`notify` for many notices of one topic at once (e.g. the sheets one 人事異動 hands to a
+    successor): the same rows as one `notify` per notice, in a number of queries that does not
+    grow with them — one for the preferences, one for earlier notices of the keys (when any),
+    one insert for the mails and one for the notices."""
     now = now or timezone.now()
-    users = list(dict.fromkeys(user_ids))
-    if key and users:
+    wanted = [(n, list(dict.fromkeys(n.user_ids))) for n in notices]
+    keys = {n.key for n, users in wanted if n.key and users}
+    if keys:
         told = set(
-            Notification.objects.filter(key=key, user_id__in=users).values_list(
-                "user_id", flat=True
-            )
+            Notification.objects.filter(
+                key__in=keys, user_id__in={u for _, users in wanted for u in users}
+            ).values_list("key", "user_id")
         )
-        users = [u for u in users if u not in told]
-    if not users:
+        wanted = [(n, [u for u in users if (n.key, u) not in told]) for n, users in wanted]
+    pairs = [(i, n, u) for i, (n, users) in enumerate(wanted) for u in users]
+    if not pairs:
         return []
-    chosen = deliveries(users, topic)
-    mailed = [u for u in users if chosen[u] == Delivery.IMMEDIATE]
+    chosen = deliveries(list(dict.fromkeys(u for _, _, u in pairs)), topic)
+    mailed = [(i, n, u) for i, n, u in pairs if chosen[u] == Delivery.IMMEDIATE]
     mails = Mail.objects.bulk_create(
         Mail(
             user_id=u,
             template=template,
-            context=json.dumps(context or {}, ensure_ascii=False),
+            context=json.dumps(n.context, ensure_ascii=False),
             created_at=now,
         )
-        for u in mailed
+        for _, n, u in mailed
     )
-    mail_of = {m.user_id: m for m in mails}
+    mail_of = {(i, u): m for (i, _, u), m in zip(mailed, mails, strict=True)}
     digest_at = next_digest_at(now) if Delivery.DAILY in chosen.values() else None
-    notices = Notification.objects.bulk_create(
+    written = Notification.objects.bulk_create(
         Notification(
             user_id=u,
-            mail=mail_of.get(u),
-            title=title[:200],
-            url=url[:200],
+            mail=mail_of.get((i, u)),
+            title=n.title[:200],
+            url=n.url[:200],
             created_at=now,
             topic=topic,
-            group_kind=group[0],
-            group_id=group[1],
-            key=key,
+            group_kind=n.group[0],
+            group_id=n.group[1],
+            key=n.key,
             digest_at=digest_at if chosen[u] == Delivery.DAILY else None,
         )
-        for u in users
+        for i, n, u in pairs
     )
     ids = [m.pk for m in mails]
     if ids:
         transaction.on_commit(lambda: enqueue_mails(ids))
-    return notices
+    return written
 
 
 def deliveries(user_ids: Sequence[int], topic: str) -> dict[int, str]:

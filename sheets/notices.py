@@ -20,7 +20,7 @@ A notice names the sheet number, the agencies, what happened and the staff membe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -101,19 +101,32 @@ def members_of(agency_id: int) -> list[int]:
 def tell(
     users: Iterable[int | None], sheet: Sheet, event: Event, topic: Topic, title: str, by: User
 ) -> None:
-    recipients = [u for u in active_users(users) if u != by.pk]
-    if not recipients:
-        return
-    outbox.notify(
-        recipients,
-        title=title,
-        url=reverse("sheets:detail", args=[sheet.pk]),
-        template=Mail.Template.NOTICE,
-        now=event.at,
-        topic=topic.code,
-        group=(GROUP, sheet.pk),
-        key=f"sheet-event:{event.pk}",
-    )
+    tell_each([(users, sheet, event, title)], topic, by)
+
+
+def tell_each(
+    told: Sequence[tuple[Iterable[int | None], Sheet, Event, str]], topic: Topic, by: User
+) -> None:
+    """Each (people, sheet, event, title) as one notice per person, but the mover, in a constant
+    number of queries however many sheets: who is still active is asked once for all. The
+    events are of one moment (one move, one 人事異動): the notices carry the first one's time."""
+    wanted = [(list(users), sheet, event, title) for users, sheet, event, title in told]
+    active = set(active_users(u for users, *_ in wanted for u in users))
+    notices = [
+        outbox.Notice(
+            [u for u in dict.fromkeys(users) if u in active and u != by.pk],
+            title,
+            reverse("sheets:detail", args=[sheet.pk]),
+            group=(GROUP, sheet.pk),
+            key=f"sheet-event:{event.pk}",
+        )
+        for users, sheet, event, title in wanted
+    ]
+    notices = [n for n in notices if n.user_ids]
+    if notices:
+        outbox.notify_each(
+            notices, template=Mail.Template.NOTICE, now=wanted[0][2].at, topic=topic.code
+        )
 
 
 def issued(sheet: Sheet, event: Event, by: User) -> None:
@@ -158,5 +171,18 @@ def withdrawn(sheet: Sheet, event: Event, by: User, assignee_id: int | None) -> 
 
 
 def assigned(sheet: Sheet, event: Event, by: User) -> None:
-    title = f"シート {sheet.number}（{ends(sheet)}）の担当者になりました"
-    tell([sheet.assignee_id], sheet, event, ASSIGNED, title, by)
+    assigned_each([(sheet, event)], by)
+
+
+def assigned_each(moved: Sequence[tuple[Sheet, Event]], by: User) -> None:
+    """Each sheet's new 担当者 hears it (after 担当者を変える, or for every sheet of a 人事異動)."""
+    told = [
+        (
+            [sheet.assignee_id],
+            sheet,
+            event,
+            f"シート {sheet.number}（{ends(sheet)}）の担当者になりました",
+        )
+        for sheet, event in moved
+    ]
+    tell_each(told, ASSIGNED, by)

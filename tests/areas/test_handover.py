@@ -191,6 +191,34 @@ def test_preview_query_count(
     assert counts(response.context["held"])["sheets_assignee"] == 1 + extra_sheets
 
 
+# The hand-over itself (POST), whatever the number of sheets bob holds as 担当者: the session,
+# the admin's scope and the membership, the open work by kind (as the preview), then for each
+# kind its lock, UPDATE and timeline INSERT, and the HandOver record; the new 担当者's notices
+# take five queries for all the sheets (who is active, earlier notices of those moves, the
+# notice preferences, one INSERT of mails, one of notices) — one notify per sheet took five
+# per sheet.
+HAND_OVER_QUERIES = 53
+
+
+@pytest.mark.parametrize("extra_sheets", [0, 20])
+def test_the_hand_over_tells_each_sheets_new_assignee_in_constant_queries(
+    client: Client, world: World, django_assert_num_queries: Any, extra_sheets: int
+) -> None:
+    desk = make_desk(world, extra_sheets=extra_sheets)
+    client.force_login(desk.b_admin)
+    client.get(url(desk))
+    before = Notification.objects.filter(user=desk.successor).count()
+    with django_assert_num_queries(HAND_OVER_QUERIES):
+        response = client.post(url(desk), {"successor": desk.successor_in_b.pk})
+    assert response.status_code == 302
+    told = Notification.objects.filter(user=desk.successor).exclude(pk__lte=before)
+    titles = sorted(told.filter(topic="sheet_assignee").values_list("title", flat=True))
+    assert len(titles) == 1 + extra_sheets  # one notice per sheet, with its number
+    assert all("の担当者になりました" in t for t in titles)
+    numbers = set(Sheet.objects.filter(assignee=desk.successor).values_list("number", flat=True))
+    assert {t.split("シート ")[1].split("（")[0] for t in titles} == numbers
+
+
 def test_hand_over_moves_every_kind_and_records_it(client: Client, desk: Desk) -> None:
     world = desk.world
     client.force_login(desk.b_admin)
