@@ -13,6 +13,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from meetings.models import Meeting
 from tests.browser.conftest import login
+from tests.browser.test_accessibility import serious_violations
 from tests.conftest import World, make_case, make_sheet
 from tests.meetings.conftest import add_theme, make_bodies, make_meeting
 
@@ -67,6 +68,7 @@ def test_the_inbox_filter_replaces_only_the_list_and_the_address_follows(
     expect(rows.first).to_contain_text(imazu)
     expect(page).to_have_url(re.compile(rf"district={world.imazu.pk}"))
     assert not_reloaded(page)
+    assert serious_violations(page) == []  # the page as htmx left it
     # The address is shareable: loaded on its own, it shows the same filtered list.
     page.goto(page.url)
     expect(rows).to_have_count(1)
@@ -135,6 +137,7 @@ def test_acknowledge_and_progress_inline_on_the_sheet_page(
     expect(page.get_by_text("訪問して申請を手伝いました")).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/sheets/{sheet.pk}/$"))
     assert not_reloaded(page)
+    assert serious_violations(page) == []
 
 
 def test_without_javascript_acknowledge_and_progress_load_the_page(
@@ -225,6 +228,7 @@ def test_agenda_items_move_by_keyboard_and_by_drag_without_a_reload(
     expect(status.filter(has_text="「いきがいサロン」を1番目にしました。")).to_be_visible()
     assert order_on(page) == ["いき", "うん", "あさ"]
     assert not_reloaded(page)
+    assert serious_violations(page) == []
 
 
 def test_without_javascript_up_and_down_are_plain_forms(
