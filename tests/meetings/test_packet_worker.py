@@ -14,11 +14,12 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
+from pytest_django import DjangoAssertNumQueries
 
 from areas.models import Agency
 from cases.privacy import withdraw_consent
 from meetings.models import Attendance, Meeting, Packet, PacketPrint
-from meetings.packet_worker import packet_for, produce
+from meetings.packet_worker import packet_for, print_key, produce
 from tests.conftest import World, make_case
 from tests.meetings.conftest import NOW, Bodies, add_theme, attend, make_meeting
 
@@ -212,3 +213,38 @@ def test_an_action_given_the_same_day_makes_a_new_packet(world: World, meeting: 
         third, created = packet_for(meeting)
         assert created and third.pk != second.pk
         assert packet_for(meeting) == (third, False)
+
+
+@pytest.mark.parametrize("actions", [1, 12])
+def test_the_print_key_reads_the_minutes_and_every_action_in_constant_queries(
+    world: World,
+    bodies: Bodies,
+    meeting: Meeting,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    actions: int,
+) -> None:
+    from datetime import date, timedelta
+
+    from meetings.models import ActionItem
+    from tests.meetings.conftest import member
+
+    earlier = make_meeting(world, bodies.kutsuki, day=meeting.date - timedelta(days=28))
+    for m in (earlier, meeting):
+        item = m.items.first() or add_theme(world, m)
+        for i in range(actions):
+            ActionItem.assign(
+                item=item,
+                text=f"宿題{i}",
+                owner=member(world.bob),
+                due_date=date(2026, 12, 10),
+                by=world.coordinator,
+                now=NOW,
+            )
+    # 1 the audience's agencies (roster, attendees, coordinators of the area: one UNION), 2 the
+    # agenda items with their cases, 3 this meeting's 宿題 and the open ones carried from
+    # earlier meetings (one query). It was 6: three for the audience, two for the 宿題.
+    # (A case on the agenda adds its decision for the audience: its consents, once per case.)
+    with django_assert_num_queries(3):
+        key = print_key(meeting, NOW)
+    ActionItem.objects.filter(item__meeting=earlier).first().mark_done(by=world.bob, now=NOW)  # type: ignore[union-attr]
+    assert print_key(meeting, NOW) != key  # a carried 宿題 done is a new packet
