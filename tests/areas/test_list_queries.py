@@ -82,3 +82,63 @@ def test_body_list_and_roster_query_count(
     # 10 the memberships offered in the add form (none left: all sit on the body).
     with django_assert_num_queries(PAGE_CHROME + 3):
         assert client.get(f"/roster/bodies/{body.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_area_list_query_count(
+    client: Client, world: World, django_assert_num_queries: Any, extra: int
+) -> None:
+    from areas.models import Area
+
+    Area.objects.bulk_create(
+        Area(code=f"x{i}", name=f"追加の区域{i}", layer=Area.Layer.DISTRICT, parent=world.city)
+        for i in range(extra)
+    )
+    grow(world, 3)  # agencies serving districts: the list counts them per area
+    signed_in(client, world.admin)
+    # 5 the areas with their parent and a COUNT of the agencies serving each (one GROUP BY).
+    with django_assert_num_queries(PAGE_CHROME + 1):
+        response = client.get("/roster/areas/")
+    assert response.status_code == 200
+    assert response.content.decode().count("追加の区域") == 2 * extra  # name, edit link
+
+
+@pytest.mark.parametrize("extra", [1, 40])
+def test_closure_list_query_count(
+    client: Client, world: World, django_assert_num_queries: Any, extra: int
+) -> None:
+    from datetime import date, timedelta
+
+    from areas.models import Closure
+
+    Closure.objects.bulk_create(
+        Closure(date=date(2027, 1, 4) + timedelta(days=i), reason=f"臨時閉庁{i}")
+        for i in range(extra)
+    )
+    signed_in(client, world.admin)
+    # 5 the closures, in date order.
+    with django_assert_num_queries(PAGE_CHROME + 1):
+        response = client.get("/roster/closures/")
+    assert response.status_code == 200
+    assert response.content.decode().count("臨時閉庁") == extra
+
+
+@pytest.mark.parametrize("extra", [1, 30])
+def test_body_list_query_count_does_not_grow(
+    client: Client, world: World, django_assert_num_queries: Any, extra: int
+) -> None:
+    from areas.models import Body, RosterEntry
+
+    bodies = Body.objects.bulk_create(
+        Body(code=f"b{i}", name=f"追加の会議体{i}", kind="district", area=world.kutsuki)
+        for i in range(extra)
+    )
+    RosterEntry.objects.bulk_create(
+        RosterEntry(body=b, membership=m) for b in bodies for m in Membership.objects.all()
+    )
+    signed_in(client, world.admin)
+    # 5 the bodies with their area and a COUNT of each roster (one GROUP BY).
+    with django_assert_num_queries(PAGE_CHROME + 1):
+        response = client.get("/roster/bodies/")
+    assert response.status_code == 200
+    assert response.content.decode().count("追加の会議体") == 2 * extra  # name, edit link

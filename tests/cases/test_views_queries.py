@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
-from cases.models import Basis, Case, Channel
-from tests.conftest import World, make_tags, signed_in
+from cases.models import Access, Basis, Case, Channel
+from tests.conftest import World, make_case, make_tags, signed_in
 
 RECEIVED = datetime(2026, 10, 1, 1, 0, tzinfo=UTC)
 
@@ -77,3 +77,47 @@ def test_coordinator_case_list_adds_only_the_district_lookup(
     # One more than alice: scope_of reads the districts a city-wide coordinator covers.
     with django_assert_num_queries(CASE_LIST_QUERIES + 1):
         client.get(reverse("cases:list"))
+
+
+# Search by name for alice, however many cases match (up to the limit of 50):
+#   1 session, 2 user, 3 SAVEPOINT (the view's transaction), 4 memberships (scope),
+#   5 the ids of the matching cases she may see (the person index; names only where the rule
+#   lets her see them), 6 those cases with agency and district and the rule's answer,
+#   7 their tags, 8 their people (prefetch), 9 the 閲覧記録 of the named ones (one INSERT),
+#   10 navigation counts (one statement), 11 RELEASE.
+SEARCH_QUERIES = 11
+# A case's 閲覧記録, for the coordinator, however long the log:
+#   1 session, 2 user, 3 memberships, 4 the districts a city-wide coordinator covers (scope),
+#   5 the case (visible_to), 6 COUNT of its reads for the paginator, 7 navigation counts,
+#   8 the page of 50 reads with user and agency joined.
+ACCESS_LOG_QUERIES = 8
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_search_query_count_does_not_grow(
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries, count: int
+) -> None:
+    for _ in range(count):
+        make_case(world)
+    signed_in(client, world.alice)
+    with django_assert_num_queries(SEARCH_QUERIES):
+        response = client.get(reverse("cases:search"), {"q": "やまだ"})
+    assert response.status_code == 200
+    assert Access.objects.filter(what="検索結果").count() == count  # one INSERT for all
+
+
+@pytest.mark.parametrize("count", [1, 80])
+def test_access_log_query_count_does_not_grow(
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries, count: int
+) -> None:
+    case = make_case(world)
+    readers = [world.alice, world.bob, world.coordinator]
+    Access.objects.bulk_create(
+        Access(case=case, user=readers[i % 3], agency=world.a, what=f"閲覧{i}")
+        for i in range(count)
+    )
+    signed_in(client, world.coordinator)
+    with django_assert_num_queries(ACCESS_LOG_QUERIES):
+        response = client.get(reverse("cases:accesses", args=[case.pk]))
+    assert response.status_code == 200
+    assert response.content.decode().count("閲覧") >= min(count, 50)
