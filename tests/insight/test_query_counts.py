@@ -31,7 +31,7 @@ NAMES = 4
 def linked_rows(html: str, testid: str, prefix: str) -> int:
     """Rows of the table(s) marked `testid` that link to a page under `prefix` (e.g. /sheets/)."""
     tables = re.findall(rf'data-testid="{testid}".*?</table>', html, re.S)
-    return sum(len(re.findall(rf'<tr[^>]*>\s*<td><a href="{prefix}', t)) for t in tables)
+    return sum(len(re.findall(rf'<tr[^>]*>\s*<td[^>]*><a href="{prefix}', t)) for t in tables)
 
 
 def shown(html: str, testid: str) -> str:
