@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tsumugi_bench"
-DATA_VERSION = "7"
+DATA_VERSION = "8"
 
 NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # 10:00 Asia/Tokyo, a Thursday
 START = "2022-04-01 09:00+09"
@@ -428,8 +428,10 @@ def fill(cur: Any) -> None:
         run(
             cur,
             "INSERT INTO areas_agency (id, code, name, kind, is_coordination_office, "
-            "is_active, email, phone, ack_business_days, follow_up_business_days) "
-            "VALUES (%(id)s, %(code)s, %(name)s, %(kind)s, %(office)s, true, %(email)s, '', NULL, NULL)",
+            "is_active, email, phone, ack_business_days, follow_up_business_days, "
+            "description, hours, on_duty) "
+            "VALUES (%(id)s, %(code)s, %(name)s, %(kind)s, %(office)s, true, %(email)s, '', NULL, NULL, "
+            "'', '', '')",
             a,
         )
         for d in a["districts"]:
@@ -729,7 +731,8 @@ def fill(cur: Any) -> None:
     run(
         cur,
         """
-        INSERT INTO cases_person (case_id, name, kana, birth_year, relation, is_primary, search_key)
+        INSERT INTO cases_person (case_id, name, kana, birth_year, relation, is_primary, search_key,
+                                  match_key)
         SELECT p.id,
                s.kanji[1 + p.h %% ns] || ' ' || g.kanji[1 + (p.h / 97 + n * 31) %% ng],
                s.kana[1 + p.h %% ns] || ' ' || g.kana[1 + (p.h / 97 + n * 31) %% ng],
@@ -737,7 +740,8 @@ def fill(cur: Any) -> None:
                       ELSE 1990 + (p.h / 11) %% 30 END,
                (ARRAY['本人', '長男', '母'])[n], n = 1,
                s.key[1 + p.h %% ns] || g.key[1 + (p.h / 97 + n * 31) %% ng]
-               || '|' || s.kkey[1 + p.h %% ns] || g.kkey[1 + (p.h / 97 + n * 31) %% ng]
+               || '|' || s.kkey[1 + p.h %% ns] || g.kkey[1 + (p.h / 97 + n * 31) %% ng],
+               ''
         FROM bench_case_plan p
         CROSS JOIN LATERAL generate_series(1, 1 + (p.h / 3) %% 3) n
         CROSS JOIN (SELECT %(sk)s::text[] AS kanji, %(sn)s::text[] AS kana, %(skey)s::text[] AS key,
@@ -759,6 +763,15 @@ def fill(cur: Any) -> None:
         },
         "people",
     )
+    # 名寄せ's key (tsumugi.lib.names.match_key folds width, kana and variants, then digests):
+    # here a digest of name, kana and birth year, so the same person written the same way in
+    # two consultations is a candidate, as in life.
+    run(
+        cur,
+        "UPDATE cases_person SET match_key = md5(name || '|' || kana || '|' || birth_year) "
+        "WHERE match_key = ''",
+        label="people's match keys",
+    )
 
     # Sheets ---------------------------------------------------------------------------------------
     run(
@@ -768,7 +781,8 @@ def fill(cur: Any) -> None:
           receiver_agency_id, status, urgency, request, sender_continuing, shared_info, basis,
           is_anonymised, sent_at, ack_due_at, acknowledged_at, acknowledged_by_id, assignee_id,
           roles, follow_up_due_at, last_progress_at, last_event_at, ended_at, outcome_id,
-          end_note, next_due_at, version)
+          end_note, next_due_at, version, handover, outside_receiver, outside_contact,
+          outside_assignee)
         SELECT p.id, c.number || '-' || lpad(p.seq::text, 2, '0'), p.case_id, p.parent_id,
                p.sender, p.sender + %(nag)s * (2 + (p.h / 29) %% 30), p.r, p.status, p.urgency,
                (%(requests)s::text[])[1 + (p.h / 31) %% array_length(%(requests)s::text[], 1)],
@@ -790,7 +804,8 @@ def fill(cur: Any) -> None:
                              WHEN 'withdrawn' THEN '本人の意向により取下げ' ELSE '' END,
                nd.next_due_at,
                1 + (t.acknowledged_at IS NOT NULL)::int + (t.last_progress_at IS NOT NULL)::int
-                 + (t.ended_at IS NOT NULL)::int
+                 + (t.ended_at IS NOT NULL)::int,
+               'system', '', '', ''
         FROM bench_sheet_plan p
         JOIN bench_sheet_times3 t ON t.id = p.id
         JOIN cases_case c ON c.id = p.case_id
