@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import oidc, passkeys, views
+from . import oidc, operator, passkeys, views
 
 app_name = "accounts"
 
@@ -35,4 +35,9 @@ urlpatterns = [
     path("session/keepalive/", views.keepalive, name="keepalive"),
     path("sso/", oidc.sso_start, name="sso_start"),
     path("sso/callback/", oidc.sso_callback, name="sso_callback"),
+    # the operator of a deployment with several municipalities
+    path("municipalities/", operator.municipality_list, name="municipalities"),
+    path("municipalities/new/", operator.municipality_form, name="municipality_create"),
+    path("municipalities/<int:pk>/", operator.municipality_form, name="municipality_edit"),
+    path("municipalities/<int:pk>/admin/", operator.first_admin, name="municipality_admin"),
 ]

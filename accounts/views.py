@@ -14,12 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from areas.models import users_here
 from areas.scope import scope_of
 from tsumugi.lib.client import client_address
 from tsumugi.lib.emails import absolute_url
@@ -113,7 +115,8 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
 def awaiting_invitation() -> Any:
     return (
-        User.objects.filter(is_active=True, last_login__isnull=True)
+        users_here()
+        .filter(is_active=True, last_login__isnull=True)
         .exclude(email="")
         .filter(
             password__startswith="!"  # Django's mark for an unusable password
@@ -152,7 +155,12 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 def events(request: HttpRequest) -> HttpResponse:
-    rows = SignInEvent.objects.select_related("user", "by")
+    # The sign-in record of this municipality's staff (a failed sign-in under a name nobody has
+    # belongs to no municipality: the operator's server logs keep it).
+    here = users_here()
+    rows = SignInEvent.objects.select_related("user", "by").filter(
+        Q(user__in=here) | Q(user__isnull=True, username__in=here.values("username"))
+    )
     username = request.GET.get("username", "").strip()[:150]
     if username:
         rows = rows.filter(username=username)
@@ -255,7 +263,7 @@ def two_factor_reset(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         username = request.POST.get("username", "").strip()[:150]
-        target = User.objects.filter(username=username).first()
+        target = users_here().filter(username=username).first()
         if target is None:
             error = f"ユーザー「{username}」は見つかりません。"
         else:

@@ -31,6 +31,9 @@ from django.core.validators import validate_email, validate_slug
 from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from tenancy import scope
+from tenancy.models import Belonging
+
 from .handover import open_work, summary
 from .models import (
     CASE_ROLES,
@@ -423,13 +426,14 @@ AGENCY_VALUE_FIELDS = [
 
 @transaction.atomic
 def _write_agencies(parsed: list[AgencyRow], existing: dict[str, Agency]) -> ImportResult:
+    here = scope.here()  # every row of the file is the importing municipality's
     result = ImportResult()
     to_create: list[Agency] = []
     to_update: list[Agency] = []
     for item in parsed:
         agency = existing.get(item.values["code"])
         if agency is None:
-            to_create.append(Agency(**item.values))
+            to_create.append(Agency(municipality_id=here, **item.values))
             continue
         changed = [
             f
@@ -537,6 +541,23 @@ def _refuse_self_grants(parsed: list[MembershipRow], by: Any, errors: list[str])
             errors.append(f"{item.row}行目: {SELF_GRANT_REFUSAL}")
 
 
+def _refuse_other_municipalities(
+    people: dict[str, tuple[int, dict[str, str]]], errors: list[str]
+) -> None:
+    """A user name that belongs to another municipality's staff is not taken in (nor are that
+    person's name and mail rewritten): a user belongs to one municipality. One query."""
+    elsewhere = set(
+        Belonging.objects.filter(user__username__in=list(people))
+        .exclude(municipality_id=scope.here())
+        .values_list("user__username", flat=True)
+    )
+    for username in sorted(elsewhere):
+        errors.append(
+            f"{people[username][0]}行目: ユーザー「{username}」は別の市町村の職員のため、"
+            "この市町村の所属にはできません。別のユーザー名にしてください。"
+        )
+
+
 def _refuse_deactivations(parsed: list[MembershipRow], errors: list[str]) -> None:
     """A file that ends someone's last case role in an agency while they still hold open work
     there (sheets, 宿題, meeting roles, plans) is refused: 人事異動 hands it over first. A fixed
@@ -609,6 +630,7 @@ def _import_membership_rows(rows: list[tuple[int, dict[str, str]]], by: Any = No
         parsed.append(item)
     _refuse_self_grants(parsed, by, errors)
     _refuse_deactivations(parsed, errors)
+    _refuse_other_municipalities(people, errors)
     if errors:
         return ImportResult(errors=errors)
     return _write_memberships(parsed, {u: values for u, (_, values) in people.items()})
@@ -678,6 +700,7 @@ def _resolve_agency(
 def _write_memberships(
     parsed: list[MembershipRow], people: dict[str, dict[str, str]]
 ) -> ImportResult:
+    here = scope.here()
     users = {
         u.username: u
         for u in User.objects.only("id", "username", "last_name", "first_name", "email")
@@ -716,6 +739,7 @@ def _write_memberships(
         if membership is None:
             to_create.append(
                 Membership(
+                    municipality_id=here,
                     user_id=user_id,
                     agency_id=item.agency_id,
                     role=item.role,
@@ -726,6 +750,12 @@ def _write_memberships(
         elif (membership.position, membership.is_active) != (item.position, item.is_active):
             membership.position, membership.is_active = item.position, item.is_active
             to_update.append(membership)
+    # Everyone in the file belongs to this municipality from now on (checked above).
+    Belonging.objects.bulk_create(
+        [Belonging(user_id=user_ids[u], municipality_id=here) for u in people],
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
     bulk_create_with_history(to_create, Membership, batch_size=BATCH)
     if to_update:
         bulk_update_with_history(to_update, Membership, ["position", "is_active"], batch_size=BATCH)

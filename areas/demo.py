@@ -4,6 +4,7 @@ Every record is matched by its code or username (update_or_create), so loading t
 twice changes nothing but the demo password hashes. Nothing is deleted. The file format is the
 one of data/takashima.json:
 
+    municipality {code, name}   全国地方公共団体コード and name (the key of every row below)
     city       {code, name}
     districts  [{code, name, school_name}]
     fields     [{code, name}]
@@ -24,9 +25,57 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ImproperlyConfigured
 
+from tenancy import scope
+from tenancy.models import Municipality
+
 from .models import Agency, Area, Body, Field, Membership, Role, RosterEntry, display_name
 
 User = get_user_model()
+
+OPERATOR = "operator"
+
+
+def municipality_of_file(path: Path) -> Municipality:
+    """The municipality a data file loads into (its `municipality`, else its city's name)."""
+    data = _read(path)
+    named = data.get("municipality") or {"code": "", "name": data["city"]["name"]}
+    municipality, _ = Municipality.objects.update_or_create(
+        code=named["code"], defaults={"name": named["name"]}
+    )
+    return municipality
+
+
+def load_operator() -> str:
+    """The operator of the deployment: manages municipalities (市町村の管理), belongs to none and
+    so reads no municipality's cases."""
+    user, _ = User.objects.update_or_create(
+        username=OPERATOR,
+        defaults={
+            "last_name": "運用",
+            "first_name": "管理者",
+            "is_active": True,
+            "email": "operator@example.jp",
+        },
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save(update_fields=["password"])
+    user.user_permissions.add(*operator_permissions())
+    return f"運用管理者（市町村の管理のみ、相談は見えません）: {OPERATOR}"
+
+
+def operator_permissions() -> list[Any]:
+    from django.contrib.auth.models import Permission
+
+    return list(Permission.objects.filter(content_type__app_label="tenancy"))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ImproperlyConfigured(f"cannot read city data file {path}: {error}") from error
+    return data
+
 
 # Shared by every demo account; printed by seed_demo. Never used outside demo data.
 DEMO_PASSWORD = "tsumugi-demo-2026"
@@ -34,10 +83,14 @@ DEMO_PASSWORD = "tsumugi-demo-2026"
 
 def load_city(path: Path) -> list[str]:
     """Load one city's data file; returns the lines seed_demo prints (the demo accounts)."""
-    try:
-        data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ImproperlyConfigured(f"cannot read city data file {path}: {error}") from error
+    data = _read(path)
+    # Called by seed_demo within the file's municipality, or on its own (a test): either way
+    # every row it writes is that municipality's.
+    with scope.using(municipality_of_file(path).pk):
+        return _load_city(data)
+
+
+def _load_city(data: dict[str, Any]) -> list[str]:
     city, districts = _load_areas(data)
     fields = {
         f["code"]: Field.objects.update_or_create(

@@ -20,6 +20,7 @@ from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.db.models import Q
 
+from tenancy.forms import TenantModelForm
 from tsumugi.lib.forms import JapaneseDateField
 
 from .handover import deactivation_refusal, successors
@@ -34,6 +35,7 @@ from .models import (
     RosterEntry,
     display_name,
     grants_self_case_access,
+    users_here,
 )
 
 User = get_user_model()
@@ -77,7 +79,7 @@ def _helper(*layout: Any, submit: str = "保存する") -> FormHelper:
     return helper
 
 
-class AgencyForm(forms.ModelForm[Agency]):
+class AgencyForm(TenantModelForm[Agency]):
     class Meta:
         model = Agency
         fields = [
@@ -129,7 +131,7 @@ class AgencyForm(forms.ModelForm[Agency]):
         )
 
 
-class AreaForm(forms.ModelForm[Area]):
+class AreaForm(TenantModelForm[Area]):
     class Meta:
         model = Area
         fields = ["code", "name", "layer", "parent", "school_name", "order"]
@@ -141,17 +143,8 @@ class AreaForm(forms.ModelForm[Area]):
         self.fields["parent"].help_text = "第2層（中学校区域）は市域を選びます。第1層は空欄です。"
         self.helper = _helper("code", "name", "layer", "parent", "school_name", "order")
 
-    def clean_layer(self) -> int:
-        layer: int = self.cleaned_data["layer"]
-        others = Area.objects.filter(layer=Area.Layer.CITY).exclude(pk=self.instance.pk)
-        if layer == Area.Layer.CITY and others.exists():
-            raise forms.ValidationError(
-                "第1層（市域）はすでにあります。1つのデプロイで扱える市町村は1つだけです。"
-            )
-        return layer
 
-
-class MembershipForm(forms.ModelForm[Membership]):
+class MembershipForm(TenantModelForm[Membership]):
     """Edit a membership; on create, either pick an existing user or create the account here."""
 
     new_username = forms.CharField(label="新しいユーザー名", max_length=150, required=False)
@@ -178,8 +171,9 @@ class MembershipForm(forms.ModelForm[Membership]):
         self.before = None if self.instance.pk is None else copy(self.instance)
         self.creating = self.instance.pk is None
         user_field = model_choice(self, "user")
+        # This municipality's staff only (a user belongs to one municipality).
         user_field.queryset = User.objects.filter(
-            Q(is_active=True) | Q(pk=self.instance.user_id)
+            Q(pk__in=users_here().filter(is_active=True)) | Q(pk=self.instance.user_id)
         ).order_by("username")
         model_choice(self, "agency").queryset = Agency.objects.filter(
             Q(is_active=True) | Q(pk=self.instance.agency_id)
@@ -289,7 +283,7 @@ class MembershipForm(forms.ModelForm[Membership]):
         return super().save(commit=commit)
 
 
-class BodyForm(forms.ModelForm[Body]):
+class BodyForm(TenantModelForm[Body]):
     class Meta:
         model = Body
         fields = ["code", "name", "kind", "area", "description"]
@@ -301,7 +295,7 @@ class BodyForm(forms.ModelForm[Body]):
         self.helper = _helper("code", "name", "kind", "area", "description")
 
 
-class RosterEntryForm(forms.ModelForm[RosterEntry]):
+class RosterEntryForm(TenantModelForm[RosterEntry]):
     class Meta:
         model = RosterEntry
         fields = ["membership", "title"]
@@ -321,7 +315,7 @@ class RosterEntryForm(forms.ModelForm[RosterEntry]):
         self.helper = _helper("membership", "title", submit="構成員に加える")
 
 
-class ClosureForm(forms.ModelForm[Closure]):
+class ClosureForm(TenantModelForm[Closure]):
     date = JapaneseDateField(label="閉庁日")
 
     class Meta:

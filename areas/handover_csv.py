@@ -13,14 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import csvio
 from .csvio import Column, Lookup, MembershipRow
 from .handover import Pair, administers, hand_over, successors
-from .models import CASE_ROLES, Agency, HandOver, HandOverError, Membership, Role, display_name
+from .models import (
+    CASE_ROLES,
+    Agency,
+    HandOver,
+    HandOverError,
+    Membership,
+    Role,
+    display_name,
+    users_here,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -111,8 +119,7 @@ class _Lookups:
 
 def _lookups(rows: list[tuple[int, dict[str, str]]]) -> _Lookups:
     names = {row.get(k, "") for _, row in rows for k in ("leaving", "successor")} - {""}
-    User = get_user_model()
-    users = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+    users = {u.username: u for u in users_here().filter(username__in=names, is_active=True)}
     roles: dict[Pair, dict[str, bool]] = {}
     for user_id, agency_id, role, active, agency_active in Membership.objects.filter(
         user__in=users.values()

@@ -7,17 +7,22 @@ All of it is data: another city loads its own districts and agencies from a file
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from tenancy import scope
+from tenancy.fields import TenantKey, fill_municipality
+from tenancy.models import Belonging, claim, defaults_of
 from tsumugi.lib import dates
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser, User
 
 
@@ -46,7 +51,8 @@ class Area(models.Model):
         CITY = 1, "第1層 市域"
         DISTRICT = 2, "第2層 中学校区域"
 
-    code = models.SlugField("コード", max_length=40, unique=True)
+    municipality = TenantKey(parent="parent")
+    code = models.SlugField("コード", max_length=40)
     name = models.CharField("名称", max_length=60)
     layer = models.PositiveSmallIntegerField("層", choices=Layer.choices)
     parent = models.ForeignKey(
@@ -67,13 +73,27 @@ class Area(models.Model):
         ordering = ["layer", "order", "id"]
         verbose_name = verbose_name_plural = "区域"
         constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "code"],
+                name="area_unique_code",
+                violation_error_message="同じコードの区域がすでにあります。",
+            ),
             models.CheckConstraint(
                 condition=(Q(layer=1) & Q(parent__isnull=True))
                 | (Q(layer=2) & Q(parent__isnull=False)),
                 name="area_layer_parent",
                 violation_error_message="第2層の区域には上位の市域が必要です（第1層には不要です）。",
             ),
-            models.UniqueConstraint(fields=["parent", "name"], name="area_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["municipality", "parent", "name"], name="area_unique_name_in_parent"
+            ),
+            # A municipality is one 市域 (layer 1) with its 中学校区域 below it.
+            models.UniqueConstraint(
+                fields=["municipality"],
+                condition=Q(layer=1),
+                name="area_one_city_per_municipality",
+                violation_error_message="この市町村の第1層（市域）はすでにあります。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,8 +111,9 @@ class Agency(models.Model):
         BRANCH = "branch", "庁内（支所）"
         OUTSIDE = "outside", "庁外の機関"
 
-    code = models.SlugField("コード", max_length=40, unique=True)
-    name = models.CharField("機関名", max_length=100, unique=True)
+    municipality = TenantKey()
+    code = models.SlugField("コード", max_length=40)
+    name = models.CharField("機関名", max_length=100)
     kind = models.CharField("種別", max_length=20, choices=Kind.choices)
     fields = models.ManyToManyField(Field, verbose_name="分野", blank=True, related_name="agencies")
     districts = models.ManyToManyField(
@@ -124,7 +145,7 @@ class Agency(models.Model):
         "当番・窓口担当",
         max_length=60,
         blank=True,
-        help_text="いま窓口に立つ人や当番（任意）。例: 今週の当番 社会福祉士 坂東",
+        help_text="いま窓口に立つ人や当番（任意）。例: 今週の当番 社会福祉士 山本",
     )
     ack_business_days = models.PositiveSmallIntegerField(
         "受理期限（開庁日数）", null=True, blank=True, help_text="空欄なら市の既定値"
@@ -140,6 +161,16 @@ class Agency(models.Model):
         ordering = ["kind", "name"]
         verbose_name = verbose_name_plural = "機関"
         constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "code"],
+                name="agency_unique_code",
+                violation_error_message="同じコードの機関がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "name"],
+                name="agency_unique_name",
+                violation_error_message="同じ名前の機関がすでにあります。",
+            ),
             models.CheckConstraint(
                 condition=Q(ack_business_days__isnull=True) | Q(ack_business_days__gte=1),
                 name="agency_ack_days_positive",
@@ -155,10 +186,13 @@ class Agency(models.Model):
         return self.name
 
     def ack_days(self) -> int:
-        return self.ack_business_days or settings.ACK_BUSINESS_DAYS
+        return self.ack_business_days or defaults_of(self.municipality_id).ack_business_days
 
     def follow_up_days(self) -> int:
-        return self.follow_up_business_days or settings.FOLLOW_UP_BUSINESS_DAYS
+        return (
+            self.follow_up_business_days
+            or defaults_of(self.municipality_id).follow_up_business_days
+        )
 
 
 class Role(models.TextChoices):
@@ -216,6 +250,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
 
 class Membership(models.Model):
+    municipality = TenantKey(parent="agency")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="職員",
@@ -239,7 +274,7 @@ class Membership(models.Model):
         verbose_name = verbose_name_plural = "所属"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "agency", "role"],
+                fields=["municipality", "user", "agency", "role"],
                 name="membership_unique_role",
                 violation_error_message="同じ職員が同じ機関で同じ役割をすでに持っています。",
             ),
@@ -247,6 +282,51 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{display_name(self.user)}（{self.agency} / {self.get_role_display()}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A user belongs to one municipality: the rosters of another cannot take them in.
+        claim(self.user_id, fill_municipality(self))
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.user_id is not None and self.agency_id is not None and self.elsewhere():
+            raise ValidationError(ELSEWHERE)
+
+    def elsewhere(self) -> bool:
+        """Does the user belong to another municipality?"""
+        municipality_id = self.municipality_id or self.agency.municipality_id
+        return (
+            Belonging.objects.filter(user_id=self.user_id)
+            .exclude(municipality_id=municipality_id)
+            .exists()
+        )
+
+
+def users_here() -> models.QuerySet[Any]:
+    """The users with a membership in the municipality the code works for (in a request, the
+    signed-in user's): the users a city's admin may list, invite or reset. Users are global
+    (one sign-in name space); their memberships say where they belong."""
+    from django.contrib.auth import get_user_model
+
+    current = scope.current_id()
+    users = get_user_model().objects.all()
+    if current is None:
+        return users
+    # and the accounts no roster has taken in yet (an invitation, single sign-on's first visit)
+    return users.filter(Q(belonging__municipality_id=current) | Q(belonging__isnull=True))
+
+
+ELSEWHERE = "この職員は別の市町村に所属しています。1人の職員が所属できる市町村は1つです。"
+
+
+def municipality_of_user(user: AbstractBaseUser) -> int | None:
+    """The municipality the user belongs to (one query), or None: the operator, or a user no
+    roster has taken in yet."""
+    found: int | None = (
+        Belonging.objects.filter(user_id=user.pk).values_list("municipality_id", flat=True).first()
+    )
+    return found
 
 
 def display_name(user: User) -> str:
@@ -268,8 +348,9 @@ class Body(models.Model):
         SAFETY_NET = "safety_net", "セーフティネット連絡会"
         OTHER = "other", "その他"
 
-    code = models.SlugField("コード", max_length=40, unique=True)
-    name = models.CharField("会議体", max_length=100, unique=True)
+    municipality = TenantKey(parent="area")
+    code = models.SlugField("コード", max_length=40)
+    name = models.CharField("会議体", max_length=100)
     kind = models.CharField("種別", max_length=20, choices=Kind.choices)
     area = models.ForeignKey(
         Area, verbose_name="区域", on_delete=models.PROTECT, related_name="bodies"
@@ -280,6 +361,18 @@ class Body(models.Model):
     class Meta:
         ordering = ["area__layer", "area__order", "kind", "name"]
         verbose_name = verbose_name_plural = "会議体"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "code"],
+                name="body_unique_code",
+                violation_error_message="同じコードの会議体がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "name"],
+                name="body_unique_name",
+                violation_error_message="同じ名前の会議体がすでにあります。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -292,6 +385,7 @@ class Body(models.Model):
 
 
 class RosterEntry(models.Model):
+    municipality = TenantKey(parent="body")
     body = models.ForeignKey(
         Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="roster"
     )
@@ -308,7 +402,7 @@ class RosterEntry(models.Model):
         verbose_name = verbose_name_plural = "会議体の構成員"
         constraints = [
             models.UniqueConstraint(
-                fields=["body", "membership"],
+                fields=["municipality", "body", "membership"],
                 name="roster_unique_member",
                 violation_error_message="この方はすでにこの会議体の構成員です。",
             ),
@@ -326,7 +420,8 @@ class ClosureQuerySet(models.QuerySet["Closure"]):
 class Closure(models.Model):
     """A day the offices are closed beyond holidays and 12/29–1/3 (e.g. a disaster)."""
 
-    date = models.DateField("閉庁日", unique=True)
+    municipality = TenantKey()
+    date = models.DateField("閉庁日")
     reason = models.CharField("理由", max_length=100)
 
     objects = ClosureQuerySet.as_manager()
@@ -335,6 +430,13 @@ class Closure(models.Model):
     class Meta:
         ordering = ["date"]
         verbose_name = verbose_name_plural = "臨時の閉庁日"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "date"],
+                name="closure_unique_date",
+                violation_error_message="この日はすでに臨時の閉庁日です。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{dates.format_date(self.date)} {self.reason}"
@@ -360,6 +462,7 @@ class HandOver(AppendOnly):
         SCREEN = "screen", "画面"
         CSV = "csv", "CSV（一括）"
 
+    municipality = TenantKey(parent="agency")
     agency = models.ForeignKey(
         Agency, verbose_name="機関", on_delete=models.PROTECT, related_name="hand_overs"
     )

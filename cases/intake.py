@@ -85,7 +85,9 @@ def open_case(
         residents = []
         recognised: list[tuple[str, Resident]] = []
         for data in people:
-            resident = data.resident or Resident.objects.create(created_by=by, created_at=now)
+            resident = data.resident or Resident.objects.create(
+                municipality_id=case.municipality_id, created_by=by, created_at=now
+            )
             residents.append(resident)
             person = Person.objects.create(
                 case=case,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from areas.models import Agency, Area, Body, Field
 from areas.scope import scope_of
+from tenancy.fields import TenantKey, fill_municipality
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import TOKYO, fiscal_year, local_date, wareki_fiscal_year
 from tsumugi.lib.names import match_key
@@ -34,8 +35,9 @@ class CaseError(Exception):
 
 
 class IssueTag(models.Model):
-    code = models.SlugField("コード", max_length=40, unique=True)
-    name = models.CharField("課題", max_length=40, unique=True)
+    municipality = TenantKey()
+    code = models.SlugField("コード", max_length=40)
+    name = models.CharField("課題", max_length=40)
     field = models.ForeignKey(
         Field, verbose_name="分野", on_delete=models.PROTECT, related_name="tags"
     )
@@ -45,6 +47,18 @@ class IssueTag(models.Model):
     class Meta:
         ordering = ["field__order", "order", "id"]
         verbose_name = verbose_name_plural = "課題タグ"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "code"],
+                name="issue_tag_unique_code",
+                violation_error_message="同じコードの課題がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "name"],
+                name="issue_tag_unique_name",
+                violation_error_message="同じ名前の課題がすでにあります。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -169,21 +183,31 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
 
 class CaseCounter(models.Model):
-    """The last case serial issued in a fiscal year; incremented under a row lock."""
+    """The last case serial a municipality issued in a fiscal year; incremented under a row
+    lock. Each municipality counts its own: 2026-00042 is unique per municipality."""
 
-    fiscal_year = models.PositiveSmallIntegerField(primary_key=True)
+    municipality = TenantKey()
+    fiscal_year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "fiscal_year"], name="case_counter_unique_year"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.fiscal_year}: {self.last}"
 
 
-def next_case_number(year: int) -> tuple[int, str]:
+def next_case_number(municipality_id: int, year: int) -> tuple[int, str]:
+    counter = CaseCounter._base_manager.filter(municipality_id=municipality_id, fiscal_year=year)
     with transaction.atomic():
-        CaseCounter.objects.get_or_create(fiscal_year=year)
+        CaseCounter.objects.get_or_create(municipality_id=municipality_id, fiscal_year=year)
         # An UPDATE takes the row lock, so two counters never hand out the same serial.
-        CaseCounter.objects.filter(fiscal_year=year).update(last=F("last") + 1)
-        serial = CaseCounter.objects.get(fiscal_year=year).last
+        counter.update(last=F("last") + 1)
+        serial = counter.get().last
     return serial, f"{year}-{serial:05d}"
 
 
@@ -192,7 +216,8 @@ class Case(models.Model):
         OPEN = "open", "対応中"
         CLOSED = "closed", "終結"
 
-    number = models.CharField("相談番号", max_length=20, unique=True, editable=False)
+    municipality = TenantKey(parent="agency")
+    number = models.CharField("相談番号", max_length=20, editable=False)
     fiscal_year = models.PositiveSmallIntegerField("年度", editable=False)
     serial = models.PositiveIntegerField("連番", editable=False)
     # No index of their own for agency and district: case_agency_status and
@@ -264,7 +289,14 @@ class Case(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = verbose_name_plural = "相談"
         constraints = [
-            models.UniqueConstraint(fields=["fiscal_year", "serial"], name="case_unique_serial"),
+            models.UniqueConstraint(
+                fields=["municipality", "number"],
+                name="case_unique_number",
+                violation_error_message="同じ相談番号がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "fiscal_year", "serial"], name="case_unique_serial"
+            ),
             models.CheckConstraint(
                 condition=Q(status="open", closed_at__isnull=True)
                 | Q(status="closed", closed_at__isnull=False),
@@ -305,7 +337,7 @@ class Case(models.Model):
 
     def assign_number(self) -> None:
         self.fiscal_year = fiscal_year(local_date(self.received_at))
-        self.serial, self.number = next_case_number(self.fiscal_year)
+        self.serial, self.number = next_case_number(fill_municipality(self), self.fiscal_year)
 
     def refresh_field_count(self) -> None:
         self.field_count = self.tags.values("field").distinct().count()
@@ -404,7 +436,9 @@ class Case(models.Model):
             added = [
                 Person.objects.create(
                     case=locked,
-                    resident=Resident.objects.create(created_by=by, created_at=now),
+                    resident=Resident.objects.create(
+                        municipality_id=locked.municipality_id, created_by=by, created_at=now
+                    ),
                     **{k: v for k, v in person.items() if k != "same_as"},
                 )
                 for person in new_people
@@ -458,6 +492,7 @@ class Consent(models.Model):
     information, until when. Withdrawal is recorded on the row (never deleted); consent
     obtained again later is a new row that takes effect from then."""
 
+    municipality = TenantKey(parent="case")
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="consents"
     )
@@ -523,6 +558,7 @@ class Consent(models.Model):
 class Household(models.Model):
     """世帯: the residents who live together. A resident is in at most one household."""
 
+    municipality = TenantKey()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -545,6 +581,7 @@ class Resident(models.Model):
     counter recognised), so having a resident says nothing about records elsewhere. Nothing
     about the person is stored here: names stay on the Person rows, shown through the rule."""
 
+    municipality = TenantKey(parent="household")
     household = models.ForeignKey(
         Household,
         verbose_name="世帯",
@@ -572,6 +609,7 @@ class Resident(models.Model):
 class Person(models.Model):
     """Someone concerned by the consultation; minimal fields on purpose."""
 
+    municipality = TenantKey(parent="case")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="people")
     resident = models.ForeignKey(
         Resident,
@@ -642,6 +680,7 @@ class Event(AppendOnly):
         RESIDENT_UNLINKED = "resident_unlinked", "同じ人の結びを解く"
 
     # No FK indexes of their own: event_case_at and event_sheet_at lead with case and sheet.
+    municipality = TenantKey(parent="case")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     sheet = models.ForeignKey(
         "sheets.Sheet",
@@ -709,6 +748,7 @@ class Access(AppendOnly):
     delete_refusal = "閲覧記録は削除できません。"
 
     # No FK index of its own: access_case_at (a case's 閲覧記録, newest first) leads with it.
+    municipality = TenantKey(parent="case")
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="accesses", db_index=False
     )
@@ -740,6 +780,7 @@ class CaseMonth(models.Model):
     a scan of every case. Derived data: cases/summary.py rewrites a (month, district) slice in
     the same transaction as any write that changes what it counts."""
 
+    municipality = TenantKey(parent="district")
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -750,7 +791,7 @@ class CaseMonth(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "district", "agency", "channel", "multi_field"],
+                fields=["municipality", "month", "district", "agency", "channel", "multi_field"],
                 name="case_month_key",
             )
         ]
@@ -762,6 +803,7 @@ class CaseMonth(models.Model):
 class CaseFieldMonth(models.Model):
     """Cases per month × district × agency × issue field (a case counts once in a field)."""
 
+    municipality = TenantKey(parent="district")
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -771,7 +813,8 @@ class CaseFieldMonth(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "district", "agency", "field"], name="case_field_month_key"
+                fields=["municipality", "month", "district", "agency", "field"],
+                name="case_field_month_key",
             )
         ]
 
@@ -782,6 +825,7 @@ class CaseFieldMonth(models.Model):
 class CaseTagMonth(models.Model):
     """Cases per month × district × agency × issue tag."""
 
+    municipality = TenantKey(parent="district")
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -791,7 +835,8 @@ class CaseTagMonth(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "district", "agency", "tag"], name="case_tag_month_key"
+                fields=["municipality", "month", "district", "agency", "tag"],
+                name="case_tag_month_key",
             )
         ]
 
@@ -804,6 +849,7 @@ class CaseRevision(models.Model):
     Shown only through the view object's decision (full summary and people only to viewers the
     basis names; see cases/privacy.py), never edited."""
 
+    municipality = TenantKey(parent="case")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField("版")
     summary = models.TextField("相談の概要（修正前）")
@@ -818,7 +864,9 @@ class CaseRevision(models.Model):
         ordering = ["case", "-number"]
         verbose_name = verbose_name_plural = "相談の修正前の版"
         constraints = [
-            models.UniqueConstraint(fields=["case", "number"], name="one_case_revision_number")
+            models.UniqueConstraint(
+                fields=["municipality", "case", "number"], name="one_case_revision_number"
+            )
         ]
 
     def __str__(self) -> str:
@@ -853,6 +901,7 @@ class MatchDismissal(models.Model):
     a person with that key is registered after `up_to` (a Person id), so a dismissed group does
     not come back unless there is something new to look at."""
 
+    municipality = TenantKey(parent="agency")
     match_key = models.CharField(max_length=64, db_index=True)
     up_to = models.BigIntegerField("確認した最後の関係者")
     dismissed_by = models.ForeignKey(

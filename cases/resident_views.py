@@ -116,7 +116,7 @@ def resident_unlink(request: HttpRequest, pk: int) -> HttpResponse:
 
 def office_only(request: HttpRequest) -> None:
     if not residents.sees_duplicates(request.user):
-        raise Http404("名寄せ候補は、くらし連携支援室だけが見られます。")
+        raise Http404("名寄せ候補は、連携の調整役の機関だけが見られます。")
 
 
 @login_required
@@ -185,5 +185,5 @@ def office_agency(request: HttpRequest) -> int:
     ids = scope_of(request.user).agency_ids
     office = Agency.objects.filter(pk__in=ids, is_coordination_office=True).order_by("pk").first()
     if office is None:
-        raise Http404("名寄せ候補は、くらし連携支援室だけが見られます。")
+        raise Http404("名寄せ候補は、連携の調整役の機関だけが見られます。")
     return office.pk

@@ -232,7 +232,9 @@ def unlink(person: Person, *, by: User, agency_id: int, now: datetime | None = N
             or not Person.objects.filter(resident_id=left).exclude(pk=locked.pk).exists()
         ):
             raise CaseError("この人は、ほかの相談の人と結ばれていません。")
-        fresh = Resident.objects.create(created_by=by, created_at=now)
+        fresh = Resident.objects.create(
+            municipality_id=locked.municipality_id, created_by=by, created_at=now
+        )
         Person.objects.filter(pk=locked.pk).update(resident=fresh)
         Event.objects.create(
             case_id=locked.case_id,
@@ -269,7 +271,9 @@ def household_for(residents: Sequence[Resident], *, by: User, now: datetime) -> 
     household = (
         Household.objects.get(pk=household_id)
         if household_id
-        else Household.objects.create(created_by=by, created_at=now)
+        else Household.objects.create(
+            municipality_id=residents[0].municipality_id, created_by=by, created_at=now
+        )
     )
     Resident.objects.filter(pk__in=[r.pk for r in residents], household__isnull=True).update(
         household=household
@@ -424,7 +428,9 @@ def confirm(
         target = (
             Resident.objects.get(pk=existing[0])
             if existing
-            else Resident.objects.create(created_by=by, created_at=now)
+            else Resident.objects.create(
+                municipality_id=people[0].municipality_id, created_by=by, created_at=now
+            )
         )
         moved = sum(link(p, target, by=by, agency_id=agency_id, now=now) for p in people)
     return moved

@@ -11,8 +11,11 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from tenancy.fields import TenantKey
+
 
 class Target(models.Model):
+    municipality = TenantKey()
     fiscal_year = models.PositiveSmallIntegerField("年度")
     indicator = models.CharField("指標", max_length=40)
     value = models.PositiveIntegerField("目標値", null=True, blank=True)
@@ -28,7 +31,8 @@ class Target(models.Model):
         verbose_name = verbose_name_plural = "事業の目標値"
         constraints = [
             models.UniqueConstraint(
-                fields=["fiscal_year", "indicator"], name="target_once_per_year_indicator"
+                fields=["municipality", "fiscal_year", "indicator"],
+                name="target_once_per_year_indicator",
             ),
         ]
 

@@ -15,6 +15,7 @@ from areas.models import Agency, Body, Membership, display_name
 from cases.forms import identities, refuse_identifying_text
 from cases.models import Case
 from sheets.models import Sheet
+from tenancy.forms import TenantModelForm
 from tsumugi.lib.forms import JapaneseDateField, JapaneseTimeField
 
 from .masking import Masker
@@ -179,7 +180,7 @@ class ItemForm(forms.ModelForm[AgendaItem]):
         return value
 
 
-class AttendanceForm(forms.ModelForm[Attendance]):
+class AttendanceForm(TenantModelForm[Attendance]):
     membership = MemberChoiceField(Membership.objects.none(), label="出席者")
 
     class Meta:

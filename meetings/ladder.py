@@ -94,7 +94,7 @@ class ActionItemLadder(DeadlineKind):
                 ).update(due_at=due)
                 if changed:
                     moved += 1
-                    engine.start(ACTION_KIND, action.pk, due)
+                    engine.start(ACTION_KIND, action.pk, due, action.municipality_id)
                     MeetingEvent.objects.create(
                         meeting_id=action.item.meeting_id,
                         kind=MeetingEvent.Kind.DEADLINE_MOVED,

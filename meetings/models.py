@@ -22,6 +22,7 @@ from cases.models import Basis, Case
 from cases.privacy import agency_viewer, allows, facts_of
 from reminders import engine
 from sheets.models import Sheet
+from tenancy.fields import TenantKey
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import format_date, format_time
 from tsumugi.lib.worker_file import WorkerFile
@@ -123,6 +124,7 @@ class Meeting(models.Model):
         DISTRIBUTED = "distributed", "議題配布済み"
         HELD = "held", "開催済み（議事録承認）"
 
+    municipality = TenantKey(parent="body")
     body = models.ForeignKey(
         Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="meetings"
     )
@@ -435,6 +437,7 @@ class AgendaItem(models.Model):
         PARTICIPATION = "participation", "参加支援"
         COMMUNITY = "community", "地域支援"
 
+    municipality = TenantKey(parent="meeting")
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField("種類", max_length=10, choices=Kind.choices)
     case = models.ForeignKey(
@@ -519,6 +522,7 @@ class Attendance(models.Model):
         REPORTER = "reporter", "報告"
         PARTICIPANT = "participant", "参加"
 
+    municipality = TenantKey(parent="meeting")
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
     membership = models.ForeignKey(
         Membership, verbose_name="出席者", on_delete=models.PROTECT, related_name="+"
@@ -540,7 +544,7 @@ class Attendance(models.Model):
         verbose_name = verbose_name_plural = "出席者"
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "membership"],
+                fields=["municipality", "meeting", "membership"],
                 name="attendance_once",
                 violation_error_message="この方はすでに出席者です。",
             ),
@@ -570,6 +574,7 @@ class MeetingEvent(AppendOnly):
         REMINDER = "reminder", "宿題の督促"
         DEADLINE_MOVED = "deadline_moved", "宿題の期日の変更"
 
+    municipality = TenantKey(parent="meeting")
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(
@@ -603,6 +608,7 @@ class MinutesRevision(AppendOnly):
     change_refusal = "承認済みの議事録は変更できません。訂正は新しい版として記録します。"
     delete_refusal = "承認済みの議事録は削除できません。"
 
+    municipality = TenantKey(parent="meeting")
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveSmallIntegerField("版")
     reason = models.CharField("理由", max_length=200)
@@ -617,7 +623,9 @@ class MinutesRevision(AppendOnly):
         ordering = ["meeting", "number"]
         verbose_name = verbose_name_plural = "議事録の版"
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "number"], name="minutes_revision_once"),
+            models.UniqueConstraint(
+                fields=["municipality", "meeting", "number"], name="minutes_revision_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -649,6 +657,7 @@ class MinutesEntry(AppendOnly):
     change_refusal = "承認済みの議事録は変更できません。"
     delete_refusal = "承認済みの議事録は削除できません。"
 
+    municipality = TenantKey(parent="revision")
     revision = models.ForeignKey(MinutesRevision, on_delete=models.PROTECT, related_name="entries")
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="+")
     discussion = models.TextField("協議内容", blank=True)
@@ -660,7 +669,9 @@ class MinutesEntry(AppendOnly):
         ordering = ["revision", "item__order", "id"]
         verbose_name = verbose_name_plural = "議事録の記載"
         constraints = [
-            models.UniqueConstraint(fields=["revision", "item"], name="minutes_entry_once"),
+            models.UniqueConstraint(
+                fields=["municipality", "revision", "item"], name="minutes_entry_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -685,6 +696,7 @@ def due_at_for(day: date) -> datetime:
 class ActionItem(models.Model):
     """宿題: tracked and reminded like a sheet until its owner marks it done."""
 
+    municipality = TenantKey(parent="item")
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="actions")
     text = models.CharField("内容", max_length=300)
     owner_user = models.ForeignKey(
@@ -758,7 +770,7 @@ class ActionItem(models.Model):
                 created_by=by,
                 created_at=now,
             )
-            engine.start(ACTION_KIND, action.pk, due)
+            engine.start(ACTION_KIND, action.pk, due, action.municipality_id)
         return action
 
     def mark_done(self, *, by: User, now: datetime | None = None) -> None:
@@ -782,6 +794,7 @@ class Packet(WorkerFile):
     depends on the meeting, never on the viewer). The file is kept as the record of exactly what
     was printed. Status, lease and attempts: tsumugi/lib/worker_file.py."""
 
+    municipality = TenantKey(parent="meeting")
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="packets")
     agenda_version = models.PositiveIntegerField("議題の版")
     revision = models.PositiveIntegerField("議事録の版", default=0)
@@ -798,7 +811,7 @@ class Packet(WorkerFile):
         verbose_name = verbose_name_plural = "会議資料PDF"
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "agenda_version", "revision", "day", "audience"],
+                fields=["municipality", "meeting", "agenda_version", "revision", "day", "audience"],
                 name="packet_once",
             ),
         ]
@@ -818,6 +831,7 @@ class PacketPrint(AppendOnly):
     change_refusal = "印刷記録は変更できません。"
     delete_refusal = "印刷記録は削除できません。"
 
+    municipality = TenantKey(parent="meeting")
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="prints")
     # The file printed (NULL: printed before packets were kept).
     packet = models.ForeignKey(
@@ -838,7 +852,7 @@ class PacketPrint(AppendOnly):
         constraints = [
             # One print record per person and file, however often the file is fetched.
             models.UniqueConstraint(
-                fields=["packet", "user"],
+                fields=["municipality", "packet", "user"],
                 name="packet_print_once",
                 condition=models.Q(packet__isnull=False),
             ),

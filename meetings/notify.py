@@ -38,6 +38,7 @@ def agenda_distributed(
         template=Mail.Template.AGENDA,
         topic=AGENDA.code,
         group=("meeting", meeting.pk),
+        municipality_id=meeting.municipality_id,
         context={
             "body": meeting.body.name,
             "date_label": meeting.date_label,

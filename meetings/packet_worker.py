@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, When
 from django.utils import timezone
 
+from tenancy import scope
 from tsumugi.lib import worker_file
 
 from .masking import Masker
@@ -101,7 +102,9 @@ def produce(packet_id: int, now: datetime | None = None) -> bool:
 
     def render(packet: Packet) -> tuple[bytes, str, dict[str, Any]]:
         meeting = packet.meeting
-        pdf, masked = render_packet_logged(meeting, now)
+        # The worker works for the meeting's municipality (its rosters and coordinators).
+        with scope.using(packet.municipality_id):
+            pdf, masked = render_packet_logged(meeting, now)
         name = f"meeting-{meeting.pk}-{meeting.date:%Y%m%d}-v{packet.agenda_version}.pdf"
         return pdf, name, {"masked_cases": "、".join(masked)}
 

@@ -96,7 +96,7 @@ class PlanReviewLadder(DeadlineKind):
                 ).update(review_due_at=due)
                 if changed:
                     moved += 1
-                    engine.start(REVIEW_KIND, plan.pk, due)
+                    engine.start(REVIEW_KIND, plan.pk, due, plan.municipality_id)
                     PlanEvent.objects.create(
                         plan_id=plan.pk,
                         kind=PlanEvent.Kind.REVIEW_MOVED,

@@ -23,6 +23,7 @@ from areas.scope import scope_of
 from cases.models import Case
 from meetings.models import AgendaItem, Meeting, due_at_for
 from reminders import engine
+from tenancy.fields import TenantKey
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _coordinator_or_refuse(user: User, case: Case) -> Membership:
     membership = coordinator_membership(user, case) if coordinates(user, case) else None
     if membership is None:
         raise PlanError(
-            "多機関協働の支援決定・プランの作成は、くらし連携支援室または"
+            "多機関協働の支援決定・プランの作成は、連携の調整役の機関または"
             "この地区のコーディネーターが行います。"
         )
     return membership
@@ -77,6 +78,7 @@ class SupportDecision(AppendOnly):
     change_refusal = "支援決定の記録は変更できません。"
     delete_refusal = "支援決定の記録は削除できません。"
 
+    municipality = TenantKey(parent="case")
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="support_decisions"
     )
@@ -95,7 +97,9 @@ class SupportDecision(AppendOnly):
         ordering = ["decided_at", "id"]
         verbose_name = verbose_name_plural = "支援決定"
         constraints = [
-            models.UniqueConstraint(fields=["case"], name="support_decision_once_per_case"),
+            models.UniqueConstraint(
+                fields=["municipality", "case"], name="support_decision_once_per_case"
+            ),
         ]
         indexes = [models.Index(fields=["decided_at"], name="support_decision_at")]
 
@@ -168,6 +172,7 @@ class Assessment(AppendOnly):
     change_refusal = "記録したアセスメントは変更できません。新しい版として記録してください。"
     delete_refusal = "アセスメントは削除できません。"
 
+    municipality = TenantKey(parent="case")
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="assessments"
     )
@@ -186,7 +191,9 @@ class Assessment(AppendOnly):
         ordering = ["case", "-version"]
         verbose_name = verbose_name_plural = "アセスメント"
         constraints = [
-            models.UniqueConstraint(fields=["case", "version"], name="assessment_version_once"),
+            models.UniqueConstraint(
+                fields=["municipality", "case", "version"], name="assessment_version_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -240,6 +247,7 @@ class AssessmentAnswer(AppendOnly):
     change_refusal = Assessment.change_refusal
     delete_refusal = Assessment.delete_refusal
 
+    municipality = TenantKey(parent="assessment")
     assessment = models.ForeignKey(
         Assessment, verbose_name="アセスメント", on_delete=models.PROTECT, related_name="answers"
     )
@@ -255,7 +263,9 @@ class AssessmentAnswer(AppendOnly):
         ordering = ["item__group__order", "item__order", "id"]
         verbose_name = verbose_name_plural = "アセスメントの回答"
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "item"], name="assessment_answer_once"),
+            models.UniqueConstraint(
+                fields=["municipality", "assessment", "item"], name="assessment_answer_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -327,6 +337,7 @@ class Plan(models.Model):
 
     Status = Status
 
+    municipality = TenantKey(parent="case")
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="plans"
     )
@@ -390,9 +401,11 @@ class Plan(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = verbose_name_plural = "支援プラン"
         constraints = [
-            models.UniqueConstraint(fields=["case", "version"], name="plan_version_once"),
             models.UniqueConstraint(
-                fields=["case"],
+                fields=["municipality", "case", "version"], name="plan_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "case"],
                 condition=Q(status__in=[s.value for s in LIVE_STATUSES]),
                 name="plan_one_live_per_case",
                 violation_error_message="この相談にはすでに進行中の支援プランがあります。",
@@ -630,7 +643,7 @@ class Plan(models.Model):
                 started_at=now,
                 review_due_at=due,
             )
-            engine.start(REVIEW_KIND, self.pk, due)
+            engine.start(REVIEW_KIND, self.pk, due, self.municipality_id)
 
     def evaluate_goal(
         self, *, by: User, goal: Goal, result: str, comment: str, now: datetime | None = None
@@ -766,6 +779,7 @@ class Goal(models.Model):
         LONG = "long", "長期目標"
         SHORT = "short", "短期目標"
 
+    municipality = TenantKey(parent="plan")
     plan = models.ForeignKey(
         Plan, verbose_name="プラン", on_delete=models.PROTECT, related_name="goals"
     )
@@ -792,6 +806,7 @@ class Goal(models.Model):
 class GoalTask(models.Model):
     """役割分担: which agency (and, if named, which member) does what by when for a goal."""
 
+    municipality = TenantKey(parent="goal")
     goal = models.ForeignKey(
         Goal, verbose_name="目標", on_delete=models.PROTECT, related_name="tasks"
     )
@@ -836,6 +851,7 @@ class GoalEvaluation(AppendOnly):
         PARTLY = "partly", "一部達成"
         NOT_ACHIEVED = "not_achieved", "未達成"
 
+    municipality = TenantKey(parent="goal")
     goal = models.OneToOneField(
         Goal, verbose_name="目標", on_delete=models.PROTECT, related_name="evaluation"
     )
@@ -880,6 +896,7 @@ class PlanEvent(AppendOnly):
         REMINDER = "reminder", "見直しの督促"
         REVIEW_MOVED = "review_moved", "見直し期日の変更"
 
+    municipality = TenantKey(parent="plan")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)
     from_status = models.CharField("前の状態", max_length=20, choices=Status.choices, blank=True)
@@ -911,6 +928,7 @@ class PlanAgendaItem(models.Model):
     """A plan on a 重層的支援会議's agenda: the meeting's own AgendaItem (a case item, so the
     packet and minutes show it) tied to the plan version being discussed."""
 
+    municipality = TenantKey(parent="plan")
     item = models.OneToOneField(
         AgendaItem, verbose_name="議題", on_delete=models.PROTECT, related_name="plan_item"
     )
@@ -943,6 +961,7 @@ class PlanDecision(AppendOnly):
         END = "end", "終結・中断の判断"
         RESOURCES = "resources", "社会資源の把握・開発"
 
+    municipality = TenantKey(parent="plan_item")
     plan_item = models.ForeignKey(
         PlanAgendaItem, verbose_name="議題", on_delete=models.PROTECT, related_name="decisions"
     )

@@ -76,7 +76,9 @@ def plan_action(view: View) -> View:
 def _coordinator_case(request: HttpRequest, case_pk: int) -> Case:
     case = visible_case(request, case_pk)
     if not coordinates(request.user, case):
-        raise PermissionDenied("多機関協働はくらし連携支援室と地区のコーディネーターが担当します。")
+        raise PermissionDenied(
+            "多機関協働は連携の調整役の機関と地区のコーディネーターが担当します。"
+        )
     return case
 
 

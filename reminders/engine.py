@@ -49,6 +49,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tenancy import scope
 from tsumugi.lib.dates import BusinessCalendar, format_datetime
 
 from .calendar import business_calendar, use_calendar
@@ -144,9 +145,10 @@ def kind_named(name: str) -> DeadlineKind:
 # --- what domain moves call (inside their own transaction) -------------------------------------
 
 
-def start(kind: str, subject_id: int, deadline: datetime) -> None:
-    """A new deadline for an item: its ladder starts again at step 1 at the deadline."""
-    _set(kind, subject_id, deadline=deadline, remind_at=deadline, step=1)
+def start(kind: str, subject_id: int, deadline: datetime, municipality_id: int) -> None:
+    """A new deadline for an item (of that municipality): its ladder starts again at step 1 at
+    the deadline."""
+    _set(kind, subject_id, municipality_id, deadline=deadline, remind_at=deadline, step=1)
 
 
 def stop(kind: str, subject_id: int) -> None:
@@ -156,9 +158,10 @@ def stop(kind: str, subject_id: int) -> None:
     )
 
 
-def _set(kind: str, subject_id: int, **values: Any) -> None:
-    if not Cursor.objects.filter(kind=kind, subject_id=subject_id).update(**values):
-        Cursor.objects.create(kind=kind, subject_id=subject_id, **values)
+def _set(kind: str, subject_id: int, municipality_id: int, **values: Any) -> None:
+    key = {"municipality_id": municipality_id, "kind": kind, "subject_id": subject_id}
+    if not Cursor.objects.filter(**key).update(**values):
+        Cursor.objects.create(**key, **values)
 
 
 def cursor_of(kind: str, subject_id: int) -> Cursor | None:
@@ -199,17 +202,23 @@ def sweep(
 
     now = now or timezone.now()
     counts = SweepCounts(by_kind={kind.name: 0 for kind in registered_kinds()})
-    counts.recounted = run_pending_recounts(now)
-    calendar = business_calendar()
     size = limit or settings.REMINDER_BATCH_SIZE
-    digest = outbox.Digest(now)
-    while _sweep_batch(now, calendar, size, counts, digest):
-        pass
-    counts.mails = digest.release(enqueue=enqueue)
-    digests = outbox.bundle_daily_digests(now)
-    counts.digests = len(digests)
+    # Each municipality is swept on its own calendar (its hours and closures) and within its
+    # own scope, so every query a kind's policy makes (who coordinates, who supervises) keeps
+    # to that municipality.
+    for municipality_id in scope.municipality_ids():
+        with scope.using(municipality_id):
+            counts.recounted += run_pending_recounts(now)
+            calendar = business_calendar()
+            digest = outbox.Digest(now)
+            while _sweep_batch(now, calendar, size, counts, digest):
+                pass
+            counts.mails += digest.release(enqueue=enqueue)
+            digests = outbox.bundle_daily_digests(now)
+            counts.digests += len(digests)
+            if enqueue:
+                outbox.enqueue_mails(digests)
     if enqueue:
-        outbox.enqueue_mails(digests)
         counts.mails_requeued = outbox.requeue_unsent(now)
     return counts
 
@@ -364,11 +373,13 @@ def _record(
 # --- calendar changes ----------------------------------------------------------------------------
 
 
-def calendar_changed(day: date, now: datetime | None = None) -> Recount:
+def calendar_changed(day: date, municipality_id: int, now: datetime | None = None) -> Recount:
     """Called in the transaction that adds, edits or removes a closure: the recount is owed
     from then on (a row), and handed to the worker after commit. Should the broker be down,
     the next sweep does it."""
-    recount = Recount.objects.create(day=day, created_at=now or timezone.now())
+    recount = Recount.objects.create(
+        day=day, municipality_id=municipality_id, created_at=now or timezone.now()
+    )
     transaction.on_commit(lambda: _enqueue_recount(recount.pk))
     return recount
 
@@ -390,13 +401,17 @@ def run_recount(recount_id: int, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         recount = (
-            Recount.objects.select_for_update().filter(pk=recount_id, done_at__isnull=True).first()
+            Recount._base_manager.select_for_update()
+            .filter(pk=recount_id, done_at__isnull=True)
+            .first()
         )
         if recount is None:
             return 0
-        calendar = business_calendar()
-        moved = sum(kind.recount(recount.day, calendar, now) for kind in registered_kinds())
-        Recount.objects.filter(pk=recount_id).update(done_at=timezone.now())
+        # The closure's municipality's deadlines only, on its calendar.
+        with scope.using(recount.municipality_id):
+            calendar = business_calendar()
+            moved = sum(kind.recount(recount.day, calendar, now) for kind in registered_kinds())
+        Recount._base_manager.filter(pk=recount_id).update(done_at=timezone.now())
     return moved
 
 

@@ -36,6 +36,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from tenancy import scope
+
 from .models import Export
 
 logger = logging.getLogger(__name__)
@@ -154,7 +156,9 @@ def produce(export_id: int, now: datetime | None = None) -> bool:
         return False
     export = Export.objects.select_related("user").get(pk=export_id)
     try:
-        rendered = kind_of(export.kind).render(export.user, export.params, now)
+        # The worker works for the export's municipality: what the user's request would see.
+        with scope.using(export.municipality_id):
+            rendered = kind_of(export.kind).render(export.user, export.params, now)
     except ExportRefused as refusal:
         _fail(export_id, str(refusal) or "この書き出しを作る権限がなくなりました。")
         return False

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from tenancy.fields import TenantKey
+
 
 class Cursor(models.Model):
     """Where an item stands on its reminder ladder. One narrow row per item, so a ladder step
@@ -22,6 +24,7 @@ class Cursor(models.Model):
 
     `step` is the *next* step to send; `remind_at` is when (NULL: nothing left to remind)."""
 
+    municipality = TenantKey()
     kind = models.CharField("種類", max_length=20)
     subject_id = models.BigIntegerField("対象のID")
     deadline = models.DateTimeField("期限", null=True, blank=True)
@@ -32,7 +35,9 @@ class Cursor(models.Model):
         verbose_name = verbose_name_plural = "督促カーソル"
         constraints = [
             # Also the index a domain move uses to find its item's cursor.
-            models.UniqueConstraint(fields=["kind", "subject_id"], name="cursor_once"),
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "subject_id"], name="cursor_once"
+            ),
             models.CheckConstraint(
                 condition=Q(remind_at__isnull=True) | Q(deadline__isnull=False),
                 name="cursor_reminds_a_deadline",
@@ -53,6 +58,7 @@ class Reminder(models.Model):
     """One ladder step sent for one deadline of one item, recorded before anything goes out.
     The unique constraint is what makes each step happen exactly once per item and deadline."""
 
+    municipality = TenantKey()
     kind = models.CharField("対象の種類", max_length=20)
     subject_id = models.BigIntegerField("対象のID")
     deadline = models.DateTimeField("期限")
@@ -64,7 +70,8 @@ class Reminder(models.Model):
         verbose_name = verbose_name_plural = "督促"
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "subject_id", "deadline", "step"], name="reminder_step_once"
+                fields=["municipality", "kind", "subject_id", "deadline", "step"],
+                name="reminder_step_once",
             ),
         ]
 
@@ -87,6 +94,7 @@ class Mail(models.Model):
         NOTICE = "notice", "お知らせ"
         DAILY = "daily", "1日のまとめ"
 
+    municipality = TenantKey()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     template = models.CharField("種類", max_length=20, choices=Template.choices)
     # JSON text (numbers, agency and body names, dates, places), read by `context_data`.
@@ -104,7 +112,7 @@ class Mail(models.Model):
         verbose_name = verbose_name_plural = "送信待ちメール"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "digest_day"],
+                fields=["municipality", "user", "digest_day"],
                 name="mail_one_digest_a_day",
                 condition=Q(digest_day__isnull=False),
             ),
@@ -173,6 +181,7 @@ class Notification(models.Model):
     what a sheet is. `key` names the move that caused it: one notice per move and person.
     `digest_at`: the notice waits for that person's daily digest mail, due at that time."""
 
+    municipality = TenantKey()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
     )
@@ -200,13 +209,15 @@ class Notification(models.Model):
         verbose_name = verbose_name_plural = "通知"
         constraints = [
             models.UniqueConstraint(
-                fields=["reminder", "user"],
+                fields=["municipality", "reminder", "user"],
                 name="notice_once_per_reminder",
                 condition=Q(reminder__isnull=False),
             ),
             # One notice per move and person, however the move's code is retried.
             models.UniqueConstraint(
-                fields=["user", "key"], name="notice_once_per_move", condition=~Q(key="")
+                fields=["municipality", "user", "key"],
+                name="notice_once_per_move",
+                condition=~Q(key=""),
             ),
         ]
         indexes = [
@@ -234,6 +245,7 @@ class Recount(models.Model):
     recounted for. Written in the admin's transaction; the worker (or the next sweep, should the
     broker be down) does the recount and marks it done."""
 
+    municipality = TenantKey()
     day = models.DateField("変更された日")
     created_at = models.DateTimeField("登録日時")
     done_at = models.DateTimeField("再計算日時", null=True, blank=True)
@@ -265,6 +277,7 @@ class Export(models.Model):
         DONE = "done", "完成"
         FAILED = "failed", "作成できませんでした"
 
+    municipality = TenantKey()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("種類", max_length=40)
     params = models.JSONField("条件", default=dict, blank=True)
@@ -289,7 +302,7 @@ class Export(models.Model):
             # One owed row per person and request: a double click, a reload of the link or two
             # tabs at once find the first one's row (it also serves the request's lookup).
             models.UniqueConstraint(
-                fields=["user", "kind", "key"],
+                fields=["municipality", "user", "kind", "key"],
                 name="export_once_while_owed",
                 condition=Q(status__in=["pending", "running"]),
             ),

@@ -40,6 +40,7 @@ from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from tenancy import scope
 from tsumugi.lib.dates import local_date
 
 from .calendar import business_calendar
@@ -137,16 +138,24 @@ def notify(
     topic: str = "",
     group: tuple[str, int | None] = ("", None),
     key: str = "",
+    municipality_id: int | None = None,
 ) -> list[Notification]:
     """One in-app notice per person, in the caller's transaction, and the mail each person
     chose for `topic` (NoticePreference): a mail of its own (the default), a place in the next
     daily digest, or none. The mails go to the worker after commit (see `notify_each`)."""
     notice = Notice(user_ids, title, url, group, key, context or {})
-    return notify_each([notice], template=template, now=now, topic=topic)
+    return notify_each(
+        [notice], template=template, now=now, topic=topic, municipality_id=municipality_id
+    )
 
 
 def notify_each(
-    notices: Sequence[Notice], *, template: str, now: datetime | None = None, topic: str = ""
+    notices: Sequence[Notice],
+    *,
+    template: str,
+    now: datetime | None = None,
+    topic: str = "",
+    municipality_id: int | None = None,
 ) -> list[Notification]:
     """`notify` for many notices of one topic at once (e.g. the sheets one 人事異動 hands to a
     successor): the same rows as one `notify` per notice, in a number of queries that does not
@@ -165,10 +174,14 @@ def notify_each(
     pairs = [(i, n, u) for i, (n, users) in enumerate(wanted) for u in users]
     if not pairs:
         return []
+    # whose notices and mails these are: the caller's item's municipality, or the one the
+    # code works for
+    here = municipality_id or scope.here()
     chosen = deliveries(list(dict.fromkeys(u for _, _, u in pairs)), topic)
     mailed = [(i, n, u) for i, n, u in pairs if chosen[u] == Delivery.IMMEDIATE]
     mails = Mail.objects.bulk_create(
         Mail(
+            municipality_id=here,
             user_id=u,
             template=template,
             context=json.dumps(n.context, ensure_ascii=False),
@@ -180,6 +193,7 @@ def notify_each(
     digest_at = next_digest_at(now) if Delivery.DAILY in chosen.values() else None
     written = Notification.objects.bulk_create(
         Notification(
+            municipality_id=here,
             user_id=u,
             mail=mail_of.get((i, u)),
             title=n.title[:200],

@@ -26,7 +26,9 @@ dump_once() {
     name="${PGDATABASE:-tsumugi}-$(date +%Y%m%d-%H%M%S).dump"
     tmp="$BACKUP_DIR/.$name.partial"
     # Written under a temporary name first: a half-written dump never looks like a backup.
-    pg_dump --format=custom --no-owner --file="$tmp"
+    # --enable-row-security: run as a role that row-level security binds, pg_dump would refuse
+    # the tables otherwise; outside a request the policies show every municipality's rows.
+    pg_dump --format=custom --no-owner --enable-row-security --file="$tmp"
     mv "$tmp" "$BACKUP_DIR/$name"
     find "$BACKUP_DIR" -maxdepth 1 -name '*.dump' -type f -mtime "+$((KEEP_DAYS - 1))" -delete
     echo "backup written: $BACKUP_DIR/$name"

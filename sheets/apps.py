@@ -6,17 +6,21 @@ class SheetsConfig(AppConfig):
     verbose_name = "つむぎあいシート"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from areas.hooks import register_open_work
         from cases.models import provide_sheet_links
         from reminders.engine import register
         from reminders.topics import register_subject
+        from tenancy.models import Municipality
 
         from . import tasks  # noqa: F401  (registers the printout task by name)
         from .handover import AsAssignee, AsLiaison
         from .ladder import SheetLadder
-        from .models import CaseSheetLinks
+        from .models import CaseSheetLinks, add_default_outcomes
         from .subjects import SheetSubjects
 
+        post_save.connect(add_default_outcomes, sender=Municipality, dispatch_uid="sheets_outcomes")
         provide_sheet_links(CaseSheetLinks())
         register(SheetLadder())
         # 人事異動: the open sheets a member holds as 担当者 and 連携担当 (areas/handover.py).

@@ -23,6 +23,7 @@ from cases.forms import (
     refuse_identifying_text,
 )
 from cases.models import Case
+from tenancy.forms import TenantModelForm
 from tsumugi.lib.forms import JapaneseDateTimeField, SecondarySubmit
 from tsumugi.lib.text import identifying_findings
 
@@ -379,7 +380,7 @@ class OutboxFilterForm(BoxFilterForm):
     )
 
 
-class PhraseForm(forms.ModelForm[Phrase]):
+class PhraseForm(TenantModelForm[Phrase]):
     """One 定型文 of one agency. Agency text, inserted into sheets some receivers read
     anonymously: what would identify anyone (a telephone number, an address) is refused here
     rather than when the sheet is sent."""

@@ -175,7 +175,7 @@ class SheetLadder(DeadlineKind):
         whom = {
             1: first,
             2: second,
-            3: "地区のコーディネーター・くらし連携支援室と送付元の連携担当",
+            3: "地区のコーディネーター・連携の調整役と送付元の連携担当",
         }[item.step]
         text = (
             f"{deadline_label(row)}（{format_deadline(item.deadline)}）を過ぎたため、{whom}に"
@@ -212,7 +212,7 @@ class SheetLadder(DeadlineKind):
                 )
                 if changed:
                     moved += 1
-                    engine.start(KIND, sheet.pk, due)
+                    engine.start(KIND, sheet.pk, due, sheet.municipality_id)
                     Event.objects.create(
                         case_id=sheet.case_id,
                         sheet=sheet,

@@ -28,6 +28,9 @@ from cases.privacy import anonymous_text_refusal, would_cover
 from reminders import engine
 from reminders.engine import reached_step
 from reminders.models import Cursor
+from tenancy import scope
+from tenancy.fields import TenantKey
+from tenancy.models import defaults_of
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import BusinessCalendar, format_datetime, local_date
 from tsumugi.lib.worker_file import WorkerFile
@@ -48,20 +51,64 @@ class SheetError(Exception):
     """An illegal move on a sheet; the message is shown to the user as is."""
 
 
+# 転出: a resident moving away is handed to the new municipality outside tsumugi, because its
+# own legal basis (and its own system) receives them; the sender records the hand-off as one by
+# phone, FAX or in person (外部への引継ぎ), which keeps the sheet, its deadlines and its answers.
+ACROSS_MUNICIPALITIES = (
+    "ほかの市町村の機関へはシートを送れません（転出など）。電話・FAX・手渡しでの引継ぎ"
+    "（システム外への引継ぎ）として記録してください。"
+)
+
+
 class Outcome(models.Model):
     """How a sheet ended (支援開始, 解決, 他機関へつないだ …): editable data."""
 
-    code = models.SlugField("コード", max_length=40, unique=True)
-    name = models.CharField("結果", max_length=40, unique=True)
+    municipality = TenantKey()
+    code = models.SlugField("コード", max_length=40)
+    name = models.CharField("結果", max_length=40)
     order = models.PositiveSmallIntegerField("並び順", default=0)
     is_active = models.BooleanField("有効", default=True)
 
     class Meta:
         ordering = ["order", "id"]
         verbose_name = verbose_name_plural = "終結の結果"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "code"],
+                name="outcome_unique_code",
+                violation_error_message="同じコードの結果がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "name"],
+                name="outcome_unique_name",
+                violation_error_message="同じ名前の結果がすでにあります。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+# Every municipality starts with these (sheets/apps.py, when it is created) and edits its own.
+DEFAULT_OUTCOMES = [
+    ("support", "支援開始"),
+    ("resolved", "解決"),
+    ("connected", "他機関へつないだ"),
+    ("declined", "本人辞退"),
+    ("unreachable", "連絡不能"),
+    ("died_moved", "死亡・転出"),
+]
+
+
+def add_default_outcomes(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if not created or raw:
+        return
+    Outcome.objects.bulk_create(
+        Outcome(municipality_id=instance.pk, code=code, name=name, order=order)
+        for order, (code, name) in enumerate(DEFAULT_OUTCOMES)
+    )
 
 
 PHRASE_MAX_CHARS = 300
@@ -79,6 +126,7 @@ class Phrase(models.Model):
     """A 定型文 an agency keeps for its own writing (issue 10, point 7). Agency text, never
     resident data: no link to a case, and the form refuses what identifies anyone."""
 
+    municipality = TenantKey(parent="agency")
     agency = models.ForeignKey(
         Agency, verbose_name="機関", on_delete=models.CASCADE, related_name="phrases"
     )
@@ -91,7 +139,7 @@ class Phrase(models.Model):
         verbose_name = verbose_name_plural = "定型文"
         constraints = [
             models.UniqueConstraint(
-                fields=["agency", "use", "text"],
+                fields=["municipality", "agency", "use", "text"],
                 name="phrase_unique_text",
                 violation_error_message="同じ欄に同じ定型文がすでにあります。",
             ),
@@ -220,6 +268,7 @@ class Sheet(models.Model):
 
     # Unique through Meta.constraints (sheet_unique_number), not `unique=True`, which would add a
     # second, LIKE-pattern index that nothing uses: sheets are never searched by number prefix.
+    municipality = TenantKey(parent="case")
     number = models.CharField("シート番号", max_length=30, editable=False)
     # case, sender_agency and receiver_agency have no FK index of their own: sheet_case,
     # sheet_out_status and sheet_in_status lead with them.
@@ -326,7 +375,7 @@ class Sheet(models.Model):
         ordering = ["-sent_at", "-id"]
         verbose_name = verbose_name_plural = "つむぎあいシート"
         constraints = [
-            models.UniqueConstraint(fields=["number"], name="sheet_unique_number"),
+            models.UniqueConstraint(fields=["municipality", "number"], name="sheet_unique_number"),
             models.CheckConstraint(
                 condition=~Q(sender_agency=F("receiver_agency")),
                 name="sheet_not_to_self",
@@ -509,6 +558,8 @@ class Sheet(models.Model):
             raise SheetError("送付元には、あなたが所属する機関を選んでください。")
         if receiver_agency.pk == sender_agency.pk:
             raise SheetError("送付先に自分の機関は選べません。")
+        if receiver_agency.municipality_id != case.municipality_id:
+            raise SheetError(ACROSS_MUNICIPALITIES)
         if not receiver_agency.is_active:
             raise SheetError(f"{receiver_agency.name}は現在受け付けていない機関です。")
         cls._require_texts(request, sender_continuing)
@@ -572,7 +623,7 @@ class Sheet(models.Model):
             next_due_at=ack_due,
             **fields,
         )
-        engine.start(KIND, sheet.pk, ack_due)
+        engine.start(KIND, sheet.pk, ack_due, sheet.municipality_id)
         return sheet
 
     @staticmethod
@@ -587,14 +638,22 @@ class Sheet(models.Model):
         if urgency == Urgency.URGENT:
             days = 1
         else:
-            days = receiver.ack_days() if receiver else settings.ACK_BUSINESS_DAYS
+            days = (
+                receiver.ack_days()
+                if receiver
+                else defaults_of(scope.current_id()).ack_business_days
+            )
         return calendar.end_of_day(calendar.add_business_days(local_date(now), days))
 
     @staticmethod
     def follow_up_due_for(
         receiver: Agency | None, now: datetime, calendar: BusinessCalendar | None = None
     ) -> datetime:
-        days = receiver.follow_up_days() if receiver else settings.FOLLOW_UP_BUSINESS_DAYS
+        days = (
+            receiver.follow_up_days()
+            if receiver
+            else defaults_of(scope.current_id()).follow_up_business_days
+        )
         return (calendar or business_calendar()).due_after(now, days)
 
     def pending_deadline(self, calendar: BusinessCalendar) -> datetime | None:
@@ -662,7 +721,7 @@ class Sheet(models.Model):
             next_due_at=due,
             **changes,
         )
-        engine.start(KIND, locked.pk, due)
+        engine.start(KIND, locked.pk, due, locked.municipality_id)
 
     def _save_end(
         self, locked: Sheet, now: datetime, status: str, note: str, **changes: Any
@@ -1000,6 +1059,7 @@ class SheetPrintout(WorkerFile):
     version, day and what the rule lets the receiver see (`audience`, a digest), shared by
     everyone who prints it. The file is kept as the record of exactly what was printed."""
 
+    municipality = TenantKey(parent="sheet")
     sheet = models.ForeignKey(Sheet, on_delete=models.PROTECT, related_name="printouts")
     version = models.PositiveIntegerField("シートの版")
     day = models.DateField("作成日")
@@ -1013,7 +1073,8 @@ class SheetPrintout(WorkerFile):
         verbose_name = verbose_name_plural = "印刷用シート"
         constraints = [
             models.UniqueConstraint(
-                fields=["sheet", "version", "day", "audience"], name="sheet_printout_once"
+                fields=["municipality", "sheet", "version", "day", "audience"],
+                name="sheet_printout_once",
             ),
         ]
 
@@ -1032,6 +1093,7 @@ class SheetPrint(AppendOnly):
     change_refusal = "印刷記録は変更できません。"
     delete_refusal = "印刷記録は削除できません。"
 
+    municipality = TenantKey(parent="sheet")
     sheet = models.ForeignKey(Sheet, on_delete=models.PROTECT, related_name="prints")
     printout = models.ForeignKey(SheetPrintout, on_delete=models.PROTECT, related_name="prints")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -1046,7 +1108,9 @@ class SheetPrint(AppendOnly):
         verbose_name = verbose_name_plural = "シートの印刷記録"
         constraints = [
             # One print record per person and file, however often the file is fetched.
-            models.UniqueConstraint(fields=["printout", "user"], name="sheet_print_once"),
+            models.UniqueConstraint(
+                fields=["municipality", "printout", "user"], name="sheet_print_once"
+            ),
         ]
 
     def __str__(self) -> str:

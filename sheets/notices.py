@@ -125,7 +125,12 @@ def tell_each(
     notices = [n for n in notices if n.user_ids]
     if notices:
         outbox.notify_each(
-            notices, template=Mail.Template.NOTICE, now=wanted[0][2].at, topic=topic.code
+            notices,
+            template=Mail.Template.NOTICE,
+            now=wanted[0][2].at,
+            topic=topic.code,
+            # (the sheets of one move or one 人事異動 are of one municipality)
+            municipality_id=wanted[0][1].municipality_id,
         )
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cases.privacy import NOTHING, Decision, Facts, agency_viewer, decide, facts_of, view_for
 from cases.timeline import timeline
+from tenancy import scope
 from tsumugi.lib import pdf, worker_file
 from tsumugi.lib.dates import local_date
 
@@ -139,10 +140,12 @@ def produce(printout_id: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
 
     def render(printout: SheetPrintout) -> tuple[bytes, str, dict[str, Any]]:
-        sheet = Sheet.objects.select_related(
-            "case", "sender_agency", "receiver_agency", "liaison", "assignee", "outcome"
-        ).get(pk=printout.sheet_id)
-        data, masked = render_sheet_pdf(sheet, now)
+        # The worker works for the printout's municipality (its office hours, its rosters).
+        with scope.using(printout.municipality_id):
+            sheet = Sheet.objects.select_related(
+                "case", "sender_agency", "receiver_agency", "liaison", "assignee", "outcome"
+            ).get(pk=printout.sheet_id)
+            data, masked = render_sheet_pdf(sheet, now)
         return data, f"sheet-{sheet.number}-v{printout.version}.pdf", {"masked": masked}
 
     return worker_file.produce(SheetPrintout, printout_id, render, now)

@@ -73,9 +73,26 @@ def test_secrets_come_from_the_environment_never_from_the_file(compose: dict[str
     environment = compose["services"]["web"]["environment"]
     assert environment["TSUMUGI_SECRET_KEY"].startswith("${TSUMUGI_SECRET_KEY:?")
     assert "${POSTGRES_PASSWORD" in environment["DATABASE_URL"]
-    assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
-        "${POSTGRES_PASSWORD:?"
+    postgres = compose["services"]["postgres"]["environment"]
+    assert postgres["TSUMUGI_DB_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert postgres["POSTGRES_PASSWORD"].startswith("${POSTGRES_SUPERUSER_PASSWORD:?")
+
+
+def test_the_app_connects_as_a_role_row_security_binds(compose: dict[str, Any]) -> None:
+    """The app's role (tsumugi) is created by the init script as NOSUPERUSER NOBYPASSRLS; the
+    superuser (postgres) is the container's, used by the backup only."""
+    assert compose["services"]["web"]["environment"]["DATABASE_URL"].startswith(
+        "postgres://tsumugi:"
     )
+    postgres = compose["services"]["postgres"]
+    assert postgres["environment"]["POSTGRES_USER"] == "postgres"
+    assert (
+        "./deploy/postgres-init.sh:/docker-entrypoint-initdb.d/10-tsumugi.sh:ro"
+        in postgres["volumes"]
+    )
+    script = (ROOT / "deploy" / "postgres-init.sh").read_text(encoding="utf-8")
+    assert "NOSUPERUSER NOBYPASSRLS" in script
+    assert "CREATE DATABASE tsumugi OWNER tsumugi" in script
 
 
 def test_web_migrates_collects_static_and_serves_the_wsgi_app(compose: dict[str, Any]) -> None:
@@ -131,7 +148,8 @@ def test_a_backup_service_dumps_the_database_nightly_into_a_volume(compose: dict
         "tsumugi",
         "/backups",
     )
-    assert env["PGPASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert env["PGUSER"] == "postgres"  # every municipality's rows: row security binds the app
+    assert env["PGPASSWORD"].startswith("${POSTGRES_SUPERUSER_PASSWORD:?")
     assert env["TSUMUGI_BACKUP_KEEP_DAYS"] == "${TSUMUGI_BACKUP_KEEP_DAYS:-14}"
     assert backup["depends_on"]["postgres"]["condition"] == "service_healthy"
 

@@ -304,6 +304,11 @@ ACCESS: dict[str, Row] = {
     "accounts:two_factor_setup": Row(none, OPEN, OPEN),
     "accounts:two_factor_reset": Row(none, FORBIDDEN, OPEN),
     "accounts:reauth": Row(none, OPEN, OPEN),
+    # the operator's 市町村の管理: neither charlie nor a city's admin is the operator
+    "accounts:municipalities": Row(none, FORBIDDEN, FORBIDDEN),
+    "accounts:municipality_create": Row(none, FORBIDDEN, FORBIDDEN),
+    "accounts:municipality_edit": Row(pk(lambda t: t.world.a.municipality), FORBIDDEN, FORBIDDEN),
+    "accounts:municipality_admin": Row(pk(lambda t: t.world.a.municipality), FORBIDDEN, FORBIDDEN),
     # plans (the world's case, taken into 多機関協働 and its plan submitted to 重層的支援会議)
     "plans:list": Row(none, OPEN, REFUSED),
     "plans:decide": Row(case_pk, HIDDEN, HIDDEN),

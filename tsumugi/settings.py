@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "django_htmx",
     "tsumugi.lib",
+    "tenancy",
     "reminders",
     "areas",
     "accounts",
@@ -156,6 +157,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The signed-in user's municipality for the app's scoping and PostgreSQL's row security.
+    "tenancy.middleware.MunicipalityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx: a partial answer to htmx's own requests, the whole page to everything else.
     "django_htmx.middleware.HtmxMiddleware",

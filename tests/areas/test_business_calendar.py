@@ -14,6 +14,7 @@ import pytest
 
 from areas.calendar import business_calendar
 from areas.models import Closure
+from tenancy.models import Municipality
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, fiscal_year, local_date, wareki
 
 CAL = BusinessCalendar()
@@ -52,6 +53,7 @@ def test_year_end_closure_runs_from_dec_29_to_jan_3() -> None:
 
 
 def test_admin_closures_come_from_the_database(db: None) -> None:
+    Municipality.objects.create(code="252123", name="高島市")
     assert business_calendar().is_business_day(date(2026, 9, 1))
     Closure.objects.create(date=date(2026, 9, 1), reason="台風による臨時閉庁")
     calendar = business_calendar()

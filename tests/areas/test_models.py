@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from areas.models import Agency, Area, Body, Closure, Membership, Role, RosterEntry
+from tenancy.models import Municipality
 from tests.conftest import World, make_member
 
 
@@ -37,7 +38,13 @@ def test_a_city_must_not_have_a_parent(world: World) -> None:
 def test_district_names_are_unique_within_their_city(world: World) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Area.objects.create(code="kutsuki2", name="朽木", layer=2, parent=world.city)
-    other = Area.objects.create(code="other", name="よその市", layer=Area.Layer.CITY)
+    # A municipality has one 市域: another city is another municipality, with names of its own.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Area.objects.create(code="other", name="よその市", layer=Area.Layer.CITY)
+    elsewhere = Municipality.objects.create(code="999997", name="よその市")
+    other = Area.objects.create(
+        code="other", name="よその市", layer=Area.Layer.CITY, municipality=elsewhere
+    )
     Area.objects.create(code="other-kutsuki", name="朽木", layer=2, parent=other)
     assert Area.objects.filter(name="朽木").count() == 2
 

@@ -165,7 +165,7 @@ def test_bad_agency_input_rerenders_in_japanese_and_saves_nothing(
     assert response.status_code == 200
     assert "入力内容を確認してください。保存していません。" in page
     assert "このフィールドは必須です。" in page
-    assert "この コード を持った 機関 が既に存在します。" in page
+    assert "同じコードの機関がすでにあります。" in page
     assert "この値は 1 以上でなければなりません。" in page
     assert "正しく選択してください。" in page
     assert Agency.objects.count() == before
@@ -326,7 +326,7 @@ def test_admin_creates_a_body_and_a_closure(client: Client, world: World) -> Non
     closure = {"date": "2026-09-01", "reason": "台風による臨時閉庁"}
     assert client.post("/roster/closures/new/", closure).status_code == 302
     duplicate = client.post("/roster/closures/new/", closure | {"reason": "重複"})
-    assert "この 閉庁日 を持った 臨時の閉庁日 が既に存在します。" in duplicate.content.decode()
+    assert "この日はすでに臨時の閉庁日です。" in duplicate.content.decode()
     assert Closure.objects.count() == 1
     bad = client.post("/roster/closures/new/", {"date": "2026-02-30", "reason": ""})
     assert "その日付は存在しません。" in bad.content.decode()

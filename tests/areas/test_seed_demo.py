@@ -15,6 +15,8 @@ from django.db import models
 from areas.demo import DEMO_PASSWORD
 from areas.models import Agency, Area, Body, Closure, Field, Membership, Role, RosterEntry
 from areas.scope import scope_of
+from tenancy import scope
+from tenancy.models import Municipality
 
 User = get_user_model()
 MODELS: list[type[models.Model]] = [
@@ -42,9 +44,21 @@ def counts() -> dict[str, int]:
 
 
 def seed(*args: str) -> str:
+    """One city, 高島市 (most tests here are about loading one file); `seed_both` loads the
+    default, both cities."""
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    call_command("seed_demo", *(args or ("--file", str(TAKASHIMA))), stdout=out)
     return out.getvalue()
+
+
+def seed_both() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+TAKASHIMA = Path(settings.BASE_DIR) / "data" / "takashima.json"
+OTHER = Path(settings.BASE_DIR) / "data" / "othercity.json"
 
 
 @pytest.mark.django_db
@@ -130,9 +144,34 @@ def test_another_city_loads_from_its_own_file() -> None:
     before = counts()
     output = seed("--file", str(Path(settings.BASE_DIR) / "data" / "othercity.json"))
     assert "みなと市" in output
-    assert Area.objects.get(code="minato").children.count() == 2
+    minato = Municipality.objects.get(name="みなと市")
+    assert minato.code == "999997"
+    assert Area.objects.get(code="minato", municipality=minato).children.count() == 2
     assert counts()["Area"] == before["Area"] + 3
     assert Agency.objects.filter(name="朽木支所").exists()
+    assert set(
+        Agency.objects.filter(code__startswith="minato").values_list("municipality", flat=True)
+    ) == {minato.pk}
+
+
+@pytest.mark.django_db
+def test_by_default_two_cities_and_the_operator_load_into_one_database() -> None:
+    output = seed_both()
+    assert "高島市: 区域 6" in output and "みなと市: 区域 2" in output
+    assert "運用管理者" in output
+    takashima, minato = (Municipality.objects.get(code=c) for c in ("252123", "999997"))
+    assert Area.objects.filter(municipality=takashima).count() == 7
+    assert Area.objects.filter(municipality=minato).count() == 3
+    # each demo user belongs to one city, and sees only its areas
+    for username, city in (("kurashi_coord", takashima), ("minato_admin", minato)):
+        user = User.objects.get(username=username)
+        assert {m.municipality_id for m in Membership.objects.filter(user=user)} == {city.pk}
+        with scope.using(city.pk):
+            assert set(Area.objects.values_list("municipality", flat=True)) == {city.pk}
+    operator = User.objects.get(username="operator")
+    assert not Membership.objects.filter(user=operator).exists()
+    assert operator.has_perm("tenancy.change_municipality")
+    assert seed_both() == output  # idempotent
 
 
 @pytest.mark.django_db

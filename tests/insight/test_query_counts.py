@@ -26,6 +26,9 @@ SESSION_AND_NAV = 2 + 3 + 1
 SCOPE = 2
 # Names.load(): districts, agencies, fields, tags (the big queries group by ids only)
 NAMES = 4
+# the municipality's office hours and deadline defaults, read once per request where the
+# business calendar is used (tenancy.models.defaults_of)
+HOURS = 1
 
 
 def linked_rows(html: str, testid: str, prefix: str) -> int:
@@ -114,7 +117,7 @@ def test_figures_page_query_count(
     # 8 (sent, closed) day pairs   9 overdue by receiver and ladder step
     # 10 the districts the viewer covers (links to their カルテ)
     # 11 the filter form's districts   12 the filter form's agencies
-    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + NAMES + 12):
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + NAMES + HOURS + 12):
         response = client.get(reverse("insight:figures"), {"year": 2026})
     assert response.status_code == 200
     assert Sheet.objects.count() == data
@@ -151,7 +154,7 @@ def test_failures_page_query_count(
     # 6 vague action items   7 the districts the viewer covers
     # drill-down: 8 the sheets behind 無応答   9 the names the viewer may see
     # 10, 11 the savepoint the read records join (none here: the office is named by no basis)
-    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + NAMES + 11):
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + NAMES + HOURS + 11):
         response = client.get(reverse("insight:failures"), {"mode": "no_response"})
     assert response.status_code == 200
     html = response.content.decode()

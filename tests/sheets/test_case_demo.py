@@ -125,7 +125,7 @@ def test_the_history_shows_every_failure_mode_across_18_months(seed: str) -> Non
     assert oldest is not None
     assert TODAY - oldest.received_at > timedelta(days=450)
     assert not Event.objects.filter(at__gt=TODAY).exists()
-    districts = Area.objects.districts()
+    districts = Area.objects.districts().filter(municipality__code="252123")  # 高島市
     assert districts.count() == 6
     for district in districts:
         assert Case.objects.filter(district=district).exists(), district.name

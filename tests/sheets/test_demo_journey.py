@@ -24,7 +24,7 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tue 10:00 JST
 @pytest.fixture
 def city(settings: DjangoSettings) -> None:
     settings.TSUMUGI_DEMO_LOADERS = ["areas.demo.load_city"]  # the city, not the history
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--file", "data/takashima.json", stdout=StringIO())
     poverty = Field.objects.get(code="poverty")
     IssueTag.objects.get_or_create(code="konkyu", defaults={"name": "生活困窮", "field": poverty})
 

@@ -1,0 +1,50 @@
+"""System checks: the request middleware is installed, and on PostgreSQL the app's role is
+subject to row-level security (a superuser or a BYPASSRLS role skips every policy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags
+from django.core.checks import register as register_check
+from django.db import connections
+
+MIDDLEWARE = "tenancy.middleware.MunicipalityMiddleware"
+
+
+def middleware_installed(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if MIDDLEWARE in settings.MIDDLEWARE:
+        return []
+    return [Error(f"{MIDDLEWARE} が MIDDLEWARE にありません。", id="tenancy.E001")]
+
+
+def role_obeys_row_security(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for alias in databases or []:
+        conn = connections[alias]
+        if conn.vendor != "postgresql":
+            continue
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            errors.append(
+                Error(
+                    "データベースのロールがスーパーユーザーか BYPASSRLS のため、"
+                    "市町村ごとの行レベルセキュリティが効きません。",
+                    hint="NOSUPERUSER NOBYPASSRLS のロールで接続してください"
+                    "（README「複数の市町村」）。",
+                    id="tenancy.E002",
+                )
+            )
+    return errors
+
+
+def register() -> None:
+    register_check(middleware_installed)
+    register_check(role_obeys_row_security, Tags.database, deploy=True)

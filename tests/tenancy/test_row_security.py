@@ -1,0 +1,130 @@
+"""PostgreSQL's row-level security under the app's own scoping (issue 16, point 3): inside a
+request of みなと市's staff, even a raw query — no ORM, no app filter — reads none of 高島市's
+rows and cannot write one; outside requests (the worker, the sweep) every row is there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
+
+from tenancy.middleware import MunicipalityMiddleware
+from tests.conftest import World
+from tests.tenancy.conftest import City
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+
+
+@pytest.fixture
+def subject_to_policies() -> Iterator[None]:
+    """The suite runs as the app's own role in CI (NOSUPERUSER NOBYPASSRLS, .ci/run); run as a
+    superuser (a workstation), the test takes such a role for its transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+        bypasses = bool(row and row[0])
+        if bypasses:
+            cursor.execute("CREATE ROLE tsumugi_rls_probe NOLOGIN NOSUPERUSER NOBYPASSRLS")
+            cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO tsumugi_rls_probe")
+            cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO tsumugi_rls_probe")
+            cursor.execute("SET LOCAL ROLE tsumugi_rls_probe")
+    yield
+
+
+def request_of(user: Any) -> HttpRequest:
+    request = RequestFactory().get("/")
+    request.user = user
+    request.session = SessionStore()
+    return request
+
+
+def run_in_request(user: Any, sql: str, params: list[Any] | None = None) -> list[Any]:
+    rows: list[Any] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params or [])
+            if cursor.description is not None:
+                rows.extend(cursor.fetchall())
+        return HttpResponse("ok")
+
+    MunicipalityMiddleware(view)(request_of(user))
+    return rows
+
+
+def count_sql(table: str, municipality_id: int | None = None) -> str:
+    sql = f"SELECT count(*) FROM {table}"
+    return sql if municipality_id is None else sql + f" WHERE municipality_id = {municipality_id}"
+
+
+TABLES = ["sheets_sheet", "cases_case", "cases_person", "areas_agency", "cases_event"]
+
+
+def test_a_raw_query_in_a_request_reads_only_the_users_municipality(
+    world: World, minato: City, subject_to_policies: None
+) -> None:
+    takashima = world.a.municipality_id
+    for table in TABLES:
+        assert run_in_request(minato.staff, count_sql(table, takashima)) == [(0,)], table
+        (mine,) = run_in_request(minato.staff, count_sql(table))
+        assert mine[0] >= 1, table
+        assert run_in_request(minato.staff, count_sql(table, minato.municipality.pk)) == [mine]
+    # outside a request every row is there (the worker's, the sweep's view)
+    with connection.cursor() as cursor:
+        cursor.execute(count_sql("areas_agency", takashima))
+        assert cursor.fetchone()[0] == 4
+
+
+def test_a_request_of_nobody_reads_no_municipality(
+    world: World, minato: City, subject_to_policies: None
+) -> None:
+    for table in TABLES:
+        assert run_in_request(AnonymousUser(), count_sql(table)) == [(0,)], table
+
+
+def test_a_raw_write_into_another_municipality_is_refused(
+    world: World, minato: City, subject_to_policies: None
+) -> None:
+    sql = (
+        "INSERT INTO areas_closure (municipality_id, date, reason)"
+        " VALUES (%s, DATE '2027-02-01', '港から書いた')"
+    )
+    with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+        run_in_request(minato.staff, sql, [world.a.municipality_id])
+    # and a raw update of the other city's rows changes nothing
+    changed = run_in_request(
+        minato.staff,
+        "UPDATE areas_agency SET phone = '000' WHERE municipality_id = %s RETURNING id",
+        [world.a.municipality_id],
+    )
+    assert changed == []
+
+
+def test_a_row_pointing_into_another_municipality_is_refused(
+    world: World, minato: City, subject_to_policies: None
+) -> None:
+    """The composite foreign keys: a sheet of 高島市's case cannot name みなと市's agency, even
+    outside any request."""
+    sheet_id = minato.sheet.pk
+    with (
+        pytest.raises(DatabaseError, match="foreign key"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE sheets_sheet SET receiver_agency_id = %s WHERE id = %s",
+            [world.b.pk, sheet_id],
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
