@@ -85,6 +85,14 @@ def _write(
         **{f"case__{k}": v for k, v in window.items()}
     )
     keys, tag_keys = ["district_id", "agency_id"], ["case__district_id", "case__agency_id"]
+    # (migrations/0006 rebuilds with models from before the municipality key)
+    keyed = any(f.name == "municipality" for f in case._meta.fields)
+    if keyed:
+        keys, tag_keys = ["municipality_id", *keys], ["case__municipality_id", *tag_keys]
+
+    def key_of(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        return {"municipality_id": row[f"{prefix}municipality_id"]} if keyed else {}
+
     if month is None:
         cases = cases.annotate(m=TruncMonth("received_at", tzinfo=TOKYO))
         tags = tags.annotate(m=TruncMonth("case__received_at", tzinfo=TOKYO))
@@ -99,6 +107,7 @@ def _write(
     multi = ExpressionWrapper(Q(field_count__gte=2), output_field=models.BooleanField())
     case_month.objects.bulk_create(
         case_month(
+            **key_of(r),
             month=month_of(r),
             district_id=r["district_id"],
             agency_id=r["agency_id"],
@@ -112,6 +121,7 @@ def _write(
     )
     field_month.objects.bulk_create(
         field_month(
+            **key_of(r, "case__"),
             month=month_of(r),
             district_id=r["case__district_id"],
             agency_id=r["case__agency_id"],
@@ -124,6 +134,7 @@ def _write(
     )
     tag_month.objects.bulk_create(
         tag_month(
+            **key_of(r, "case__"),
             month=month_of(r),
             district_id=r["case__district_id"],
             agency_id=r["case__agency_id"],

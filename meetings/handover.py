@@ -101,6 +101,7 @@ class ActionItems:
             if action.item.case_id is not None:
                 events.append(
                     Event(
+                        municipality_id=action.municipality_id,
                         case_id=action.item.case_id,
                         sheet_id=action.item.sheet_id,
                         kind=Event.Kind.NOTE,

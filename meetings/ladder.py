@@ -70,6 +70,7 @@ class ActionItemLadder(DeadlineKind):
     def events(self, items: Sequence[tuple[Due, int]], now: datetime) -> None:
         MeetingEvent.objects.bulk_create(
             MeetingEvent(
+                municipality_id=item.row.municipality_id,
                 meeting_id=item.row.item.meeting_id,
                 kind=MeetingEvent.Kind.REMINDER,
                 at=now,

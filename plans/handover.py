@@ -79,6 +79,7 @@ class Coordinator:
         labels = [plan_label(p.case.number, p.version) for p in plans]
         Event.objects.bulk_create(
             Event(
+                municipality_id=p.municipality_id,
                 case_id=p.case_id,
                 kind=Event.Kind.NOTE,
                 actor=by,
@@ -139,6 +140,7 @@ class Tasks:
         plans = {t.goal.plan_id: t.goal.plan for t in tasks}
         Event.objects.bulk_create(
             Event(
+                municipality_id=plan.municipality_id,
                 case_id=plan.case_id,
                 kind=Event.Kind.NOTE,
                 actor=by,

@@ -68,6 +68,7 @@ class PlanReviewLadder(DeadlineKind):
     def events(self, items: Sequence[tuple[Due, int]], now: datetime) -> None:
         PlanEvent.objects.bulk_create(
             PlanEvent(
+                municipality_id=item.row.municipality_id,
                 plan_id=item.row.pk,
                 kind=PlanEvent.Kind.REMINDER,
                 at=now,

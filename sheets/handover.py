@@ -74,6 +74,7 @@ class SheetWork:
         )
         events = Event.objects.bulk_create(
             Event(
+                municipality_id=s.municipality_id,
                 case_id=s.case_id,
                 sheet_id=s.pk,
                 kind=Event.Kind.NOTE,

@@ -151,6 +151,7 @@ class SheetLadder(DeadlineKind):
         Event.objects.bulk_create(
             (
                 Event(
+                    municipality_id=item.row.municipality_id,
                     case_id=item.row.case_id,
                     sheet_id=item.row.pk,
                     kind=Event.Kind.REMINDER if item.step == 1 else Event.Kind.ESCALATION,

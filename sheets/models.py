@@ -694,6 +694,7 @@ class Sheet(models.Model):
             # Only the owning counter's own moves count as activity on the case (丸投げ metric).
             self.case.touch(now)
         return Event.objects.create(
+            municipality_id=self.municipality_id,
             case_id=self.case_id,
             sheet=self,
             kind=kind,

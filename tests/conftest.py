@@ -292,3 +292,42 @@ def signed_in(client: Client, user: AuthUser) -> None:
     a minute (tsumugi.middleware.last_seen_step), not on every request."""
     client.force_login(user)
     assert client.get(reverse("home")).status_code == 200
+
+
+# --- counting queries ------------------------------------------------------------------------
+
+import contextlib  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+
+from django.db import connection as default_connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def scope_statement(sql: str) -> bool:
+    """On PostgreSQL each request sets its municipality for row security (tenancy/rls.py, one
+    statement) and, inside a test's transaction, puts it back afterwards (one more): the same
+    two for every request whatever the page does, so query counts leave them out and read the
+    same on SQLite and PostgreSQL."""
+    return "set_config(" in sql and "tsumugi.municipality" in sql
+
+
+@pytest.fixture
+def django_assert_num_queries() -> Callable[..., contextlib.AbstractContextManager[Any]]:
+    """pytest-django's fixture of the same name, leaving out the scope statements."""
+
+    @contextlib.contextmanager
+    def assert_num_queries(
+        num: int, connection: Any = None, info: str | None = None
+    ) -> Iterator[CaptureQueriesContext]:
+        with CaptureQueriesContext(connection or default_connection) as context:
+            yield context
+        done = [q["sql"] for q in context.captured_queries if not scope_statement(q["sql"])]
+        if len(done) != num:
+            listing = "\n".join(f"{i}. {sql}" for i, sql in enumerate(done, 1))
+            extra = f"\n{info}" if info else ""
+            pytest.fail(
+                f"Expected to perform {num} queries but {len(done)} were done{extra}\n"
+                f"Queries:\n========\n{listing}"
+            )
+
+    return assert_num_queries
