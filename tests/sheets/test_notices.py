@@ -353,6 +353,8 @@ def test_the_preferences_page_saves_and_refuses_bad_input(client: Client, world:
     assert url in me
 
 
-def test_the_preferences_page_needs_a_login(client: Client) -> None:
+def test_the_preferences_page_needs_a_login(client: Client, db: None) -> None:
+    # (db: on PostgreSQL every request, an anonymous one too, runs in a transaction that says
+    # it works for no municipality — tenancy.middleware)
     response = client.get(reverse("notifications:preferences"))
     assert response.status_code == 302
