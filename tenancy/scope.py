@@ -30,7 +30,7 @@ _current: ContextVar[int | None] = ContextVar("tsumugi_municipality", default=No
 _memo: ContextVar[dict[str, Any] | None] = ContextVar("tsumugi_municipality_memo", default=None)
 
 # Who belongs where is the roster's business (areas registers it): a user belongs to the
-# municipality of their memberships' agencies.
+# municipality their first membership was in (tenancy.models.Belonging).
 Resolver = Callable[["AbstractBaseUser"], "int | None"]
 _resolver: list[Resolver] = []
 
