@@ -37,7 +37,10 @@ OPERATOR = "operator"
 
 def municipality_of_file(path: Path) -> Municipality:
     """The municipality a data file loads into (its `municipality`, else its city's name)."""
-    data = _read(path)
+    return _municipality_of(_read(path))
+
+
+def _municipality_of(data: dict[str, Any]) -> Municipality:
     named = data.get("municipality") or {"code": "", "name": data["city"]["name"]}
     municipality, _ = Municipality.objects.update_or_create(
         code=named["code"], defaults={"name": named["name"]}
@@ -86,7 +89,7 @@ def load_city(path: Path) -> list[str]:
     data = _read(path)
     # Called by seed_demo within the file's municipality, or on its own (a test): either way
     # every row it writes is that municipality's.
-    with scope.using(municipality_of_file(path).pk):
+    with scope.using(_municipality_of(data).pk):
         return _load_city(data)
 
 

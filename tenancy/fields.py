@@ -10,6 +10,7 @@ parent_id) → parent (municipality_id, id) refuses a mismatch too (tenancy/rls.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
@@ -117,16 +118,17 @@ def fill_municipality(instance: models.Model) -> int:
     return value
 
 
-def tenant_models() -> list[type[models.Model]]:
+@cache
+def tenant_models() -> tuple[type[models.Model], ...]:
     """Every model with a municipality key (the historical tables of django-simple-history
-    included)."""
+    included). The registry is fixed once Django is set up, so it is read once."""
     from django.apps import apps
 
-    return [
+    return tuple(
         model
         for model in apps.get_models()
         if any(isinstance(f, TenantKey) for f in model._meta.local_concrete_fields)
-    ]
+    )
 
 
 class TenantQuery(Query):

@@ -79,7 +79,7 @@ def key_index(table: str) -> str:
 
 def tenant_foreign_keys(model: type[models.Model]) -> list[tuple[str, str, str]]:
     """(constraint name, column, referenced table) for each foreign key to another tenant table."""
-    tenants = set(tenant_models())
+    tenants = tenant_models()
     found = []
     for field in model._meta.local_concrete_fields:
         if not isinstance(field, models.ForeignKey) or isinstance(field, TenantKey):
