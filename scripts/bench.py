@@ -29,7 +29,8 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -402,7 +403,7 @@ def bench_sweep(due_query: str) -> None:
     from reminders.engine import sweep
     from reminders.models import Cursor, Mail, Notification, Reminder
 
-    with connection.cursor() as cur:
+    with as_owner(), connection.cursor() as cur:
         rows = bench_data.make_due(cur)
     due = Cursor.objects.filter(remind_at__lte=NOW).count()
     out("sweep_due_rows", due)
@@ -439,8 +440,58 @@ def bench_sweep(due_query: str) -> None:
     out("sweep_again_seconds", f"{time.perf_counter() - t0:.2f}")
     out("sweep_again_sent", again.sent)
     bench_delivery()
-    with connection.cursor() as cur:
+    with as_owner(), connection.cursor() as cur:
         bench_data.restore(cur)
+
+
+APP_ROLE = os.environ.get("BENCH_APP_ROLE", "tsumugi")
+_owner: str | None = None
+
+
+def use_app_role() -> None:
+    """Measure as production runs: as the app's role, which row-level security binds (the
+    fill's owner, a superuser, is not bound). The role gets the rights docker-compose gives it."""
+    global _owner
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
+        if cur.fetchone() is None:
+            note(f"no role {APP_ROLE}: measuring as {connection.settings_dict['USER']}")
+            return
+        for sql in (
+            "GRANT USAGE ON SCHEMA public TO {}",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}",
+            "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {}",
+        ):
+            cur.execute(sql.format(connection.ops.quote_name(APP_ROLE)))
+    _owner = connection.settings_dict["USER"]
+    connection.close()
+    connection.settings_dict["USER"] = APP_ROLE
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT current_user, rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user"
+        )
+        user, bypass, superuser = cur.fetchone()
+    out("database_role", f"{user} (superuser={superuser}, bypassrls={bypass})")
+
+
+@contextmanager
+def as_owner() -> Iterator[None]:
+    """The benchmark's own data changes (making sheets due, putting them back) need the owner:
+    they span municipalities and switch off triggers."""
+    from django.db import connection
+
+    if _owner is None:
+        yield
+        return
+    connection.close()
+    connection.settings_dict["USER"] = _owner
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["USER"] = APP_ROLE
 
 
 def bench_delivery() -> None:
@@ -512,6 +563,7 @@ def main() -> None:
     import time_machine
 
     data_facts()
+    use_app_role()
     out("load_average_start", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     with time_machine.travel(NOW, tick=True):
         if "pages" in groups:
@@ -547,6 +599,11 @@ def data_facts() -> None:
             out(f"rows_{table}", cur.fetchone()[0])
         cur.execute("SELECT status, count(*) FROM sheets_sheet GROUP BY 1 ORDER BY 1")
         out("sheets_by_status", ", ".join(f"{s}={n}" for s, n in cur.fetchall()))
+        cur.execute(
+            "SELECT m.code, count(s.id) FROM tenancy_municipality m "
+            "LEFT JOIN sheets_sheet s ON s.municipality_id = m.id GROUP BY 1 ORDER BY 1"
+        )
+        out("sheets_by_municipality", ", ".join(f"{c}={n}" for c, n in cur.fetchall()))
 
 
 if __name__ == "__main__":

@@ -32,14 +32,19 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tsumugi_bench"
-DATA_VERSION = "8"
+DATA_VERSION = "9"
 
 NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # 10:00 Asia/Tokyo, a Thursday
 START = "2022-04-01 09:00+09"
 N_AGENCIES = 60
 N_USERS = 2000
-N_CASES = int(os.environ.get("BENCH_CASES", "500000"))
-N_DUE = N_CASES // 5
+N_CASES = int(os.environ.get("BENCH_CASES", "500000"))  # per municipality
+# Municipalities on the deployment (issue 16): the first is filled, each further one is a copy
+# of it under its own key, ids and user names (copy_municipality).
+N_MUNICIPALITIES = int(os.environ.get("BENCH_MUNICIPALITIES", "1"))
+N_DUE = N_CASES * N_MUNICIPALITIES // 5  # due sheets across all municipalities
+MUNICIPALITY = 1  # the filled one: 高島市; the bench's users and agencies are its
+SHAPE = f"{N_MUNICIPALITIES}x{N_CASES}"
 OFFICE = 1  # 社会福祉課 くらし連携支援室 (city-wide coordination office)
 BIG = 2  # 地域包括支援センター: receives ~100,000 sheets
 CHAIN_AGENCY = 5  # a branch office (支所) that owns the 20-sheet chain case
@@ -371,7 +376,7 @@ def is_filled(cur: Any) -> bool:
         return False
     cur.execute("SELECT value FROM bench_meta WHERE key = 'version'")
     row = cur.fetchone()
-    return bool(row and row[0] == DATA_VERSION)
+    return bool(row and row[0] == f"{DATA_VERSION}:{SHAPE}")
 
 
 def meta(cur: Any, key: str) -> str:
@@ -396,6 +401,13 @@ def fill(cur: Any) -> None:
     # Foreign keys are triggers: skip them during the load (the data is consistent by
     # construction); CHECK constraints still apply, so every row passes the model's rules.
     run(cur, "SET session_replication_role = replica")
+    # Every row of the fill belongs to 高島市: its key is the column default while the SQL
+    # below runs (the model methods later in the fill find it as the only municipality).
+    from tenancy.models import Municipality
+
+    # Through the model: its own rows (the default outcomes) come with it.
+    Municipality.objects.create(pk=MUNICIPALITY, code="252123", name="高島市")
+    key_default(cur, MUNICIPALITY)
 
     # Reference data ---------------------------------------------------------------------------
     run(
@@ -467,6 +479,12 @@ def fill(cur: Any) -> None:
             "n": N_USERS,
         },
         "users",
+    )
+    run(
+        cur,
+        "INSERT INTO tenancy_belonging (user_id, municipality_id) SELECT id, %s FROM auth_user",
+        [MUNICIPALITY],
+        "belongings",
     )
     run(
         cur,
@@ -798,7 +816,7 @@ def fill(cur: Any) -> None:
                t.follow_up_due_at, t.last_progress_at,
                coalesce(t.ended_at, t.last_progress_at, t.acknowledged_at, p.sent_at),
                t.ended_at,
-               CASE WHEN p.status = 'closed' THEN 1 + (p.h / 47) %% 6 END,
+               CASE WHEN p.status = 'closed' THEN (SELECT min(id) FROM sheets_outcome) + (p.h / 47) %% 6 END,
                CASE p.status WHEN 'closed' THEN '支援につながったため終結'
                              WHEN 'redirected' THEN '担当分野が異なるため、より適した機関へ'
                              WHEN 'withdrawn' THEN '本人の意向により取下げ' ELSE '' END,
@@ -913,6 +931,131 @@ def fill(cur: Any) -> None:
         None,
         "vacuum analyze",
     )
+
+
+def tenant_tables(cur: Any) -> list[str]:
+    cur.execute(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND column_name = 'municipality_id' AND table_name <> 'tenancy_belonging'",
+        (),
+    )
+    return sorted(r[0] for r in cur.fetchall())
+
+
+def key_default(cur: Any, municipality_id: int | None) -> None:
+    """The municipality key of every tenant table defaults to `municipality_id` (None: no
+    default, as the migrations leave it)."""
+    action = (
+        f"SET DEFAULT {int(municipality_id)}" if municipality_id is not None else "DROP DEFAULT"
+    )
+    for table in tenant_tables(cur):
+        cur.execute(f'ALTER TABLE "{table}" ALTER COLUMN municipality_id {action}')
+
+
+# Tables shared by every municipality (reference data and the framework's own): not copied.
+SHARED_TABLES = {
+    "tenancy_municipality",
+    "areas_field",
+    "plans_assessmentgroup",
+    "plans_assessmentitem",
+    "django_content_type",
+    "auth_permission",
+    "auth_group",
+    "auth_group_permissions",
+    "django_migrations",
+    "django_session",
+    "django_site",
+}
+# Columns that hold another row's id without a foreign key: (table, column) -> how to find the
+# table of the id (a fixed table, or the kind column's value).
+GENERIC_IDS = {
+    ("reminders_cursor", "subject_id"): "kind",
+    ("reminders_reminder", "subject_id"): "kind",
+    ("reminders_notification", "group_id"): "group_kind",
+    ("cases_matchdismissal", "up_to"): "cases_person",
+}
+KIND_TABLES = {
+    "sheet": "sheets_sheet",
+    "action_item": "meetings_actionitem",
+    "plan_review": "plans_plan",
+}
+
+
+def copy_municipality(cur: Any, number: int) -> None:
+    """Municipality `number` gets a copy of 高島市's rows: every id moved past the largest in
+    use, every reference moved with it, its own key and user names. Consistent by construction,
+    so the foreign-key triggers stay off (as in the fill)."""
+    from django.apps import apps
+    from django.db import models as m
+
+    code = ["252123", "999997", "999989", "999971"][number - 1]
+    run(
+        cur,
+        "INSERT INTO tenancy_municipality (id, code, name, is_active) VALUES (%s, %s, %s, true)",
+        [number, code, f"ベンチ市{number}"],
+    )
+    by_table = {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
+    cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", ())
+    present = {r[0] for r in cur.fetchall()}
+    copied = []
+    for table in sorted(present - SHARED_TABLES):
+        if table.startswith(("bench_", "axes_", "otp_", "django_otp")) or table not in by_table:
+            continue
+        cur.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE true)')
+        if cur.fetchone()[0]:
+            copied.append(table)
+    offsets = {}
+    for table in copied:
+        pk = by_table[table]._meta.pk
+        cur.execute(f'SELECT coalesce(max("{pk.column}"), 0) FROM "{table}"')
+        offsets[table] = int(cur.fetchone()[0])
+    run(cur, "SET session_replication_role = replica")
+    for table in copied:
+        model = by_table[table]
+        history_of = getattr(model, "instance_type", None)
+        columns, values = [], []
+        for field in model._meta.local_concrete_fields:
+            col = str(field.column)
+            expr = f'"{col}"'
+            target = None
+            if field.primary_key:
+                target = table
+            elif isinstance(field, m.ForeignKey) and col != "municipality_id":
+                target = field.related_model._meta.db_table
+            elif history_of is not None and col == history_of._meta.pk.column:
+                target = history_of._meta.db_table
+            if col == "municipality_id":
+                expr = str(number)
+            elif (table, col) in GENERIC_IDS:
+                how = GENERIC_IDS[(table, col)]
+                if how in by_table:
+                    expr = f'"{col}" + {offsets.get(how, 0)}'
+                else:
+                    cases = " ".join(
+                        f"WHEN '{kind}' THEN \"{col}\" + {offsets.get(t, 0)}"
+                        for kind, t in KIND_TABLES.items()
+                    )
+                    expr = f'CASE "{how}" {cases} ELSE "{col}" END'
+            elif target is not None and target in offsets:
+                expr = f'"{col}" + {offsets[target]}'
+            elif table == "auth_user" and col == "username":
+                expr = f"'m{number}-' || \"{col}\""
+            columns.append(f'"{col}"')
+            values.append(expr)
+        run(
+            cur,
+            f'INSERT INTO "{table}" ({", ".join(columns)}) SELECT {", ".join(values)} FROM "{table}" '
+            f'WHERE "{model._meta.pk.column}" <= %s',
+            [offsets[table]],
+            f"municipality {number}: {table}",
+        )
+    run(cur, "SET session_replication_role = origin")
+    for (table, _), how in GENERIC_IDS.items():
+        if table in copied and how not in by_table:
+            cur.execute(f'SELECT DISTINCT "{how}" FROM "{table}"')
+            unknown = {r[0] for r in cur.fetchall()} - set(KIND_TABLES) - {""}
+            if unknown:
+                sys.exit(f"{table}: ids of unknown kinds {unknown}; add them to KIND_TABLES")
 
 
 def reset_sequences(cur: Any) -> None:
@@ -1446,18 +1589,24 @@ def ensure_data(reuse: bool) -> dict[str, Any]:
             chain = make_chain_case()
             log("多機関協働: 支援決定, plans, goals, meetings")
             fill_multi_agency(cur)
-            prepare_due_backup(cur, chain)
             # The cases went in with SQL, past the model methods that keep the insight
             # summaries: count them once, as the migration that made the tables does.
             from cases.summary import rebuild
 
             rebuild()
+            key_default(cur, None)
+            for number in range(2, N_MUNICIPALITIES + 1):
+                copy_municipality(cur, number)
+            if N_MUNICIPALITIES > 1:
+                reset_sequences(cur)
+                run(cur, "VACUUM (ANALYZE)", None, "vacuum analyze")
+            prepare_due_backup(cur, chain)
             run(cur, "ANALYZE")
             fill_seconds = time.perf_counter() - t0
             record_meta(
                 cur,
                 {
-                    "version": DATA_VERSION,
+                    "version": f"{DATA_VERSION}:{SHAPE}",
                     "chain_case": str(chain),
                     "fill_seconds": f"{fill_seconds:.1f}",
                 },
