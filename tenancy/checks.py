@@ -1,12 +1,13 @@
 """System checks: the request middleware is installed, and on PostgreSQL the app's role is
-subject to row-level security (a superuser or a BYPASSRLS role skips every policy)."""
+subject to row-level security (a superuser or a BYPASSRLS role skips every policy) and LIKE may
+use an index under it (deploy/postgres-leakproof.sql)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags
+from django.core.checks import CheckMessage, Error, Tags, Warning
 from django.core.checks import register as register_check
 from django.db import connections
 
@@ -45,6 +46,32 @@ def role_obeys_row_security(
     return errors
 
 
+def like_is_leakproof(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    warnings: list[CheckMessage] = []
+    for alias in databases or []:
+        conn = connections[alias]
+        if conn.vendor != "postgresql":
+            continue
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT proleakproof FROM pg_proc WHERE oid = 'textlike(text, text)'::regprocedure"
+            )
+            row = cursor.fetchone()
+        if row and not row[0]:
+            warnings.append(
+                Warning(
+                    "行レベルセキュリティのもとで LIKE が索引を使えないため、"
+                    "名前の検索が全件を読みます。",
+                    hint="スーパーユーザーで deploy/postgres-leakproof.sql を実行してください。",
+                    id="tenancy.W003",
+                )
+            )
+    return warnings
+
+
 def register() -> None:
     register_check(middleware_installed)
     register_check(role_obeys_row_security, Tags.database, deploy=True)
+    register_check(like_is_leakproof, Tags.database, deploy=True)

@@ -128,3 +128,43 @@ def test_a_row_pointing_into_another_municipality_is_refused(
             [world.b.pk, sheet_id],
         )
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def plan_in_request(user: Any, sql: str) -> str:
+    """EXPLAIN of `sql` as the request of `user` runs it, with sequential scans priced out so
+    the plan shows whether an index *may* answer it (the test tables are tiny)."""
+    lines: list[str] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN (COSTS OFF) {sql}")
+            lines.extend(str(row[0]) for row in cursor.fetchall())
+            cursor.execute("SET LOCAL enable_seqscan = on")
+        return HttpResponse("ok")
+
+    MunicipalityMiddleware(view)(request_of(user))
+    return "\n".join(lines)
+
+
+def test_the_policy_reads_the_setting_once_per_query(
+    world: World, minato: City, subject_to_policies: None
+) -> None:
+    """The policy's functions run once (an InitPlan), not for every row: on 1,000,000 sheets
+    the per-row form cost 2.2 s where the same scan without the policy took 0.6 s."""
+    plan = plan_in_request(minato.staff, "SELECT count(*) FROM sheets_sheet")
+    assert "InitPlan" in plan, plan
+    scan_filters = [line for line in plan.splitlines() if "Filter" in line or "Cond" in line]
+    assert not any("current_setting" in line for line in scan_filters), plan
+
+
+def test_the_name_search_may_use_its_index_under_the_policy(
+    world: World, minato: City, subject_to_policies: None
+) -> None:
+    """LIKE is declared LEAKPROOF (deploy/postgres-leakproof.sql, run by .ci/run on template1),
+    so the trigram index answers the name search under row security; without it PostgreSQL
+    must apply the policy first and reads every person (2.3 s instead of 1.5 ms)."""
+    plan = plan_in_request(
+        minato.staff, "SELECT id FROM cases_person WHERE search_key LIKE '%やまだ%'"
+    )
+    assert "person_search_key_trgm" in plan, plan
