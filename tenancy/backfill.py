@@ -67,3 +67,19 @@ def backfill(*labels: str) -> migrations.RunPython:
         settle(schema_editor)
 
     return migrations.RunPython(run, migrations.RunPython.noop, elidable=False)
+
+
+def fill_from_parent(table: str, column: str, parent_table: str) -> migrations.RunPython:
+    """Key each row of a join table with the municipality of the row it hangs from (an agency's
+    districts from the agency): one UPDATE ... FROM, which SQLite (3.33+) and PostgreSQL share."""
+
+    def run(apps: Any, schema_editor: Any) -> None:
+        quote = schema_editor.quote_name
+        schema_editor.execute(
+            f"UPDATE {quote(table)} SET municipality_id = parent.municipality_id"
+            f" FROM {quote(parent_table)} AS parent"
+            f" WHERE parent.id = {quote(table)}.{quote(column)}"
+        )
+        settle(schema_editor)
+
+    return migrations.RunPython(run, migrations.RunPython.noop, elidable=False)
