@@ -16,6 +16,8 @@ from .handover import deactivation_refusal
 from .models import (
     SELF_GRANT_REFUSAL,
     Agency,
+    AgencyDistrict,
+    AgencyField,
     Area,
     Body,
     Closure,
@@ -38,19 +40,32 @@ class AreaAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-hist
     list_filter = ["layer"]
 
 
+# An agency's 分野 and districts are join rows with their municipality (AgencyField,
+# AgencyDistrict): the admin edits them as rows, as it does every explicit `through` model.
+class AgencyFieldInline(admin.TabularInline[AgencyField, Agency]):
+    model = AgencyField
+    extra = 1
+    verbose_name = verbose_name_plural = "分野"
+
+
+class AgencyDistrictInline(admin.TabularInline[AgencyDistrict, Agency]):
+    model = AgencyDistrict
+    extra = 1
+    verbose_name = verbose_name_plural = "担当区域"
+
+
 @admin.register(Agency)
 class AgencyAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     list_display = ["name", "kind", "is_coordination_office", "is_active"]
     list_filter = ["kind", "is_active", "districts"]
     search_fields = ["name", "code"]
-    filter_horizontal = ["fields", "districts"]
+    inlines = [AgencyFieldInline, AgencyDistrictInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "kind", "is_active"]}),
         (
             "連絡先と案内（シートの送付先を選ぶ画面に出ます）",
             {"fields": ["email", "phone", "hours", "on_duty", "description"]},
         ),
-        ("担当", {"fields": ["fields", "districts"]}),
         (
             "連携と期限",
             {"fields": ["is_coordination_office", "ack_business_days", "follow_up_business_days"]},

@@ -452,10 +452,12 @@ def _write_agencies(parsed: list[AgencyRow], existing: dict[str, Agency]) -> Imp
         Agency.fields.through,
         "field_id",
         {ids[i.values["code"]]: i.field_ids for i in parsed},
+        here,
     ) | _sync_m2m(
         Agency.districts.through,
         "area_id",
         {ids[i.values["code"]]: i.district_ids for i in parsed},
+        here,
     )
     result.created = len(to_create)
     updated_ids = {a.pk for a in to_update} | (m2m_changed - {a.pk for a in to_create})
@@ -464,7 +466,9 @@ def _write_agencies(parsed: list[AgencyRow], existing: dict[str, Agency]) -> Imp
     return result
 
 
-def _sync_m2m(through: Any, target: str, wanted: dict[int, set[int]]) -> set[int]:
+def _sync_m2m(
+    through: Any, target: str, wanted: dict[int, set[int]], municipality_id: int
+) -> set[int]:
     """Make each agency's links equal `wanted`; returns the agencies whose links changed."""
     current: dict[int, dict[int, int]] = {}
     for pk, agency_id, target_id in through.objects.values_list("id", "agency_id", target):
@@ -475,7 +479,10 @@ def _sync_m2m(through: Any, target: str, wanted: dict[int, set[int]]) -> set[int
     for agency_id, targets in wanted.items():
         have = current.get(agency_id, {})
         stale += [pk for target_id, pk in have.items() if target_id not in targets]
-        fresh += [through(agency_id=agency_id, **{target: t}) for t in targets - have.keys()]
+        fresh += [
+            through(municipality_id=municipality_id, agency_id=agency_id, **{target: t})
+            for t in targets - have.keys()
+        ]
         if targets != have.keys():
             changed.add(agency_id)
     for batch in chunks(stale):

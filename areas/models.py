@@ -16,7 +16,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from tenancy import scope
-from tenancy.fields import TenantKey, fill_municipality
+from tenancy.fields import TenantKey, TenantManyToManyField, fill_municipality
 from tenancy.models import Belonging, claim, defaults_of
 from tsumugi.lib import dates
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
@@ -115,13 +115,16 @@ class Agency(models.Model):
     code = models.SlugField("コード", max_length=40)
     name = models.CharField("機関名", max_length=100)
     kind = models.CharField("種別", max_length=20, choices=Kind.choices)
-    fields = models.ManyToManyField(Field, verbose_name="分野", blank=True, related_name="agencies")
-    districts = models.ManyToManyField(
+    fields = TenantManyToManyField(
+        Field, verbose_name="分野", blank=True, related_name="agencies", through="AgencyField"
+    )
+    districts = TenantManyToManyField(
         Area,
         verbose_name="担当区域",
         blank=True,
         related_name="agencies",
         limit_choices_to={"layer": Area.Layer.DISTRICT},
+        through="AgencyDistrict",
     )
     is_coordination_office = models.BooleanField(
         "連携の調整役（くらし連携支援室など）",
@@ -193,6 +196,53 @@ class Agency(models.Model):
             self.follow_up_business_days
             or defaults_of(self.municipality_id).follow_up_business_days
         )
+
+
+class AgencyField(models.Model):
+    """One 分野 of an agency (Agency.fields). 分野 are national, so the row is the agency's
+    municipality's. Table and columns are those Django's own join table had."""
+
+    municipality = TenantKey(parent="agency")
+    # Named (not "+"): the admin edits an agency's links as inline rows under these prefixes.
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="field_links")
+    field = models.ForeignKey(Field, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "areas_agency_fields"
+        verbose_name = verbose_name_plural = "機関の分野"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "agency", "field"], name="agency_field_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.field}"
+
+
+class AgencyDistrict(models.Model):
+    """One district an agency serves (Agency.districts)."""
+
+    municipality = TenantKey(parent="agency")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="district_links")
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"layer": Area.Layer.DISTRICT},
+    )
+
+    class Meta:
+        db_table = "areas_agency_districts"
+        verbose_name = verbose_name_plural = "機関の担当区域"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "agency", "area"], name="agency_district_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.area}"
 
 
 class Role(models.TextChoices):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from areas.models import Agency, Area, Body, Field
 from areas.scope import scope_of
-from tenancy.fields import TenantKey, fill_municipality
+from tenancy.fields import TenantKey, TenantManyToManyField, fill_municipality
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import TOKYO, fiscal_year, local_date, wareki_fiscal_year
 from tsumugi.lib.names import match_key
@@ -245,7 +245,9 @@ class Case(models.Model):
         limit_choices_to={"layer": Area.Layer.DISTRICT},
         db_index=False,
     )
-    tags = models.ManyToManyField(IssueTag, verbose_name="課題", related_name="cases", blank=True)
+    tags = TenantManyToManyField(
+        IssueTag, verbose_name="課題", related_name="cases", blank=True, through="CaseTag"
+    )
     summary = models.TextField("相談の概要")
     shared_summary = models.TextField(
         "共有用の概要",
@@ -481,6 +483,26 @@ def masked_people(people: Iterable[Person], year: int | None = None) -> list[str
     return labels
 
 
+class CaseTag(models.Model):
+    """One 課題 of a case (Case.tags); table and columns are those of Django's own join table."""
+
+    municipality = TenantKey(parent="case")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    issuetag = models.ForeignKey(IssueTag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "cases_case_tags"
+        verbose_name = verbose_name_plural = "相談の課題"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "case", "issuetag"], name="case_tag_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.issuetag}"
+
+
 class ConsentMethod(models.TextChoices):
     WRITTEN = "written", "書面"
     ORAL = "oral", "口頭"
@@ -504,8 +526,8 @@ class Consent(models.Model):
     )
     obtained_at = models.DateTimeField("同意を得た日時")
     method = models.CharField("同意の方法", max_length=10, choices=ConsentMethod.choices)
-    agencies = models.ManyToManyField(
-        Agency, verbose_name="共有してよい機関", related_name="consents"
+    agencies = TenantManyToManyField(
+        Agency, verbose_name="共有してよい機関", related_name="consents", through="ConsentAgency"
     )
     # The kinds of information (cases/privacy.py Info); one column each so the rule's SQL
     # twin is a plain filter on both databases.
@@ -553,6 +575,26 @@ class Consent(models.Model):
         return consent_in_force(
             self.obtained_at, self.expires_on, self.withdrawn_at, now or timezone.now()
         )
+
+
+class ConsentAgency(models.Model):
+    """One agency a consent names (Consent.agencies)."""
+
+    municipality = TenantKey(parent="consent")
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "cases_consent_agencies"
+        verbose_name = verbose_name_plural = "同意の共有先"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "consent", "agency"], name="consent_agency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consent}: {self.agency}"
 
 
 class Household(models.Model):

@@ -25,6 +25,7 @@ from cases.models import (
     Case,
     CaseFieldMonth,
     CaseMonth,
+    CaseTag,
     CaseTagMonth,
     Channel,
     IssueTag,
@@ -185,8 +186,8 @@ def filtered_cases(scope: Scope, filters: Filters) -> QuerySet[Case]:
 
 def _case_tags(scope: Scope, filters: Filters) -> QuerySet[Any]:
     """Rows of the case↔tag table for the cases `filtered_cases` would give (joined, not IN)."""
-    through = Case.tags.through.objects.order_by()
-    qs = scoped(through, insight_case_filter(scope, prefix="case__")).filter(
+    through = CaseTag.objects.order_by()
+    qs: QuerySet[Any] = scoped(through, insight_case_filter(scope, prefix="case__")).filter(
         case__received_at__gte=filters.period.start_at,
         case__received_at__lt=filters.period.end_before,
     )
@@ -376,7 +377,7 @@ class CaseRows:
                 {"issuetag_id": r["tag_id"], "n": r["total"]}
                 for r in self._summary(CaseTagMonth).values("tag_id").annotate(total=Sum("n"))
             )
-        # The through model of Case.tags is untyped in django-stubs: its rows are typed here.
+        # The grouped rows of the join model (CaseTag) are typed here.
         rows: Iterable[dict[str, Any]] = (
             _case_tags(self.scope, self.filters).values("issuetag_id").annotate(n=Count("case_id"))
         )

@@ -22,7 +22,7 @@ from cases.models import Basis, Case
 from cases.privacy import agency_viewer, allows, facts_of
 from reminders import engine
 from sheets.models import Sheet
-from tenancy.fields import TenantKey
+from tenancy.fields import TenantKey, TenantManyToManyField
 from tsumugi.lib.appendonly import AppendOnly, AppendOnlyQuerySet
 from tsumugi.lib.dates import format_date, format_time
 from tsumugi.lib.worker_file import WorkerFile
@@ -470,8 +470,12 @@ class AgendaItem(models.Model):
         related_name="+",
     )
     minutes = models.PositiveSmallIntegerField("時間（分）", default=10)
-    needed_agencies = models.ManyToManyField(
-        Agency, verbose_name="必要な機関", blank=True, related_name="needed_by"
+    needed_agencies = TenantManyToManyField(
+        Agency,
+        verbose_name="必要な機関",
+        blank=True,
+        related_name="needed_by",
+        through="NeededAgency",
     )
     order = models.PositiveSmallIntegerField("順番", default=0)
     # The minutes draft; once approved, MinutesRevision rows are the record.
@@ -513,6 +517,27 @@ class AgendaItem(models.Model):
             )
             return list(Agency.objects.filter(pk__in=ids))
         return []
+
+
+class NeededAgency(models.Model):
+    """One agency an agenda item needs (AgendaItem.needed_agencies); table and columns are
+    those of Django's own join table."""
+
+    municipality = TenantKey(parent="agendaitem")
+    agendaitem = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "meetings_agendaitem_needed_agencies"
+        verbose_name = verbose_name_plural = "議題に必要な機関"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "agendaitem", "agency"], name="needed_agency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agendaitem}: {self.agency}"
 
 
 class Attendance(models.Model):

@@ -97,6 +97,7 @@ def minato(world: World) -> City:
         make_member(coordinator, office, Role.COORDINATOR)
         make_member(admin, office, Role.ADMIN)
         field = world.fields["elderly"]
+        receiver.fields.add(field)
         tag = IssueTag.objects.create(code="8050", name="港の8050", field=field)
         case = open_case(
             agency=counter_agency,

@@ -1,5 +1,6 @@
 """Migrating a single-city database keeps every row: the data that was there becomes the first
-municipality's (tenancy/backfill.py), the case-number counter included.
+municipality's (tenancy/backfill.py), the case-number counter included, and the rows of the
+many-to-many join tables take their parent row's.
 
 The single-city database is a new one, migrated from nothing to the schema before tenancy, not
 the test database migrated back: unapplying renders every later migration's state twice (Django
@@ -88,7 +89,7 @@ def test_the_rows_of_one_city_become_the_first_municipality(tmp_path: Path) -> N
         # The default outcomes an earlier data migration wrote: they become the city's too.
         assert old.get_model("sheets", "Outcome").objects.filter(code="support").exists()
         at = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-        case.objects.create(
+        opened = case.objects.create(
             number="2026-00041",
             fiscal_year=2026,
             serial=41,
@@ -101,6 +102,27 @@ def test_the_rows_of_one_city_become_the_first_municipality(tmp_path: Path) -> N
             basis="consent",
             last_activity_at=at,
         )
+        elderly = old.get_model("areas", "Field").objects.create(code="elderly", name="高齢")
+        branch.fields.add(elderly)
+        branch.districts.add(kutsuki)
+        tag = old.get_model("cases", "IssueTag").objects.create(
+            code="8050", name="8050", field=elderly
+        )
+        opened.tags.add(tag)
+        consent = old.get_model("cases", "Consent").objects.create(
+            case=opened, obtained_by=alice, obtained_at=at, method="written"
+        )
+        consent.agencies.add(branch)
+        body = old.get_model("areas", "Body").objects.create(
+            code="kutsuki", name="朽木くらし連携会議", kind="district", area=kutsuki
+        )
+        meeting = old.get_model("meetings", "Meeting").objects.create(
+            body=body, date=at.date(), start_time=at.time(), place="朽木支所", created_by=alice
+        )
+        item = old.get_model("meetings", "AgendaItem").objects.create(
+            meeting=meeting, kind="theme", theme="見守り"
+        )
+        item.needed_agencies.add(branch)
 
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
@@ -120,3 +142,13 @@ def test_the_rows_of_one_city_become_the_first_municipality(tmp_path: Path) -> N
         outcomes = new.get_model("sheets", "Outcome").objects
         assert outcomes.get(code="support").municipality_id == municipality.pk
         assert set(outcomes.values_list("municipality_id", flat=True)) == {municipality.pk}
+        joins = {
+            "areas.AgencyField": ("agency_id", "field_id", branch.pk, elderly.pk),
+            "areas.AgencyDistrict": ("agency_id", "area_id", branch.pk, kutsuki.pk),
+            "cases.CaseTag": ("case_id", "issuetag_id", opened.pk, tag.pk),
+            "cases.ConsentAgency": ("consent_id", "agency_id", consent.pk, branch.pk),
+            "meetings.NeededAgency": ("agendaitem_id", "agency_id", item.pk, branch.pk),
+        }
+        for label, (a, b, a_id, b_id) in joins.items():
+            rows = list(new.get_model(label).objects.values_list("municipality_id", a, b))
+            assert rows == [(municipality.pk, a_id, b_id)], label

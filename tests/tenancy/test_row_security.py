@@ -69,7 +69,18 @@ def count_sql(table: str, municipality_id: int | None = None) -> str:
     return sql if municipality_id is None else sql + f" WHERE municipality_id = {municipality_id}"
 
 
-TABLES = ["sheets_sheet", "cases_case", "cases_person", "areas_agency", "cases_event"]
+TABLES = [
+    "sheets_sheet",
+    "cases_case",
+    "cases_person",
+    "areas_agency",
+    "cases_event",
+    # the many-to-many join tables (keyed `through` models)
+    "areas_agency_fields",
+    "areas_agency_districts",
+    "cases_case_tags",
+    "cases_consent_agencies",
+]
 
 
 def test_a_raw_query_in_a_request_reads_only_the_users_municipality(
@@ -168,3 +179,16 @@ def test_the_name_search_may_use_its_index_under_the_policy(
         minato.staff, "SELECT id FROM cases_person WHERE search_key LIKE '%やまだ%'"
     )
     assert "person_search_key_trgm" in plan, plan
+
+
+def test_a_raw_query_in_a_request_reads_no_join_row_of_another_municipality(
+    world: World, minato: City, subject_to_policies: None
+) -> None:
+    """The join tables had no key before they got `through` models: 高島市's agency–分野 rows
+    (分野 being national, only the agency names the city) are invisible to みなと市's staff."""
+    sql = "SELECT agency_id FROM areas_agency_fields ORDER BY agency_id"
+    assert run_in_request(minato.staff, sql) == [(minato.receiver.pk,)]
+    assert run_in_request(world.bob, sql) == [(world.b.pk,)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        assert cursor.fetchall() == [(world.b.pk,), (minato.receiver.pk,)]
