@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db import connection, models
 
 from tenancy import rls
-from tenancy.fields import TenantKey, tenant_models
+from tenancy.fields import TenantKey, TenantManyToManyField, tenant_models
 
 # Tables that belong to no municipality, and why. A new model must be added here or get a key.
 GLOBAL = {
@@ -55,6 +55,28 @@ def test_every_table_has_a_key_or_a_reason() -> None:
     assert missing == [], f"add a TenantKey or a reason in GLOBAL: {missing}"
     keyed_but_listed = [label for label in GLOBAL if apps.get_model(label) in tenant_models()]
     assert keyed_but_listed == []
+
+
+def test_no_join_table_of_a_keyed_table_is_left_without_a_key() -> None:
+    """A ManyToManyField with no `through` gets Django's own join table, which carries no
+    municipality: a relation touching a keyed table needs a keyed `through` model, declared
+    with TenantManyToManyField so add() and set() name the join rows' municipality."""
+    tenants = set(tenant_models())
+    unkeyed = [
+        m._meta.db_table
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.auto_created
+        and m._meta.app_label not in LIBRARIES
+        and any(f.related_model in tenants for f in m._meta.fields if f.is_relation)
+    ]
+    assert unkeyed == [], f"give these a keyed `through` model: {unkeyed}"
+    plain = [
+        f"{m._meta.label}.{f.name}"
+        for m in ours()
+        for f in m._meta.local_many_to_many
+        if f.remote_field.through in tenants and not isinstance(f, TenantManyToManyField)
+    ]
+    assert plain == [], f"declare these with TenantManyToManyField: {plain}"
 
 
 def test_the_history_of_a_keyed_table_is_keyed_too() -> None:
