@@ -70,6 +70,7 @@ class SheetLadder(DeadlineKind):
             .select_related("sender_agency", "receiver_agency")
             .annotate(district_id=F("case__district_id"))
             .only(
+                "municipality_id",
                 "number",
                 "case_id",
                 "status",
