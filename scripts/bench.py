@@ -66,10 +66,11 @@ def bookkeeping(sql: str) -> bool:
     """Statements that read or write no row: the transaction a PostgreSQL request runs in and
     the municipality it sets for row security (tenancy.middleware). `_queries` leaves them
     out, as the tests' query counts do; `_statements` counts everything."""
+    from tenancy.rls import is_scope_statement
+
     head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
-    if head in {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}:
-        return True
-    return "set_config(" in sql and "tsumugi.municipality" in sql
+    transaction = head in {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+    return transaction or is_scope_statement(sql)
 
 
 EXPLAIN_SLOW = False

@@ -20,55 +20,49 @@ def middleware_installed(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     return [Error(f"{MIDDLEWARE} が MIDDLEWARE にありません。", id="tenancy.E001")]
 
 
-def role_obeys_row_security(
-    app_configs: Any = None, databases: Any = None, **kwargs: Any
-) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
+def postgresql_answers(databases: Any, sql: str) -> list[Any]:
+    """The first column of `sql`'s first row on each PostgreSQL database the check is run for."""
+    answers = []
     for alias in databases or []:
         conn = connections[alias]
         if conn.vendor != "postgresql":
             continue
         with conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
-            )
+            cursor.execute(sql)
             row = cursor.fetchone()
-        if row and row[0]:
-            errors.append(
-                Error(
-                    "データベースのロールがスーパーユーザーか BYPASSRLS のため、"
-                    "市町村ごとの行レベルセキュリティが効きません。",
-                    hint="NOSUPERUSER NOBYPASSRLS のロールで接続してください"
-                    "（README「複数の市町村」）。",
-                    id="tenancy.E002",
-                )
-            )
-    return errors
+        answers.append(row[0] if row else None)
+    return answers
+
+
+def role_obeys_row_security(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    sql = "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+    return [
+        Error(
+            "データベースのロールがスーパーユーザーか BYPASSRLS のため、"
+            "市町村ごとの行レベルセキュリティが効きません。",
+            hint="NOSUPERUSER NOBYPASSRLS のロールで接続してください（README「複数の市町村」）。",
+            id="tenancy.E002",
+        )
+        for bypasses in postgresql_answers(databases, sql)
+        if bypasses
+    ]
 
 
 def like_is_leakproof(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    warnings: list[CheckMessage] = []
-    for alias in databases or []:
-        conn = connections[alias]
-        if conn.vendor != "postgresql":
-            continue
-        with conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT proleakproof FROM pg_proc WHERE oid = 'textlike(text, text)'::regprocedure"
-            )
-            row = cursor.fetchone()
-        if row and not row[0]:
-            warnings.append(
-                Warning(
-                    "行レベルセキュリティのもとで LIKE が索引を使えないため、"
-                    "名前の検索が全件を読みます。",
-                    hint="スーパーユーザーで deploy/postgres-leakproof.sql を実行してください。",
-                    id="tenancy.W003",
-                )
-            )
-    return warnings
+    sql = "SELECT proleakproof FROM pg_proc WHERE oid = 'textlike(text, text)'::regprocedure"
+    return [
+        Warning(
+            "行レベルセキュリティのもとで LIKE が索引を使えないため、名前の検索が全件を読みます。",
+            hint="スーパーユーザーで deploy/postgres-leakproof.sql を実行してください。",
+            id="tenancy.W003",
+        )
+        for leakproof in postgresql_answers(databases, sql)
+        if leakproof is False
+    ]
 
 
 def register() -> None:

@@ -54,6 +54,12 @@ def scope_value(municipality_id: int | None) -> str:
     return str(municipality_id) if municipality_id is not None else "none"
 
 
+def is_scope_statement(sql: str) -> bool:
+    """Is `sql` set_scope's statement? Query counts (the tests', the benchmark's) leave it out:
+    every PostgreSQL request runs it whatever the page does."""
+    return "set_config(" in sql and SETTING in sql
+
+
 def set_scope(value: str) -> str:
     """Set the transaction's municipality; return what it was (one statement)."""
     with connection.cursor() as cursor:

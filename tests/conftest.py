@@ -302,13 +302,15 @@ from collections.abc import Callable, Iterator  # noqa: E402
 from django.db import connection as default_connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from tenancy import rls  # noqa: E402
+
 
 def scope_statement(sql: str) -> bool:
     """On PostgreSQL each request sets its municipality for row security (tenancy/rls.py, one
     statement) and, inside a test's transaction, puts it back afterwards (one more): the same
     two for every request whatever the page does, so query counts leave them out and read the
     same on SQLite and PostgreSQL."""
-    return "set_config(" in sql and "tsumugi.municipality" in sql
+    return rls.is_scope_statement(sql)
 
 
 @pytest.fixture
