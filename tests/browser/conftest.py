@@ -80,12 +80,36 @@ def live_server(live_server: LiveServer) -> Iterator[LiveServer]:
     server's stop makes unshareable again; a request thread still closing a keep-alive
     connection of the browser after that raised DatabaseError in the thread (a
     PytestUnhandledThreadExceptionWarning at the end of every worker). The browser is closed
-    first (`browser` below depends on this fixture), then the threads get a bounded wait."""
+    first (`browser` below depends on this fixture), then the threads get a bounded wait.
+
+    For the same reason the requests take turns on SQLite: two at once (the page's own fetch —
+    a ふりがな or 名寄せ lookup — beside the form's POST) used the one connection together and
+    broke each other's savepoints ("no such savepoint", a 500 on /cases/new/ once in CI)."""
+    if any(c.vendor == "sqlite" and c.is_in_memory_db() for c in connections.all()):
+        httpd = live_server.thread.httpd
+        httpd.set_app(one_at_a_time(httpd.get_app()))
     yield live_server
     deadline = time.monotonic() + 10
     for thread in threading.enumerate():
         if "process_request_thread" in thread.name:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def one_at_a_time(app: Any) -> Any:
+    """The WSGI app, serving one request at a time (its whole body inside the turn)."""
+    turn = threading.Lock()
+
+    def serve(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with turn:
+            result = app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+    return serve
 
 
 @pytest.fixture(scope="session")
