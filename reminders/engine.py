@@ -50,6 +50,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tenancy import scope
+from tsumugi.lib import bulk
 from tsumugi.lib.dates import BusinessCalendar, format_datetime
 
 from .calendar import business_calendar, use_calendar
@@ -303,71 +304,87 @@ def claim(
 def _claim_postgresql(
     cursors: Sequence[Cursor], target: Callable[[Cursor], tuple[datetime | None, int]]
 ) -> set[int]:
-    # One UPDATE … FROM (VALUES …) for the whole batch: a compare-and-set per row without a
-    # round trip per row. `IS NOT DISTINCT FROM`: a parked cursor's NULL must compare equal.
-    values = []
-    params: list[Any] = []
+    # One UPDATE for the whole batch, a compare-and-set per row without a round trip per row.
+    # The batch goes as one JSON parameter (not 10,000 placeholders, which the driver spliced
+    # into the text at some 0.2 ms a row), and the planner joins it by the primary key (a
+    # VALUES list of 2,000 rows made it hash the whole cursor table, once per batch).
+    # `IS NOT DISTINCT FROM`: a parked cursor's NULL must compare equal.
+    rows = []
     for c in cursors:
         new_at, new_step = target(c)
-        values.append("(%s::bigint, %s::timestamptz, %s::int, %s::timestamptz, %s::int)")
-        params += [c.pk, c.remind_at, c.step, new_at, new_step]
+        rows.append((c.pk, c.remind_at, c.step, new_at, new_step))
     table = Cursor._meta.db_table
     sql = (
-        f'UPDATE "{table}" AS c SET remind_at = v.column4, step = v.column5 '
-        f"FROM (VALUES {', '.join(values)}) AS v "
-        "WHERE c.id = v.column1 AND c.remind_at IS NOT DISTINCT FROM v.column2 "
-        "AND c.step = v.column3 RETURNING c.id"
+        f'UPDATE "{table}" AS c SET remind_at = (v->>3)::timestamptz, step = (v->>4)::int '
+        "FROM json_array_elements(%s::json) AS v "
+        "WHERE c.id = (v->>0)::bigint AND c.remind_at IS NOT DISTINCT FROM (v->>1)::timestamptz "
+        "AND c.step = (v->>2)::int RETURNING c.id"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(sql, [bulk.rows_json(rows)])
         return {row[0] for row in cur.fetchall()}
 
 
 def _record(
     kind: DeadlineKind, items: list[Due], now: datetime, counts: SweepCounts, digest: Any
 ) -> None:
-    done = set(
-        Reminder.objects.filter(
-            kind=kind.name, subject_id__in=[i.row.pk for i in items]
-        ).values_list("subject_id", "deadline", "step")
+    todo = items
+    if not bulk.skips_conflicts():
+        done = set(
+            Reminder.objects.filter(
+                kind=kind.name, subject_id__in=[i.row.pk for i in items]
+            ).values_list("subject_id", "deadline", "step")
+        )
+        todo = [i for i in items if (i.row.pk, i.deadline, i.step) not in done]
+    here = scope.here()
+    # The unique step record is the guard: a step already recorded for that deadline (by an
+    # earlier sweep, or by another one meanwhile) is left out and notifies nobody.
+    recorded = dict(
+        bulk.insert(
+            Reminder,
+            ["municipality_id", "kind", "subject_id", "deadline", "step", "created_at"],
+            [(here, kind.name, i.row.pk, i.deadline, i.step, now) for i in todo],
+            returning=["subject_id", "id"],
+            on_conflict_do_nothing=True,
+        )
     )
-    todo = [i for i in items if (i.row.pk, i.deadline, i.step) not in done]
-    counts.repeated += len(items) - len(todo)
+    counts.repeated += len(items) - len(recorded)
+    todo = [i for i in todo if i.row.pk in recorded]
     if not todo:
         return
-    reminders = Reminder.objects.bulk_create(
-        Reminder(
-            kind=kind.name, subject_id=i.row.pk, deadline=i.deadline, step=i.step, created_at=now
-        )
-        for i in todo
-    )
     recipients = kind.recipients(todo)
     users_of = {i.row.pk: recipients.get(i.row.pk, []) for i in todo}
     mail_of = digest.mails_for({u for users in users_of.values() for u in users})
-    notifications = []
+    notifications: list[tuple[Any, ...]] = []
     notified = []
-    for item, reminder in zip(todo, reminders, strict=True):
+    for item in todo:
         users = users_of[item.row.pk]
         title, url = kind.title(item)[:200], kind.url(item.row)[:200]
+        reminder_id = recorded[item.row.pk]
         notifications += [
-            Notification(
-                user_id=u,
-                reminder=reminder,
-                mail_id=mail_of.get(u),
-                title=title,
-                url=url,
-                created_at=now,
-                group_kind=kind.name,
-                group_id=item.row.pk,
-            )
+            (here, u, reminder_id, mail_of.get(u), title, url, now, kind.name, item.row.pk)
             for u in users
         ]
         notified.append((item, len(users)))
-    Notification.objects.bulk_create(notifications, batch_size=2000)
+    bulk.insert(
+        Notification,
+        [
+            "municipality_id",
+            "user_id",
+            "reminder_id",
+            "mail_id",
+            "title",
+            "url",
+            "created_at",
+            "group_kind",
+            "group_id",
+        ],
+        notifications,
+    )
     kind.events(notified, now)
-    counts.sent += len(reminders)
+    counts.sent += len(todo)
     counts.notifications += len(notifications)
-    counts.by_kind[kind.name] = counts.by_kind.get(kind.name, 0) + len(reminders)
+    counts.by_kind[kind.name] = counts.by_kind.get(kind.name, 0) + len(todo)
 
 
 # --- calendar changes ----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tenancy import scope
+from tsumugi.lib import bulk
 from tsumugi.lib.dates import local_date
 
 from .calendar import business_calendar
@@ -81,17 +82,21 @@ class Digest:
         new = sorted(set(user_ids) - set(self.mail_of))
         hold = timezone.now() + lease()
         if new:
-            created = Mail.objects.bulk_create(
-                Mail(
-                    user_id=u,
-                    template=Mail.Template.REMINDERS,
-                    created_at=self.now,
-                    claimed_until=hold,
-                    claimed_by="sweep",
-                )
-                for u in new
+            here = scope.here()
+            created = bulk.insert(
+                Mail,
+                [
+                    "municipality_id",
+                    "user_id",
+                    "template",
+                    "created_at",
+                    "claimed_until",
+                    "claimed_by",
+                ],
+                [(here, u, Mail.Template.REMINDERS, self.now, hold, "sweep") for u in new],
+                returning=["user_id", "id"],
             )
-            self.mail_of.update((m.user_id, m.pk) for m in created)
+            self.mail_of.update(created)
         if timezone.now() - self.held_at > lease() / 2:
             # A long sweep keeps its lease: a worker must not send a list still being written.
             Mail.objects.filter(pk__in=self.mail_of.values(), sent_at__isnull=True).update(

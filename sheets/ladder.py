@@ -27,10 +27,11 @@ from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 
 from areas.coordinators import coordinators_of
-from areas.models import Membership, Role
+from areas.models import Agency, Membership, Role
 from cases.models import Event
 from reminders import engine
 from reminders.engine import STEP_LABELS, DeadlineKind, Due, format_deadline
+from tsumugi.lib import bulk
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, format_datetime, local_date
 
 from .models import KIND, Sheet, Status
@@ -65,9 +66,8 @@ class SheetLadder(DeadlineKind):
     name = KIND
 
     def load(self, ids: Sequence[int]) -> dict[int, Sheet]:
-        rows = (
+        rows = list(
             Sheet.objects.filter(pk__in=list(ids))
-            .select_related("sender_agency", "receiver_agency")
             .annotate(district_id=F("case__district_id"))
             .only(
                 "municipality_id",
@@ -79,10 +79,19 @@ class SheetLadder(DeadlineKind):
                 "next_due_at",
                 "handover",
                 "outside_receiver",
-                "sender_agency__name",
-                "receiver_agency__name",
+                "sender_agency_id",
+                "receiver_agency_id",
             )
         )
+        # The few agencies once, shared by every sheet of the batch (select_related made two
+        # agency instances per sheet: a third of the load's time).
+        agencies = Agency.objects.only("name").in_bulk(
+            {s.sender_agency_id for s in rows} | {s.receiver_agency_id for s in rows} - {None}
+        )
+        for s in rows:
+            s.sender_agency = agencies[s.sender_agency_id]
+            if s.receiver_agency_id is not None:
+                s.receiver_agency = agencies[s.receiver_agency_id]
         return {s.pk: s for s in rows}
 
     def recipients(self, due: Sequence[Due]) -> dict[int, list[int]]:
@@ -149,21 +158,20 @@ class SheetLadder(DeadlineKind):
         return sheet_url(row.pk)
 
     def events(self, items: Sequence[tuple[Due, int]], now: datetime) -> None:
-        Event.objects.bulk_create(
-            (
-                Event(
-                    municipality_id=item.row.municipality_id,
-                    case_id=item.row.case_id,
-                    sheet_id=item.row.pk,
-                    kind=Event.Kind.REMINDER if item.step == 1 else Event.Kind.ESCALATION,
-                    actor=None,
-                    agency=None,
-                    at=now,
-                    text=self._event_text(item, notified),
+        bulk.insert(
+            Event,
+            ["municipality_id", "case_id", "sheet_id", "kind", "at", "text"],
+            [
+                (
+                    item.row.municipality_id,
+                    item.row.case_id,
+                    item.row.pk,
+                    Event.Kind.REMINDER if item.step == 1 else Event.Kind.ESCALATION,
+                    now,
+                    self._event_text(item, notified),
                 )
                 for item, notified in items
-            ),
-            batch_size=2000,
+            ],
         )
 
     @staticmethod

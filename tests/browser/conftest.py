@@ -85,7 +85,7 @@ def live_server(live_server: LiveServer) -> Iterator[LiveServer]:
     For the same reason the requests take turns on SQLite: two at once (the page's own fetch —
     a ふりがな or 名寄せ lookup — beside the form's POST) used the one connection together and
     broke each other's savepoints ("no such savepoint", a 500 on /cases/new/ once in CI)."""
-    if any(c.vendor == "sqlite" and c.is_in_memory_db() for c in connections.all()):
+    if live_server.thread.connections_override:  # in-memory SQLite, shared by every request
         httpd = live_server.thread.httpd
         httpd.set_app(one_at_a_time(httpd.get_app()))
     yield live_server
