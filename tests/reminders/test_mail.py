@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 
 from reminders import tasks
 from reminders.engine import send_due_reminders, sweep
@@ -111,6 +112,22 @@ def test_delivery_costs_one_query_per_mail_plus_three(
     # then one UPDATE per mail recording it sent (2 mails).
     with django_assert_num_queries(5):
         assert deliver(ids) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+def test_recording_a_mail_sent_leaves_every_other_commit_durable(world: World) -> None:
+    """Each mail's record commits without waiting for the disk (reminders.outbox.record_sent),
+    for that statement's own transaction only: the worker's connection, which also runs
+    sweeps, still waits for the flush afterwards."""
+    make_due_sheet(world, DUE, now=SENT)
+    send_due_reminders(DUE)
+    assert deliver(mail_ids()) == 2
+    assert not Mail.objects.filter(sent_at__isnull=True).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
 
 
 def test_the_mail_server_down_gives_the_lease_back_for_the_retry(
