@@ -333,3 +333,34 @@ def django_assert_num_queries() -> Callable[..., contextlib.AbstractContextManag
             )
 
     return assert_num_queries
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_connection_outlives_the_session(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """Every connection to the test database is closed before pytest-django drops it.
+
+    The database set-up closes the connection object it made the database with; a test that
+    replaced the thread's connection object (a new one opened since) left that one open, and
+    PostgreSQL refused to drop a database in use ("is being accessed by other users", a
+    PytestWarning at the end of one worker in CI, from an idle session whose last statement
+    was ROLLBACK). Closing this thread's connections first ends it. Anything still connected
+    after that belongs to something else a test started and never stopped (a worker, a
+    server): that fails the run, with what it was doing."""
+    yield
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        connections.close_all()
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, application_name, state, left(query, 80) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            left = cursor.fetchall()
+        connections.close_all()
+    if left:
+        pytest.fail(f"sessions still connected to the test database: {left}", pytrace=False)
