@@ -1,6 +1,7 @@
 """Benchmark tsumugi on a city's worth of data: pages, the reminder sweep, insight.
 
     .venv/bin/python scripts/bench.py [--reuse] [--repeat N] [--only pages,insight,sweep]
+        [--page sheet_page,case_page] [--profile /tmp/prof]
 
 Fills (or, with --reuse, reuses) the dedicated PostgreSQL database of scripts/bench_data.py
 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/tsumugi_bench), then measures through
@@ -74,6 +75,11 @@ def bookkeeping(sql: str) -> bool:
 
 
 EXPLAIN_SLOW = False
+# --page: measure only the pages with these labels (empty: all); --profile: a cProfile of
+# --repeat more requests of each measured page, written beside the path as <path>.<label>.prof
+# after the timed ones (so the profiler's overhead is in no figure).
+ONLY_PAGES: set[str] = set()
+PROFILE_PATH = ""
 
 results: dict[str, Any] = {}
 missed: list[str] = []
@@ -120,6 +126,8 @@ def measure_page(
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    if ONLY_PAGES and label not in ONLY_PAGES:
+        return
     path = url_or_none(url_name, *args)
     if path is None:
         out(f"{label}", f"n/a ({url_name} not routed yet)")
@@ -162,6 +170,22 @@ def measure_page(
         note(f"{label}: slowest queries: {slowest}")
     if EXPLAIN_SLOW and target is not None and median > target:
         explain_slowest(label, ctx.captured_queries)
+    if PROFILE_PATH:
+        profile_requests(client, url, repeat, f"{PROFILE_PATH}.{label}.prof")
+
+
+def profile_requests(client: Any, url: str, repeat: int, path: str) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        client.get(url)
+    profiler.disable()
+    profiler.dump_stats(path)
+    note(f"profile of {repeat} requests of {url}: {path}")
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
 
 
 def measure_export(label: str, user_pk: int, url_name: str, repeat: int = 30) -> None:
@@ -572,9 +596,17 @@ def main() -> None:
         action="store_true",
         help="EXPLAIN (ANALYZE, BUFFERS) the slowest queries of pages over target",
     )
+    parser.add_argument(
+        "--page", default="", help="comma-separated page labels to measure (default: all)"
+    )
+    parser.add_argument(
+        "--profile", default="", help="cProfile each measured page to <PROFILE>.<label>.prof"
+    )
     args = parser.parse_args()
-    global EXPLAIN_SLOW
+    global EXPLAIN_SLOW, PROFILE_PATH
     EXPLAIN_SLOW = args.explain
+    PROFILE_PATH = args.profile
+    ONLY_PAGES.update(filter(None, args.page.split(",")))
     groups = set(args.only.split(","))
     # Production-like: no debug cursors or debug templates; mails and tasks stay in memory.
     os.environ.setdefault("TSUMUGI_DEBUG", "false")

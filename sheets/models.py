@@ -195,16 +195,21 @@ class SheetQuerySet(models.QuerySet["Sheet"]):
         return self.filter(self.visibility(user))
 
     @staticmethod
-    def visibility(user: AnyUser) -> Q:
+    def visibility(user: AnyUser, *, case_id: int | None = None) -> Q:
         """visible_to's condition, for a query that marks rather than filters (the sheet page's
-        links: which of the parent and children the viewer may open)."""
+        links: which of the parent and children the viewer may open). With `case_id`, the
+        condition for that case's sheets only: a redirect chain never leaves its case (a child
+        is issued on its parent's case), so the walk down the chains may start from the case's
+        own redirected sheets instead of every one my agencies ever redirected (668 of them on
+        1,000,000 sheets: 3.6 ms, for a page that marks one or two links). For a sheet of any
+        other case it can only say no: it never marks more than visible_to shows."""
         scope = scope_of(user)
         if not scope.agency_ids:
             return Q(pk__in=[])
         mine = (
             Q(sender_agency_id__in=scope.agency_ids)
             | Q(receiver_agency_id__in=scope.agency_ids)
-            | Q(pk__in=below_redirects_of(scope.agency_ids))
+            | Q(pk__in=below_redirects_of(scope.agency_ids, case_id=case_id))
         )
         if scope.coordinator_district_ids:
             # Only coordinators need the join to the case's district.
@@ -229,7 +234,7 @@ class SheetQuerySet(models.QuerySet["Sheet"]):
         return self.annotate(cursor_step=models.Subquery(step[:1]))
 
 
-def below_redirects_of(agency_ids: Collection[int]) -> RawSQL:
+def below_redirects_of(agency_ids: Collection[int], *, case_id: int | None = None) -> RawSQL:
     """The ids of every sheet below a sheet these agencies sent and that was redirected: the
     children, their children … (a recursive query; both SQLite and PostgreSQL have WITH
     RECURSIVE), and those redirected sheets themselves (the agencies sent them: visible to
@@ -237,17 +242,21 @@ def below_redirects_of(agency_ids: Collection[int]) -> RawSQL:
     status) and walks down the parent index one probe per sheet: the recursion's step is always
     a nested loop, whereas a join of children to parents as its start let PostgreSQL merge-join
     the whole parent index (41,195 children read for 668 redirects: 400 ms on 1,000,000
-    sheets), so its cost follows the redirects, not the table."""
+    sheets), so its cost follows the redirects, not the table. With `case_id`, only the chains
+    of that case (its sheets on the case index)."""
     ids = sorted(agency_ids)
     table = connection.ops.quote_name(Sheet._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
+    in_case = "" if case_id is None else "p.case_id = %s AND "
     sql = (
         f"WITH RECURSIVE below(id) AS ("
-        f"SELECT p.id FROM {table} p WHERE p.sender_agency_id IN ({marks}) AND p.status = %s "
+        f"SELECT p.id FROM {table} p WHERE {in_case}p.sender_agency_id IN ({marks}) "
+        f"AND p.status = %s "
         f"UNION SELECT s.id FROM {table} s JOIN below b ON s.parent_id = b.id"
         f") SELECT id FROM below"
     )
-    return RawSQL(sql, [*ids, Status.REDIRECTED.value])
+    case = [] if case_id is None else [case_id]
+    return RawSQL(sql, [*case, *ids, Status.REDIRECTED.value])
 
 
 class CaseSheetLinks:

@@ -137,3 +137,23 @@ def test_the_outbox_with_chains_costs_the_same_queries_whatever_the_size(
     with django_assert_num_queries(12):
         html = client.get(reverse("sheets:outbox")).content.decode()
     assert html.count('data-testid="outbox-chain-row"') == 2 * count
+
+
+def test_the_page_links_its_parent_exactly_when_visible_to_lets_the_viewer_open_it(
+    client: Client, world: World, four: list[Sheet]
+) -> None:
+    """The sheet page marks its 転送元 with visible_to's own condition, narrowed to the case's
+    chains (sheets/views.py related_sheets): alice and bob may open the parent only through
+    the chain clause (they sent a sheet above it that was redirected), ホップ received it, and
+    社協 (the last receiver) may not open it."""
+    last, parent = four[-1], four[-2]
+    hop_user = staff(four[2].receiver_agency)  # type: ignore[arg-type]
+    shakyo_user = staff(last.receiver_agency)  # type: ignore[arg-type]
+    link = f'href="{reverse("sheets:detail", args=[parent.pk])}"'
+    expected = {world.alice: True, world.bob: True, hop_user: True, shakyo_user: False}
+    for user, linked in expected.items():
+        assert Sheet.objects.visible_to(user).filter(pk=parent.pk).exists() is linked, user  # type: ignore[arg-type]
+        client.force_login(user)  # type: ignore[arg-type]
+        html = client.get(reverse("sheets:detail", args=[last.pk])).content.decode()
+        assert parent.number in html
+        assert (link in html) is linked, user

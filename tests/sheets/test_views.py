@@ -314,3 +314,23 @@ def test_assignee_is_chosen_among_active_members_of_the_receiver(
     assert "正しく選択してください" in response.content.decode()
     sheet.refresh_from_db()
     assert sheet.status == Status.SENT
+
+
+def test_the_sheet_page_names_the_liaison_the_assignee_and_the_outcome(
+    client: Client, world: World
+) -> None:
+    """The page's one query brings these names as subqueries (sheets/views.py shown_sheet):
+    family name, or the user name without one, then the given name."""
+    world.bob.last_name = ""
+    world.bob.save()
+    sheet = make_sheet(world)
+    url = reverse("sheets:detail", args=[sheet.pk])
+    login(client, world.bob)
+    html = client.get(url).content.decode()
+    assert "（連携担当: 安藤 亜紀）" in html
+    sheet.acknowledge(by=world.bob, assignee=world.bob, roles="介護申請")
+    html = client.get(url).content.decode()
+    assert '<dd class="col-sm-9" data-testid="assignee">bob 勉</dd>' in html
+    sheet.close(by=world.bob, outcome=outcome(), note="開始")
+    html = client.get(url).content.decode()
+    assert f"（{outcome().name}）" in html

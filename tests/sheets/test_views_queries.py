@@ -152,7 +152,7 @@ def test_boxes_stay_inside_the_visible_to_choke_point(client: Client, world: Wor
 
 # The sheet page, for the receiver before acknowledgement:
 #   1 session, 2 user, 3 my memberships (scope),
-#   4 the sheet with its case, district, agencies, liaison, assignee, outcome and parent,
+#   4 the sheet with its case, district and agencies (liaison, assignee and outcome by name),
 #   5 the case's consents with the agencies each names (the one rule: may I see the people),
 #   6 the people,
 #   7 the sheets it was redirected to and its parent, each marked followable or not by
