@@ -317,16 +317,17 @@ class Case(models.Model):
             # Failure modes (insight/failures.py): the open multi-field cases of a district
             # (抱え込み) and the district/agency of each open sheet's case, read from narrow index
             # entries (index-only scans on PostgreSQL). The consultation figures read the monthly
-            # summaries (CaseMonth and friends below) instead of a covering index.
+            # summaries (CaseMonth and friends below) instead of a covering index. Both carry
+            # the municipality key: row security's condition reads it on every joined case.
             models.Index(
                 fields=["district", "status"],
                 name="case_insight_district",
-                include=["id", "field_count", "received_at", "agency"],
+                include=["id", "field_count", "received_at", "agency", "municipality"],
             ),
             models.Index(
                 fields=["id"],
                 name="case_insight_id",
-                include=["district", "agency", "status", "last_activity_at"],
+                include=["district", "agency", "status", "last_activity_at", "municipality"],
             ),
         ]
 
@@ -451,7 +452,11 @@ class Case(models.Model):
             # the insight summaries of the slice the case was in and the one it is in now
             after = Case.objects.values_list("received_at", "district_id").get(pk=self.pk)
             counted_slices_changed.send(
-                Case, keys=[slice_of(locked.received_at, locked.district_id), slice_of(*after)]
+                Case,
+                keys=[slice_of(locked.received_at, locked.district_id), slice_of(*after)],
+                # the case's sheets follow it to its district (sheets/summary.py)
+                case_id=self.pk,
+                districts=(locked.district_id, after[1]),
             )
             Event.objects.create(
                 case=self,

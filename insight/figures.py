@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 
 NOTHING = Q(pk__in=[])
+# insight_sheet_summary_filter's answer where the summaries cannot count what the viewer may
+NOT_SUMMED = Q(pk__in=[-1])
 # The receiving side of the hand-offs outside tsumugi (電話・FAX・手渡し), one row in the tables by
 # agency: counted apart, since nobody there answers in the system.
 OUTSIDE_LABEL = "システム外への引継ぎ"
@@ -73,6 +75,33 @@ def insight_sheet_filter(scope: Scope, case_prefix: str = "case__") -> Q | None:
     if scope.coordinator_district_ids:
         q |= Q(**{f"{case_prefix}district_id__in": sorted(scope.coordinator_district_ids)})
     return q
+
+
+def insight_sheet_summary_filter(scope: Scope, filters: Filters | None) -> Q | None:
+    """The same choice as insight_sheet_filter, on the sheet summaries (sheets.models
+    SheetMonth, SheetLagMonth), or NOTHING_SUMMED when they cannot make it: they have no
+    sender, so a viewer who counts by agency (a supervisor) and the 機関 filter count the
+    sheets (insight_sheet_filter). A period that is not whole months does too."""
+    if filters is not None and (filters.agency_id or not filters.period.is_whole_months):
+        return NOT_SUMMED
+    if scope.city_wide:
+        return None
+    if scope.supervisor_agency_ids:
+        return NOT_SUMMED
+    return Q(district_id__in=sorted(scope.coordinator_district_ids))
+
+
+def sheet_summary[Q_T: QuerySet[Any]](queryset: Q_T, scope: Scope, filters: Filters) -> Q_T | None:
+    """The summary rows a viewer may count for these filters, or None where the sheets must be
+    counted instead (insight_sheet_summary_filter)."""
+    q = insight_sheet_summary_filter(scope, filters)
+    if q is NOT_SUMMED:
+        return None
+    period = filters.period
+    qs = scoped(queryset, q).filter(month__gte=period.start, month__lte=period.end)
+    if filters.district_id:
+        qs = qs.filter(district_id=filters.district_id)
+    return qs
 
 
 def insight_action_item_filter(scope: Scope) -> Q | None:

@@ -8,12 +8,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 
 from areas.models import Area
 from areas.scope import Scope
-from sheets.models import Handover, Sheet, Status
+from cases.models import CaseMonth
+from sheets.models import Handover, MultiAgencyCaseMonth, Sheet, SheetLagMonth, SheetMonth, Status
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, format_fiscal_year, local_date
 
 from .figures import (
@@ -25,10 +26,12 @@ from .figures import (
     cross_table,
     filtered_cases,
     filtered_sheets,
+    insight_case_filter,
     insight_sheet_filter,
     local_day,
     narrow_sheets,
     scoped,
+    sheet_summary,
 )
 
 # --- 2. hand-off health ------------------------------------------------------------------------
@@ -69,7 +72,11 @@ def weighted_percentile(values: list[tuple[int, int]], p: float) -> int | None:
 def _durations(calendar: BusinessCalendar, pairs: list[dict[str, Any]]) -> dict[str, int | None]:
     rows = [(local_day(r["start"]), local_day(r["end"]), r["n"]) for r in pairs]
     ordinals = _business_ordinals(calendar, {d for s, e, _ in rows for d in (s, e)})
-    values = [(max(ordinals[e] - ordinals[s], 0), n) for s, e, n in rows]
+    return _spread([(max(ordinals[e] - ordinals[s], 0), n) for s, e, n in rows])
+
+
+def _spread(values: list[tuple[int, int]]) -> dict[str, int | None]:
+    """Count, median and 90th percentile of (business days, how many) pairs."""
     return {
         "count": sum(n for _, n in values),
         "median": weighted_percentile(values, 0.5),
@@ -115,17 +122,45 @@ def receiving_order(row: dict[str, Any]) -> tuple[bool, str]:
 
 
 def handoff_health(
-    scope: Scope, filters: Filters, calendar: BusinessCalendar, now: datetime, names: Names
+    scope: Scope,
+    filters: Filters,
+    calendar: BusinessCalendar,
+    now: datetime,
+    names: Names,
+    *,
+    use_summary: bool = True,
 ) -> dict[str, Any]:
-    """Four GROUP BY queries over sheets.
+    """Three GROUP BY queries over the monthly sheet summaries (sheets/summary.py) and one over
+    the open sheets; where the summaries cannot count what the viewer may (by agency, or a
+    period that is not whole months: insight_sheet_summary_filter), four over the sheets. Both
+    give the same figures (tests compare them).
 
-    Percentiles: SQL groups the sheets by (local sent date, local acknowledged/closed date);
-    Python turns each distinct pair into business days with the office calendar and takes the
-    weighted percentile. Distinct pairs are bounded by days × days (in practice a few thousand a
-    year), never by the number of sheets.
+    Percentiles: the lag summary counts sheets by business days to 受理 / 終結. Over the sheets,
+    SQL groups them by (local sent date, local acknowledged/closed date); Python turns each
+    distinct pair into business days with the office calendar and takes the weighted
+    percentile. Distinct pairs are bounded by days × days, never by the number of sheets.
     """
 
     sheets = filtered_sheets(scope, filters)
+    months = sheet_summary(SheetMonth.objects.order_by(), scope, filters) if use_summary else None
+    grouped: Any
+    if months is not None:
+        grouped = (
+            {
+                "receiver_agency_id": r["receiver"] or None,
+                "case__district_id": r["district_id"],
+                "status": r["status"],
+                "handover": r["handover"],
+                "n": r["total"],
+            }
+            for r in months.values("receiver", "district_id", "status", "handover").annotate(
+                total=Sum("n")
+            )
+        )
+    else:
+        grouped = sheets.values(
+            "receiver_agency_id", "case__district_id", "status", "handover"
+        ).annotate(n=Count("pk"))
     # 1. sheets by receiving agency × district × status; hand-offs outside tsumugi (電話・FAX・
     # 手渡し) are one row of their own, whoever received them
     rows: list[Any] = [
@@ -135,9 +170,7 @@ def handoff_health(
             "case__district__name": names.district(r["case__district_id"]),
             "case__district__order": names.district_order(r["case__district_id"]),
         }
-        for r in sheets.values(
-            "receiver_agency_id", "case__district_id", "status", "handover"
-        ).annotate(n=Count("pk"))
+        for r in grouped
     ]
     statuses = [value for value, _ in Status.choices]
     status_labels = [label for _, label in Status.choices]
@@ -161,19 +194,31 @@ def handoff_health(
         status_labels,
         "status",
     )
-    # 2. (sent day, acknowledged day) pairs   3. (sent day, closed day) pairs
-    ack_pairs: list[Any] = list(
-        sheets.filter(acknowledged_at__isnull=False)
-        .values(
-            start=TruncDate("sent_at", tzinfo=TOKYO), end=TruncDate("acknowledged_at", tzinfo=TOKYO)
+    # 2. business days to 受理 and to 終結: from the lag summary (one query), or from the
+    # sheets' (sent day, acknowledged day) and (sent day, closed day) pairs (two)
+    lags = sheet_summary(SheetLagMonth.objects.order_by(), scope, filters) if use_summary else None
+    if lags is not None:
+        spread: dict[str, list[tuple[int, int]]] = {"ack": [], "close": []}
+        for r in lags.values("kind", "days").annotate(total=Sum("n")):
+            spread[r["kind"]].append((r["days"], r["total"]))
+        ack, close = _spread(spread["ack"]), _spread(spread["close"])
+    else:
+        ack_pairs: list[Any] = list(
+            sheets.filter(acknowledged_at__isnull=False)
+            .values(
+                start=TruncDate("sent_at", tzinfo=TOKYO),
+                end=TruncDate("acknowledged_at", tzinfo=TOKYO),
+            )
+            .annotate(n=Count("pk"))
         )
-        .annotate(n=Count("pk"))
-    )
-    close_pairs: list[Any] = list(
-        sheets.filter(status=Status.CLOSED)
-        .values(start=TruncDate("sent_at", tzinfo=TOKYO), end=TruncDate("ended_at", tzinfo=TOKYO))
-        .annotate(n=Count("pk"))
-    )
+        close_pairs: list[Any] = list(
+            sheets.filter(status=Status.CLOSED)
+            .values(
+                start=TruncDate("sent_at", tzinfo=TOKYO), end=TruncDate("ended_at", tzinfo=TOKYO)
+            )
+            .annotate(n=Count("pk"))
+        )
+        ack, close = _durations(calendar, ack_pairs), _durations(calendar, close_pairs)
     # 4. open sheets overdue now, by receiving agency and ladder step (whatever the period)
     cutoffs = ladder_cutoffs(calendar, now)
     overdue_qs = narrow_sheets(
@@ -198,8 +243,8 @@ def handoff_health(
     return {
         "by_agency": by_agency,
         "by_district": by_district,
-        "ack": _durations(calendar, ack_pairs),
-        "close": _durations(calendar, close_pairs),
+        "ack": ack,
+        "close": close,
         "overdue": Table(
             "期限切れ（督促の段階別）",
             "送付先機関",
@@ -222,14 +267,57 @@ INDICATOR_LABELS = [
 ]
 
 
-def indicators(scope: Scope, year: int) -> Table:
-    """Three GROUP BY queries: the figures a municipality reports for one fiscal year.
+def indicators(scope: Scope, year: int, *, use_summary: bool = True) -> Table:
+    """Four GROUP BY queries over the monthly summaries (three over cases and sheets where the
+    sheet summary cannot count what the viewer may): the figures a municipality reports for
+    one fiscal year.
 
     多機関協働の事例数 counts the cases received in the year that involve two or more fields, or
     whose sheets went to two or more distinct agencies.
     """
 
     filters = Filters(Period.fiscal(year))
+    # 1. the districts, so every district has a column even with nothing to count
+    districts = list(Area.objects.districts().values_list("id", "name"))
+    if not use_summary:
+        return _indicator_table(year, districts, *_indicators_counted(scope, filters))
+    period = filters.period
+    case_q = insight_case_filter(scope)
+    # 2. cases by district (CaseMonth)  3. the cases of 多機関協働 with fewer than two fields
+    case_rows: dict[Any, Any] = {
+        r["district_id"]: r
+        for r in scoped(CaseMonth.objects.order_by(), case_q)
+        .filter(month__gte=period.start, month__lte=period.end)
+        .values("district_id")
+        .annotate(cases=Sum("n"), multi_field=Coalesce(Sum("n", filter=Q(multi_field=True)), 0))
+    }
+    for r in (
+        scoped(MultiAgencyCaseMonth.objects.order_by(), case_q)
+        .filter(month__gte=period.start, month__lte=period.end)
+        .values("district_id")
+        .annotate(n=Sum("n"))
+    ):
+        case_rows.setdefault(r["district_id"], {"cases": 0, "multi_field": 0})["more"] = r["n"]
+    for r in case_rows.values():
+        r["multi_agency"] = r["multi_field"] + r.get("more", 0)
+    # 4. sheets sent in the year by district of their case
+    months = sheet_summary(SheetMonth.objects.order_by(), scope, filters)
+    if months is None:
+        sheet_rows = _indicator_sheets_counted(scope, filters)
+    else:
+        sheet_rows = {
+            r["district_id"]: r
+            for r in months.values("district_id").annotate(
+                sheets=Sum("n"),
+                redirected=Coalesce(Sum("n", filter=Q(redirected=True)), 0),
+                acknowledged=Coalesce(Sum("n", filter=Q(acknowledged=True)), 0),
+            )
+        }
+    return _indicator_table(year, districts, case_rows, sheet_rows)
+
+
+def _indicators_counted(scope: Scope, filters: Filters) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """The indicators' case and sheet rows counted from the cases and sheets themselves."""
     cases = filtered_cases(scope, filters)
     # A case reached ≥ 2 distinct receiving agencies when the smallest and the largest receiver
     # of its sheets differ: two index-only probes per case (sheet_case), instead of
@@ -239,9 +327,6 @@ def indicators(scope: Scope, year: int) -> Table:
         first_receiver=Subquery(receivers.annotate(m=Min("receiver_agency_id")).values("m")),
         last_receiver=Subquery(receivers.annotate(m=Max("receiver_agency_id")).values("m")),
     )
-    # 1. the districts, so every district has a column even with nothing to count
-    districts = list(Area.objects.districts().values_list("id", "name"))
-    # 2. cases by district
     case_rows: dict[Any, Any] = {
         r["district_id"]: r
         for r in cases.values("district_id").annotate(
@@ -252,8 +337,11 @@ def indicators(scope: Scope, year: int) -> Table:
             ),
         )
     }
-    # 3. sheets sent in the year by district of their case
-    sheet_rows: dict[Any, Any] = {
+    return case_rows, _indicator_sheets_counted(scope, filters)
+
+
+def _indicator_sheets_counted(scope: Scope, filters: Filters) -> dict[Any, Any]:
+    return {
         r["case__district_id"]: r
         for r in filtered_sheets(scope, filters)
         .values("case__district_id")
@@ -263,6 +351,14 @@ def indicators(scope: Scope, year: int) -> Table:
             acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
         )
     }
+
+
+def _indicator_table(
+    year: int,
+    districts: list[tuple[int, str]],
+    case_rows: dict[Any, Any],
+    sheet_rows: dict[Any, Any],
+) -> Table:
     rows = []
     for key, label in INDICATOR_LABELS:
         source = sheet_rows if key in {"sheets", "redirected", "acknowledged"} else case_rows

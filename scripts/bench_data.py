@@ -1474,9 +1474,17 @@ def make_due(cur: Any) -> int:
     return int(cur.rowcount if cur.rowcount > 0 else N_DUE)
 
 
-# Tables computed from the cases (cases/summary.py): restore() leaves them alone, and a reused
-# fill made before they existed gets them counted once.
-DERIVED = {"cases_casemonth", "cases_casefieldmonth", "cases_casetagmonth"}
+# Tables computed from the cases and sheets (cases/summary.py, sheets/summary.py): restore()
+# leaves them alone (it puts back deadlines and cursors only, which they do not count), and a
+# reused fill made before they existed gets them counted once.
+DERIVED = {
+    "cases_casemonth",
+    "cases_casefieldmonth",
+    "cases_casetagmonth",
+    "sheets_sheetmonth",
+    "sheets_sheetlagmonth",
+    "sheets_multiagencycasemonth",
+}
 
 
 def restore(cur: Any) -> None:
@@ -1592,9 +1600,10 @@ def ensure_data(reuse: bool) -> dict[str, Any]:
             chain = make_chain_case()
             log("多機関協働: 支援決定, plans, goals, meetings")
             fill_multi_agency(cur)
-            # The cases went in with SQL, past the model methods that keep the insight
-            # summaries: count them once, as the migration that made the tables does.
+            # The cases and sheets went in with SQL, past the model methods that keep the
+            # insight summaries: count them once, as the migrations that made the tables do.
             from cases.summary import rebuild
+            from sheets.summary import rebuild as rebuild_sheets
 
             rebuild()
             key_default(cur, None)
@@ -1603,6 +1612,9 @@ def ensure_data(reuse: bool) -> dict[str, Any]:
             if N_MUNICIPALITIES > 1:
                 reset_sequences(cur)
                 run(cur, "VACUUM (ANALYZE)", None, "vacuum analyze")
+            # after the copies: SheetMonth.receiver is an agency id that is no foreign key, which
+            # copy_municipality would not move
+            rebuild_sheets()
             prepare_due_backup(cur, chain)
             run(cur, "ANALYZE")
             fill_seconds = time.perf_counter() - t0
@@ -1620,10 +1632,19 @@ def ensure_data(reuse: bool) -> dict[str, Any]:
             restore(cur)
             from cases.models import CaseMonth
             from cases.summary import rebuild
+            from sheets.models import SheetMonth
+            from sheets.summary import rebuild as rebuild_sheets
 
             if not CaseMonth.objects.exists():
                 log("counting the monthly case summaries")
                 rebuild()
+            if not SheetMonth.objects.exists():
+                t0 = time.perf_counter()
+                rebuild_sheets()
+                run(cur, "ANALYZE sheets_sheetmonth")
+                run(cur, "ANALYZE sheets_sheetlagmonth")
+                run(cur, "ANALYZE sheets_multiagencycasemonth")
+                log(f"counted the monthly sheet summaries: {time.perf_counter() - t0:.1f} s")
         facts = {
             "chain_case": int(meta(cur, "chain_case")),
             "fill_seconds": fill_seconds

@@ -6,19 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from areas.models import Area, Field
 from cases.models import Case
 from tsumugi.lib.dates import TOKYO, fiscal_year, local_date
 
-from .models import Sheet, Status
+from .models import Sheet, SheetMonth, Status
 
 
 def district_figures(district: Area, now: datetime | None = None) -> dict[str, Any]:
     """One district at a glance: open cases by issue field, this fiscal year's sheets by status,
-    open and overdue sheets. Four queries.
+    open and overdue sheets. Five queries.
 
     Not scoped to a viewer: callers (the 地区カルテ, a district meeting's packet) have already
     checked that the reader covers the district. Counts only, never personal data.
@@ -46,22 +47,27 @@ def district_figures(district: Area, now: datetime | None = None) -> dict[str, A
         for pk, name in Field.objects.values_list("pk", "name")
         if pk in field_counts
     ]
-    # 4. sheets of the district's cases: by status those sent this fiscal year, and every open
-    # one whatever its year (a bounded slice of history, so the count does not grow with it)
+    # 4. sheets of the district's cases by status: those sent this fiscal year, and every open
+    # one whatever its year (the monthly summary, sheets/summary.py: an open sheet is one in an
+    # open status)   5. the open ones past their deadline now (a range of sheet_insight_open)
     year = fiscal_year(local_date(now))
     year_start = datetime(year, 4, 1, tzinfo=TOKYO)
+    this_year = Q(month__gte=year_start.date())
+    is_open = Q(status__in=Sheet.OPEN_STATUSES)
     rows: Any = (
-        Sheet.objects.order_by()
-        .filter(case__district=district)
-        .filter(Q(sent_at__gte=year_start) | Q(next_due_at__isnull=False))
+        SheetMonth.objects.order_by()
+        .filter(district=district)
+        .filter(this_year | is_open)
         .values("status")
         .annotate(
-            count=Count("pk", filter=Q(sent_at__gte=year_start)),
-            open=Count("pk", filter=Q(next_due_at__isnull=False)),
-            overdue=Count("pk", filter=Q(next_due_at__lte=now)),
+            count=Coalesce(Sum("n", filter=this_year), 0),
+            open=Coalesce(Sum("n", filter=is_open), 0),
         )
     )
     counts: dict[str, Any] = {r["status"]: r for r in rows}
+    overdue = Sheet.objects.filter(
+        case__district=district, next_due_at__isnull=False, next_due_at__lte=now
+    ).count()
     sheets_by_status = [
         {"status": value, "label": label, "count": counts.get(value, {}).get("count", 0)}
         for value, label in Status.choices
@@ -75,5 +81,5 @@ def district_figures(district: Area, now: datetime | None = None) -> dict[str, A
         "cases_by_field": by_field,
         "sheets_by_status": sheets_by_status,
         "open_sheets": sum(r["open"] for r in counts.values()),
-        "overdue_sheets": sum(r["overdue"] for r in counts.values()),
+        "overdue_sheets": overdue,
     }

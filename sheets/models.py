@@ -18,10 +18,11 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
+from django.dispatch import Signal
 from django.utils import timezone
 
 from areas.calendar import business_calendar
-from areas.models import CASE_ROLES, Agency, Membership
+from areas.models import CASE_ROLES, Agency, Area, Membership
 from areas.scope import scope_of
 from cases.models import Basis, Case, Event
 from cases.privacy import anonymous_text_refusal, would_cover
@@ -466,29 +467,20 @@ class Sheet(models.Model):
                 name="sheet_case",
                 include=["id", "status", "next_due_at", "sender_agency", "receiver_agency"],
             ),
-            # Insight (insight/*.py): covering indexes so hand-off health, the indicators and the
-            # failure modes read narrow index entries (index-only scans on PostgreSQL): sheets
-            # sent in a period, and the open sheets (a partial index: open sheets only).
-            models.Index(
-                fields=["sent_at"],
-                name="sheet_insight_sent",
-                include=[
-                    "id",
-                    "case",
-                    "sender_agency",
-                    "receiver_agency",
-                    "status",
-                    "acknowledged_at",
-                    "ended_at",
-                    "parent",
-                    "next_due_at",
-                    "handover",
-                ],
-            ),
+            # Sheets sent in a period: what insight counts from the sheets where the monthly
+            # summaries cannot (a range that is not whole months, figures by agency; see
+            # insight.figures.insight_sheet_summary_filter). Plain: the covering index it
+            # replaces (sheet_insight_sent) served the scans the summaries now answer.
+            models.Index(fields=["sent_at"], name="sheet_sent"),
+            # Insight's failure modes and overdue counts read the open sheets (a partial
+            # index: open sheets only), covering so they stay index-only on PostgreSQL; with
+            # the municipality key, which every query names (TenantQuery): without it each of
+            # 41,550 overdue sheets was read from the heap (1,000,000 sheets: 182 ms).
             models.Index(
                 fields=["next_due_at"],
                 name="sheet_insight_open",
                 include=[
+                    "municipality",
                     "id",
                     "case",
                     "sender_agency",
@@ -655,6 +647,7 @@ class Sheet(models.Model):
             **fields,
         )
         engine.start(KIND, sheet.pk, ack_due, sheet.municipality_id)
+        sheet_counted.send(Sheet, sheet=sheet, before=None)
         return sheet
 
     @staticmethod
@@ -736,11 +729,14 @@ class Sheet(models.Model):
         )
 
     def _save_move(self, locked: Sheet, now: datetime, **changes: Any) -> None:
+        before = counted_state(locked)
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.last_event_at = now
         locked.version += 1
         locked.save()
+        if counted_state(locked) != before:
+            sheet_counted.send(Sheet, sheet=locked, before=before)
         self.refresh_from_db()
 
     def _save_new_follow_up(self, locked: Sheet, now: datetime, **changes: Any) -> None:
@@ -1081,6 +1077,119 @@ class Sheet(models.Model):
         self._require_outside_sender(by)
         line = f"{by_way_of(way)}{self.receiver_name}から終結の連絡：{outcome.name}：{note}"
         self._closed(by, self.sender_agency, now, outcome, note, line)
+
+
+# --- monthly summaries for insight (kept by sheets/summary.py) ----------------------------------
+
+# A sheet was written (created: `before` None) or moved (`before`: counted_state of the row as it
+# was). sheets/summary.py (connected in SheetsConfig.ready) moves the sheet's counts in the
+# writer's transaction; the signal keeps this module free of an import of summary.py.
+sheet_counted = Signal()
+
+
+def counted_state(sheet: Sheet) -> dict[str, Any]:
+    """The columns of a sheet that a move can change and the summaries count."""
+    return {
+        "status": sheet.status,
+        "acknowledged_at": sheet.acknowledged_at,
+        "ended_at": sheet.ended_at,
+    }
+
+
+class SheetMonth(models.Model):
+    """Sheets sent per local (Asia/Tokyo) month × district of the case × receiving agency ×
+    way of hand-over × status × acknowledged × redirected: what hand-off health, the indicators
+    and the 地区カルテ count, in thousands of rows a year instead of a scan of every sheet.
+
+    No sender column: with it the key is as fine as the sheets themselves (every pair of 60
+    agencies × 6 districts × a month: on the benchmark, 91,735 rows for 99,957 sheets), so
+    figures narrowed by agency (a supervisor's, the 機関 filter) count the sheets instead.
+    Derived data: sheets/summary.py moves a sheet's count in the transaction of every write that
+    changes what it counts."""
+
+    municipality = TenantKey(parent="district")
+    month = models.DateField()
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    # receiver_agency_id, 0 for a body outside the agency list: a NULL would never meet the
+    # unique key, and the increment relies on it (INSERT ... ON CONFLICT).
+    receiver = models.PositiveIntegerField()
+    handover = models.CharField(max_length=10, choices=Handover.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    acknowledged = models.BooleanField()
+    redirected = models.BooleanField()  # a child of a redirected sheet (it has a parent)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "municipality",
+                    "month",
+                    "district",
+                    "receiver",
+                    "handover",
+                    "status",
+                    "acknowledged",
+                    "redirected",
+                ],
+                name="sheet_month_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id}/{self.receiver}/{self.status}: {self.n}"
+
+
+class SheetLagMonth(models.Model):
+    """Sheets sent per month × district by business days from sending to 受理 (`ack`) or to
+    終結 (`close`): the medians and 90th percentiles of hand-off health, from a few rows per
+    month. Business days of the municipality's office calendar at the time of counting; a
+    change to its closures recounts the days (sheets/summary.py)."""
+
+    class Kind(models.TextChoices):
+        ACK = "ack", "受理"
+        CLOSE = "close", "終結"
+
+    municipality = TenantKey(parent="district")
+    month = models.DateField()
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    days = models.PositiveIntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month", "district", "kind", "days"],
+                name="sheet_lag_month_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id}/{self.kind}/{self.days}: {self.n}"
+
+
+class MultiAgencyCaseMonth(models.Model):
+    """Cases received per month × district × receiving counter that involve fewer than two
+    fields but whose sheets went to two or more agencies: with CaseMonth's multi-field cases,
+    the indicators' 多機関協働の事例数, without a probe of every case's sheets."""
+
+    municipality = TenantKey(parent="district")
+    month = models.DateField()
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month", "district", "agency"],
+                name="multi_agency_case_month_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id}/{self.agency_id}: {self.n}"
 
 
 # --- the sheet on paper (sheets/printout.py) ---------------------------------------------------

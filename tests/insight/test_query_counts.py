@@ -113,11 +113,11 @@ def test_figures_page_query_count(
     # 1 cases by district × month   2 by channel × receiving counter
     # 3 by tag (case↔tag rows)   4 by field × district × month
     # 5 the calendar's closures
-    # 6 sheets by receiver × district × status   7 (sent, acknowledged) day pairs
-    # 8 (sent, closed) day pairs   9 overdue by receiver and ladder step
-    # 10 the districts the viewer covers (links to their カルテ)
-    # 11 the filter form's districts   12 the filter form's agencies
-    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + NAMES + HOURS + 12):
+    # 6 sheets by receiver × district × status (SheetMonth)   7 business days to 受理 and
+    # to 終結 (SheetLagMonth)   8 overdue by receiver and ladder step
+    # 9 the districts the viewer covers (links to their カルテ)
+    # 10 the filter form's districts   11 the filter form's agencies
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + NAMES + HOURS + 11):
         response = client.get(reverse("insight:figures"), {"year": 2026})
     assert response.status_code == 200
     assert Sheet.objects.count() == data
@@ -130,11 +130,12 @@ def test_karte_query_count(
     client.force_login(world.coordinator)
     # SESSION_AND_NAV + SCOPE, then:
     # 1 the district   2 open cases and multi-field ones   3 open cases by field
-    # 4 the fields' names   5 sheets by status   6 cases by month   7 open sheets (overdue first)
-    # 8 the district's agencies   9 its bodies   10 their rosters (prefetch)
-    # 11 recent meetings the viewer may see   12 open action items of those meetings
-    # 13 the districts the viewer covers (links)
-    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 13):
+    # 4 the fields' names   5 sheets by status (SheetMonth)   6 the overdue sheets
+    # 7 cases by month   8 open sheets (overdue first)
+    # 9 the district's agencies   10 its bodies   11 their rosters (prefetch)
+    # 12 recent meetings the viewer may see   13 open action items of those meetings
+    # 14 the districts the viewer covers (links)
+    with django_assert_num_queries(SESSION_AND_NAV + SCOPE + 14):
         response = client.get(reverse("insight:karte", args=["kutsuki"]), {"year": 2026})
     assert response.status_code == 200
     html = response.content.decode()
