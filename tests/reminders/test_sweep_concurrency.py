@@ -97,7 +97,7 @@ class PausedSweep:
     def wrapper(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         result = execute(sql, params, many, context)
         is_read = sql.startswith("SELECT") and '"remind_at" <=' in sql
-        is_claim = sql.startswith('UPDATE "reminders_cursor"')
+        is_claim = 'UPDATE "reminders_cursor"' in sql  # (after the batch's WITH on PostgreSQL)
         if is_claim:
             self.update_rowcounts.append(context["cursor"].rowcount)
         point = is_read if self.pause_after == "read" else is_claim
