@@ -20,10 +20,7 @@ from insight.health import handoff_health, indicators
 from sheets import summary
 from sheets.models import (
     Handover,
-    MultiAgencyCaseMonth,
     Sheet,
-    SheetLagMonth,
-    SheetMonth,
     Status,
 )
 from tests.conftest import (
@@ -42,22 +39,14 @@ REQUEST = "就労の相談に乗ってください。"
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    fields: dict[Any, tuple[str, ...]] = {
-        SheetMonth: (
-            "month",
-            "district_id",
-            "receiver",
-            "handover",
-            "status",
-            "acknowledged",
-            "redirected",
-            "n",
-        ),
-        SheetLagMonth: ("month", "district_id", "kind", "days", "n"),
-        MultiAgencyCaseMonth: ("month", "district_id", "agency_id", "n"),
-    }
+    """Every summary row: its key (the one municipality left out) and its count."""
     return {
-        model.__name__: sorted(model.objects.values_list(*names)) for model, names in fields.items()
+        model.__name__: sorted(
+            model._default_manager.values_list(
+                *[k for k in summary.KEYS[model] if k != "municipality_id"], "n"
+            )
+        )
+        for model in summary.SUMMARIES
     }
 
 
