@@ -6,10 +6,9 @@ class SheetsConfig(AppConfig):
     verbose_name = "つむぎあいシート"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_save
 
         from areas.hooks import register_open_work
-        from areas.models import Closure
         from cases.models import counted_slices_changed, provide_sheet_links
         from reminders.engine import register
         from reminders.topics import register_subject
@@ -28,8 +27,6 @@ class SheetsConfig(AppConfig):
         # The insight summaries, in the writer's transaction (sheets/summary.py).
         sheet_counted.connect(summary.sheet_counted, dispatch_uid="sheets_summary")
         counted_slices_changed.connect(summary.case_changed, dispatch_uid="sheets_case_summary")
-        post_save.connect(summary.closure_changed, sender=Closure, dispatch_uid="sheets_lags")
-        post_delete.connect(summary.closure_changed, sender=Closure, dispatch_uid="sheets_lags")
         provide_sheet_links(CaseSheetLinks())
         register(SheetLadder())
         # 人事異動: the open sheets a member holds as 担当者 and 連携担当 (areas/handover.py).

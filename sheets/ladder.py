@@ -31,9 +31,11 @@ from areas.models import Agency, Membership, Role
 from cases.models import Event
 from reminders import engine
 from reminders.engine import STEP_LABELS, DeadlineKind, Due, format_deadline
+from tenancy import scope
 from tsumugi.lib import bulk
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, format_datetime, local_date
 
+from . import summary
 from .models import KIND, Sheet, Status
 
 
@@ -201,6 +203,8 @@ class SheetLadder(DeadlineKind):
         was sent; removing one pulls it back. Starting no later than today also covers an edited
         closure whose old date is no longer known. Each moved deadline restarts its ladder and
         is written on the timeline, so people see why the date changed."""
+        # The insight lags (business days to 受理 / 終結) are counted on the same calendar.
+        summary.recount_lags(scope.here())
         first_day = min(since, local_date(now))
         start = datetime.combine(first_day, time.min, tzinfo=TOKYO)
         moved = 0

@@ -19,9 +19,10 @@ MultiAgencyCaseMonth is keyed by the case's slice, like the case summaries, and 
 same way (the slice's district row locked): on a case edit, which can change the number of
 fields; a new sheet adds one when it gives its case a second receiving agency.
 
-The lag rows count business days of the office calendar. A change to a past closure changes
-those days, so it recounts them (`recount_lags`, a grouped scan; a closure that lies ahead
-changes nothing counted yet).
+The lag rows count business days of the office calendar. A closure added, edited or removed
+changes those days, so the worker recounts them with the open deadlines (`recount_lags`, a
+grouped scan, called by the sheet ladder's recount: reminders/engine.py `calendar_changed`),
+never in the admin's request; until it has run the lags count the old calendar.
 
 `rebuild()` recomputes everything (the migration that made the tables; bench data written with
 SQL).
@@ -37,7 +38,6 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.db.models import Count, ExpressionWrapper, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate, TruncMonth
-from django.utils import timezone
 
 from areas.calendar import business_calendar
 from areas.models import Area, Closure
@@ -167,16 +167,6 @@ def case_changed(
             MultiAgencyCaseMonth,
             Sheet,
         )
-
-
-def closure_changed(sender: type, instance: Closure, **kwargs: Any) -> None:
-    """Receiver of post_save / post_delete of areas.Closure: a closure on a day that has come
-    changes the business days of sheets answered since; one that lies ahead changes nothing
-    counted yet (an edit may have moved it from a past day, so only a new one is skipped)."""
-    ahead = instance.date > local_date(timezone.now())
-    if ahead and (kwargs.get("created") or "created" not in kwargs):
-        return
-    recount_lags(instance.municipality_id)
 
 
 def lock_districts(district_ids: Iterable[int]) -> None:
