@@ -10,10 +10,9 @@ record of exactly what was handed out. Only the person who asked sees the page o
 The export is computed for the scope of the person who asked, as it stands when the worker
 runs (the kind re-checks that they may still have it, and refuses otherwise).
 
-Exactly one rendering: `produce()` claims the row with a compare-and-set update (pending, or a
-lease that expired because a worker died) and only the claimer renders. A broker that is down
-loses nothing: every look at the page hands an export nobody is rendering to the broker again.
-The same pattern as meeting packets (meetings/packet_worker.py).
+Exactly one rendering, and a broker that is down loses nothing: the claim, the lease, the
+retries and the hand-over of a stalled row are those of every worker-made file
+(tsumugi/lib/worker_file.py, as meeting packets and printed sheets).
 
 Registering an export kind
     Subclass `ExportKind` in the domain app (what it is called, how it renders for a person)
@@ -24,31 +23,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from celery import current_app
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from tenancy import scope
+from tsumugi.lib import worker_file
 
 from .models import Export
 
-logger = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=5)  # a render takes seconds; a dead worker's claim expires after this
-RETRY_AFTER = timedelta(seconds=30)  # an export nobody started by then is handed over again
-MAX_ATTEMPTS = 3
+# By name: tasks.py imports this module.
+TASK = "reminders.tasks.produce_export_task"
 OWED = (Export.Status.PENDING, Export.Status.RUNNING)
 
 
-class ExportRefused(Exception):
+class ExportRefused(worker_file.Refused):
     """The person who asked may no longer have this export (a role ended meanwhile)."""
 
 
@@ -114,86 +107,25 @@ def request_export(
 
 
 def enqueue(export_id: int) -> bool:
-    try:
-        # By name: tasks.py imports this module.
-        task = current_app.tasks["reminders.tasks.produce_export_task"]
-        task.apply_async((export_id,), retry=False)
-    except Exception:  # any broker failure: the export's page hands it over again
-        logger.warning("broker unavailable: export %s waits for the next look", export_id)
-        return False
-    return True
+    return worker_file.enqueue(TASK, export_id)
 
 
 def hand_over_if_stalled(export: Export, now: datetime | None = None) -> bool:
     """Called by the export's page: an export nobody is rendering (broker down, worker killed)
     goes to the broker again."""
-    now = now or timezone.now()
-    if export.status not in OWED:
-        return False
-    if export.requested_at > now - RETRY_AFTER:
-        return False
-    if export.claimed_until is not None and export.claimed_until > now:
-        return False
-    return enqueue(export.pk)
+    return worker_file.hand_over_if_stalled(export, TASK, now)
 
 
 def produce(export_id: int, now: datetime | None = None) -> bool:
     """Render one export if nobody else is or did; returns whether this call rendered it."""
     now = now or timezone.now()
-    lease = now + LEASE
-    claimed = (
-        Export.objects.filter(pk=export_id, status__in=OWED)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .filter(attempts__lt=MAX_ATTEMPTS)
-        .update(
-            status=Export.Status.RUNNING,
-            claimed_until=lease,
-            started_at=now,
-            attempts=F("attempts") + 1,
-        )
-    )
-    if not claimed:
-        return False
-    export = Export.objects.select_related("user").get(pk=export_id)
-    try:
+
+    def render(export: Export) -> tuple[bytes, str, dict[str, Any]]:
         # The worker works for the export's municipality: what the user's request would see.
         with scope.using(export.municipality_id):
             rendered = kind_of(export.kind).render(export.user, export.params, now)
-    except ExportRefused as refusal:
-        _fail(export_id, str(refusal) or "この書き出しを作る権限がなくなりました。")
-        return False
-    except Exception:
-        if export.attempts >= MAX_ATTEMPTS:
-            _fail(export_id, "作成中にエラーが起きました。")
-        else:
-            Export.objects.filter(pk=export_id).update(
-                status=Export.Status.PENDING, claimed_until=None
-            )
-        raise
-    suffix = rendered.filename.rpartition(".")[2]
-    export.file.save(f"export-{export.pk}.{suffix}", ContentFile(rendered.content), save=False)
-    # Only the lease this call holds: a worker that outlived its lease (another one took the
-    # row over) does not overwrite the newer file.
-    done = Export.objects.filter(
-        pk=export_id, status=Export.Status.RUNNING, claimed_until=lease
-    ).update(
-        status=Export.Status.DONE,
-        file=export.file.name,
-        filename=rendered.filename,
-        content_type=rendered.content_type,
-        size=len(rendered.content),
-        finished_at=timezone.now(),
-        claimed_until=None,
-    )
-    if not done:
-        export.file.delete(save=False)
-    return bool(done)
+        suffix = rendered.filename.rpartition(".")[2]
+        fields = {"filename": rendered.filename, "content_type": rendered.content_type}
+        return rendered.content, f"export-{export.pk}.{suffix}", fields
 
-
-def _fail(export_id: int, reason: str) -> None:
-    Export.objects.filter(pk=export_id).update(
-        status=Export.Status.FAILED,
-        failure=reason[:200],
-        finished_at=timezone.now(),
-        claimed_until=None,
-    )
+    return worker_file.produce(Export, export_id, render, now, related=("user",))

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from tenancy.fields import TenantKey
+from tsumugi.lib.worker_file import WorkerFile
 
 
 class Cursor(models.Model):
@@ -262,38 +263,24 @@ class Recount(models.Model):
         return f"{self.day}"
 
 
-class Export(models.Model):
+class Export(WorkerFile):
     """A file owed to one person (reminders/exports.py): a large CSV or workbook the worker
     renders after the request, for the scope of the person who asked, as it stands when the
-    worker runs. The file is kept as the record of exactly what was handed out.
+    worker runs. The file is kept as the record of exactly what was handed out. Status, lease,
+    attempts and the reason it failed: tsumugi/lib/worker_file.py.
 
     `kind` names a registered export kind (the domain app renders it); `params` are the kind's
     validated parameters as JSON (numbers, dates, ids: never personal data); `key` is their
     digest, so one person asking twice for the same thing while it is owed shares one row."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "作成待ち"
-        RUNNING = "running", "作成中"
-        DONE = "done", "完成"
-        FAILED = "failed", "作成できませんでした"
 
     municipality = TenantKey()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("種類", max_length=40)
     params = models.JSONField("条件", default=dict, blank=True)
     key = models.CharField("条件の鍵", max_length=64)
-    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_at = models.DateTimeField("依頼日時")
-    started_at = models.DateTimeField("開始日時", null=True, blank=True)
-    finished_at = models.DateTimeField("完成日時", null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField("作成の試行回数", default=0)
     file = models.FileField("ファイル", upload_to="exports/", blank=True)
     content_type = models.CharField("形式", max_length=100, blank=True)
     filename = models.CharField("ファイル名", max_length=200, blank=True)
-    size = models.PositiveIntegerField("大きさ（バイト）", default=0)
-    # Why it was not made (the asker lost the right to it, or the render failed every time).
-    failure = models.CharField("作成できなかった理由", max_length=200, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

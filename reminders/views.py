@@ -8,14 +8,12 @@ a 404.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -24,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from tsumugi.lib.partials import background
+from tsumugi.lib.worker_file import download
 
 from . import exports
 from .centre import NO_SUBJECT, page_of_groups, unread_groups
@@ -145,11 +144,4 @@ def export_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def export_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     export = get_object_or_404(my_exports(request).filter(status=Export.Status.DONE), pk=pk)
-    response = FileResponse(export.file.open("rb"), content_type=export.content_type)
-    # RFC 6266: an ASCII fallback plus the UTF-8 (Japanese) name for browsers that read it.
-    fallback = f"tsumugi.{export.filename.rpartition('.')[2]}"
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(export.filename)}"
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return download(export, export.filename, export.content_type)

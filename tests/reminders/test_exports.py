@@ -30,10 +30,10 @@ from insight.forms import FiguresFilterForm
 from insight.health import handoff_health, indicators
 from insight.results import cycle_figures, result_sheet_rows, results
 from insight.xlsx import xlsx_bytes
-from reminders import exports
 from reminders.exports import produce
 from reminders.models import Export
 from tests.conftest import World, fetch_export, make_case, make_sheet, signed_in
+from tsumugi.lib import worker_file
 from tsumugi.lib.dates import TOKYO
 
 RECEIVED = datetime(2026, 6, 1, 10, 0, tzinfo=TOKYO)
@@ -268,12 +268,66 @@ def test_a_dead_workers_lease_expires_and_another_worker_renders_it(
     start = datetime.now(tz=TOKYO)
     # A worker claimed it and died before writing the file.
     Export.objects.filter(pk=export.pk).update(
-        status="running", claimed_until=start + exports.LEASE, attempts=1
+        status="running", claimed_until=start + worker_file.LEASE, attempts=1
     )
     assert produce(export.pk, now=start + timedelta(minutes=1)) is False  # the lease holds
-    assert produce(export.pk, now=start + exports.LEASE + timedelta(seconds=1)) is True
+    assert produce(export.pk, now=start + worker_file.LEASE + timedelta(seconds=1)) is True
     export.refresh_from_db()
     assert (export.status, export.attempts) == ("done", 2) and export.file
+
+
+def test_a_worker_that_outlived_its_lease_does_not_finish_over_the_one_that_took_over(
+    client: Client, world: World
+) -> None:
+    """The finish is compare-and-set on the lease this call holds (tsumugi/lib/worker_file.py,
+    the same for packets and printed sheets): a slow worker whose lease ran out while another
+    worker took the row over stores nothing, removes its own file and leaves the row to the
+    other, whose lease still holds; that one's finish then makes the file."""
+    client.force_login(world.coordinator)
+    export = ask(client, "insight:indicators_csv", {"year": 2026})
+    start = datetime.now(tz=TOKYO)
+    later = start + worker_file.LEASE + timedelta(seconds=1)
+
+    def slow_then_other_still_running(row: Export) -> tuple[bytes, str, dict[str, Any]]:
+        # While this worker renders, its lease runs out and another worker claims the row (the
+        # state its claim leaves: running, its own lease, a second attempt).
+        Export.objects.filter(pk=row.pk).update(
+            status="running", claimed_until=later + worker_file.LEASE, attempts=2
+        )
+        return b"older", f"export-{row.pk}-slow.csv", {}
+
+    assert worker_file.produce(Export, export.pk, slow_then_other_still_running, start) is False
+    export.refresh_from_db()
+    assert (export.status, export.attempts, export.file.name) == ("running", 2, "")
+    assert not export.file.storage.exists(f"exports/export-{export.pk}-slow.csv")
+    # The other worker's own finish (its lease): the file is made once, from its render.
+    Export.objects.filter(pk=export.pk).update(claimed_until=None, attempts=1)
+    assert worker_file.produce(Export, export.pk, lambda r: (b"newer", "n.csv", {}), later)
+    export.refresh_from_db()
+    assert export.status == "done" and export.file.read() == b"newer"
+
+
+def test_a_render_that_keeps_failing_fails_with_a_reason_after_the_last_attempt(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.coordinator)
+    export = ask(client, "insight:indicators_csv", {"year": 2026})
+    start = datetime.now(tz=TOKYO)
+
+    def broken(row: Export) -> tuple[bytes, str, dict[str, Any]]:
+        raise RuntimeError("the renderer fell over")
+
+    for attempt in range(1, worker_file.MAX_ATTEMPTS + 1):
+        now = start + attempt * (worker_file.LEASE + timedelta(seconds=1))
+        with pytest.raises(RuntimeError):
+            worker_file.produce(Export, export.pk, broken, now)
+        export.refresh_from_db()
+        last = attempt == worker_file.MAX_ATTEMPTS
+        assert (export.status, export.attempts) == ("failed" if last else "pending", attempt)
+    assert export.failure == worker_file.FAILED_REASON and export.finished_at is not None
+    assert worker_file.produce(Export, export.pk, broken, now + worker_file.LEASE) is False
+    page = client.get(reverse("exports:detail", args=[export.pk])).content.decode()
+    assert "作成できませんでした" in page and worker_file.FAILED_REASON in page
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,8 +6,9 @@ worker died) and only the claimer renders. A broker that is down loses nothing: 
 shows progress hands a row whose lease has expired to the broker again (`hand_over_if_stalled`).
 The file is kept: it is the record of exactly what was printed.
 
-Used by meetings.Packet (the meeting packet) and sheets.SheetPrintout (one sheet on paper).
-This module imports no app: each model subclasses `WorkerFile` and names its own task.
+Used by meetings.Packet (the meeting packet), sheets.SheetPrintout (one sheet on paper) and
+reminders.Export (a large CSV or workbook for one person). This module imports no app: each
+model subclasses `WorkerFile` and names its own task.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from celery import current_app
 from django.core.files.base import ContentFile
@@ -48,6 +50,8 @@ class WorkerFile(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField("作成の試行回数", default=0)
     size = models.PositiveIntegerField("大きさ（バイト）", default=0)
+    # Why it was not made (the asker lost the right to it, or the render failed every time).
+    failure = models.CharField("作成できなかった理由", max_length=200, blank=True)
 
     file: FieldFile
 
@@ -61,6 +65,14 @@ class WorkerFile(models.Model):
     @property
     def has_failed(self) -> bool:
         return self.status == self.Status.FAILED
+
+
+class Refused(Exception):
+    """Raised by a render: the file may no longer be made (the person who asked lost the right
+    to it meanwhile). The row fails at once with the message as its reason; no retry."""
+
+
+FAILED_REASON = "作成中にエラーが起きました。"
 
 
 def enqueue(task_name: str, pk: int) -> bool:
@@ -91,37 +103,47 @@ def produce[Row: WorkerFile](
     pk: int,
     render: Callable[[Row], tuple[bytes, str, dict[str, Any]]],
     now: datetime | None = None,
+    related: tuple[str, ...] = (),
 ) -> bool:
     """Render one row if nobody else is or did; returns whether this call rendered it.
 
-    `render(row)` returns the PDF, the file name and the fields to store with it (what the
-    render masked, for the print record)."""
+    `render(row)` returns the bytes, the storage name and the fields to store with them (what
+    the render masked, for the print record; an export's file name and type). It raises
+    `Refused` when the file may no longer be made. `related`: what the render reads of the row's
+    foreign keys, fetched with it (select_related)."""
     now = now or timezone.now()
+    lease = now + LEASE
     Status = WorkerFile.Status
+    manager = model._default_manager
     claimed = (
-        model._default_manager.filter(pk=pk, status__in=[Status.PENDING, Status.RUNNING])
+        manager.filter(pk=pk, status__in=[Status.PENDING, Status.RUNNING])
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .filter(attempts__lt=MAX_ATTEMPTS)
         .update(
             status=Status.RUNNING,
-            claimed_until=now + LEASE,
+            claimed_until=lease,
             started_at=now,
             attempts=F("attempts") + 1,
         )
     )
     if not claimed:
         return False
-    row = model._default_manager.get(pk=pk)
+    row = (manager.select_related(*related) if related else manager.all()).get(pk=pk)
     try:
         data, name, fields = render(row)
+    except Refused as refusal:
+        _fail(manager, pk, str(refusal) or "この書き出しを作る権限がなくなりました。")
+        return False
     except Exception:
-        failed = row.attempts >= MAX_ATTEMPTS
-        model._default_manager.filter(pk=pk).update(
-            status=Status.FAILED if failed else Status.PENDING, claimed_until=None
-        )
+        if row.attempts >= MAX_ATTEMPTS:
+            _fail(manager, pk, FAILED_REASON)
+        else:
+            manager.filter(pk=pk).update(status=Status.PENDING, claimed_until=None)
         raise
     row.file.save(name, ContentFile(data), save=False)
-    model._default_manager.filter(pk=pk, status=Status.RUNNING).update(
+    # Only the lease this call holds: a worker that outlived its lease (another one took the
+    # row over) does not overwrite the newer file.
+    done = manager.filter(pk=pk, status=Status.RUNNING, claimed_until=lease).update(
         status=Status.DONE,
         file=row.file.name,
         size=len(data),
@@ -129,13 +151,27 @@ def produce[Row: WorkerFile](
         claimed_until=None,
         **fields,
     )
-    return True
+    if not done:
+        row.file.delete(save=False)
+    return bool(done)
 
 
-def download(row: WorkerFile, filename: str) -> FileResponse:
-    """The kept file as an attachment, never cached (it carries people's circumstances)."""
-    response = FileResponse(
-        row.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+def _fail(manager: models.Manager[Any], pk: int, reason: str) -> None:
+    manager.filter(pk=pk).update(
+        status=WorkerFile.Status.FAILED,
+        failure=reason[:200],
+        finished_at=timezone.now(),
+        claimed_until=None,
+    )
+
+
+def download(row: WorkerFile, filename: str, content_type: str = "application/pdf") -> FileResponse:
+    """The kept file as an attachment, never cached (it carries people's circumstances).
+    RFC 6266: an ASCII fallback name plus the UTF-8 (Japanese) one for browsers that read it."""
+    response = FileResponse(row.file.open("rb"), content_type=content_type)
+    fallback = filename if filename.isascii() else f"tsumugi.{filename.rpartition('.')[2]}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
     )
     response["Cache-Control"] = "no-store"
     return response
