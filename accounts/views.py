@@ -25,6 +25,7 @@ from areas.models import users_here
 from areas.scope import scope_of
 from tsumugi.lib.client import client_address
 from tsumugi.lib.emails import absolute_url
+from tsumugi.lib.lookups import plain_id
 from tsumugi.lib.reauth import mark_authenticated, reauthentication_required, recently_authenticated
 from tsumugi.middleware import LAST_SEEN_KEY, idle_seconds_left_at_most
 
@@ -139,7 +140,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
 @require_POST
 @admin_only
 def invite(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("user") if i.isdigit()]
+    ids = [pk for pk in map(plain_id, request.POST.getlist("user")) if pk is not None]
     users = list(awaiting_invitation().filter(pk__in=ids))
     with transaction.atomic():
         for user in users:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from reminders.exports import request_export
+from tsumugi.lib.lookups import plain_id
 from tsumugi.lib.reauth import reauthentication_required
 
 from . import csvio, handover, handover_csv
@@ -169,9 +170,9 @@ def area_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_only
 def membership_list(request: HttpRequest) -> HttpResponse:
     memberships = Membership.objects.select_related("user", "agency")
-    agency_id = request.GET.get("agency", "")
-    if agency_id.isdigit():
-        memberships = memberships.filter(agency_id=int(agency_id))
+    agency_id = plain_id(request.GET.get("agency", ""))
+    if agency_id is not None:
+        memberships = memberships.filter(agency_id=agency_id)
     query = request.GET.get("q", "").strip()
     if query:
         memberships = memberships.filter(

@@ -21,6 +21,7 @@ from django.utils import timezone
 from areas.models import Agency, Area, Body
 from tsumugi.lib.dates import ERA_BY_KEY
 from tsumugi.lib.forms import JapaneseDateField, JapaneseDateTimeField, KanaField, normalise
+from tsumugi.lib.lookups import plain_id
 from tsumugi.lib.text import Identity, guard_anonymous_text
 
 from .models import Basis, Case, Channel, ConsentMethod, IssueTag
@@ -70,15 +71,12 @@ class BirthYearField(forms.CharField):
         return parse_birth_year(text) if text else None
 
 
-_PK = re.compile(r"^[0-9]{1,18}$")
-
-
 def _check_pk(field: forms.ModelChoiceField[Any], value: Any) -> None:
     # SQLite raises OverflowError for integers beyond 64 bits instead of matching nothing, so
     # a typed "99999999999999999999" would be a 500; refuse anything that is not a plain id.
     if value in field.empty_values:
         return
-    if not _PK.match(str(value)):
+    if plain_id(value) is None:
         raise ValidationError(
             field.error_messages["invalid_choice"],
             code="invalid_choice",
@@ -162,9 +160,10 @@ class PersonForm(forms.Form):
         value = self.cleaned_data.get("same_as") or ""
         if not value:
             return None
-        if not _PK.match(value):
+        pk = plain_id(value)
+        if pk is None:
             raise ValidationError("同じ人の選び方が正しくありません。", code="invalid")
-        return int(value)
+        return pk
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -515,9 +514,10 @@ class PersonIdField(forms.CharField):
 
     def clean(self, value: Any) -> int:
         text = super().clean(value)
-        if not _PK.match(text):
+        pk = plain_id(text)
+        if pk is None:
             raise ValidationError("相手が正しくありません。", code="invalid")
-        return int(text)
+        return pk
 
 
 class LinkForm(forms.Form):
@@ -528,7 +528,7 @@ class LinkForm(forms.Form):
 
 class PersonIdsField(forms.MultipleChoiceField):
     def valid_value(self, value: Any) -> bool:
-        return bool(_PK.match(str(value)))
+        return plain_id(value) is not None
 
     def clean(self, value: Any) -> list[int]:
         return [int(v) for v in super().clean(value)]

@@ -29,6 +29,7 @@ from meetings.models import ActionItem, Meeting
 from reminders.exports import request_export
 from sheets.district import district_figures
 from sheets.models import Sheet
+from tsumugi.lib.lookups import plain_id
 from tsumugi.lib.reauth import reauthentication_required
 
 from . import exports, svg
@@ -181,7 +182,8 @@ def failures(request: HttpRequest) -> HttpResponse:
 
 @insight_required
 def karte(request: HttpRequest, key: str) -> HttpResponse:
-    lookup = {"pk": int(key)} if key.isdigit() else {"code": key}
+    pk = plain_id(key)
+    lookup = {"pk": pk} if pk is not None else {"code": key}
     district = get_object_or_404(Area.objects.districts(), **lookup)
     scope = scope_of(request.user)
     if not scope.covers_district(district.pk):

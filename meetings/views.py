@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cases.audit import record_accesses
 from tsumugi.lib.client import client_address
+from tsumugi.lib.lookups import plain_id
 from tsumugi.lib.partials import page_or_partial, wants_partial
 from tsumugi.lib.worker_file import download
 
@@ -342,10 +343,8 @@ def attendance_sync(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
 @require_POST
 @managed
 def attendance_add(request: AuthedRequest, meeting: Meeting) -> HttpResponse:
-    chosen = request.POST.get("membership", "")
-    existing = (
-        meeting.attendances.filter(membership_id=int(chosen)).first() if chosen.isdigit() else None
-    )
+    chosen = plain_id(request.POST.get("membership", ""))
+    existing = meeting.attendances.filter(membership_id=chosen).first() if chosen else None
     form = AttendanceForm(request.POST, instance=existing, meeting=meeting)
     if not form.is_valid():
         messages.error(

@@ -25,6 +25,7 @@ from cases.forms import (
 from cases.models import Case
 from tenancy.forms import TenantModelForm
 from tsumugi.lib.forms import JapaneseDateTimeField, SecondarySubmit
+from tsumugi.lib.lookups import plain_id
 from tsumugi.lib.text import identifying_findings
 
 from .models import (
@@ -156,7 +157,7 @@ class SheetIssueForm(forms.Form):
         raw: list[Any] = getlist("receivers") if self.is_bound and getlist else []
         if not raw:
             raw = self.initial.get("receivers") or []
-        return {int(v) for v in raw if str(v).isdigit() and len(str(v)) < 19}
+        return {pk for pk in map(plain_id, raw) if pk is not None}
 
     def clean_receivers(self) -> QuerySet[Agency]:
         receivers: QuerySet[Agency] = self.cleaned_data["receivers"]

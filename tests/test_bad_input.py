@@ -4,6 +4,8 @@
   one, so every filter that passed it to a query was a 500 there. Run on both databases.
 - A body over DATA_UPLOAD_MAX_MEMORY_SIZE: the CSRF check parses the body before any view, so
   the refusal has to come first; tested with the CSRF check on and through a real gunicorn.
+- An id no row can have (beyond 64 bits, or a digit such as "²" that int() refuses) in a filter
+  or a path: nothing is found, as for any other id no row has.
 - A username longer than django-axes' 255-character column at sign-in.
 """
 
@@ -62,6 +64,21 @@ def test_a_nul_in_any_filter_is_refused_in_japanese(
     response = client.get(reverse(page), query)
     assert response.status_code == 400
     assert NUL_MESSAGE in response.content.decode()
+
+
+# An id no row can have: 64 bits and one (SQLite's OverflowError), and a digit int() refuses.
+BAD_IDS = [str(2**63), "²", "١٢"]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_an_id_no_row_can_have_finds_nothing_instead_of_a_500(
+    client: Client, world: World, bad: str
+) -> None:
+    client.force_login(world.admin)
+    listed = client.get(reverse("areas:membership_list"), {"agency": bad})
+    assert listed.status_code == 200
+    client.force_login(world.coordinator)
+    assert client.get(f"/insight/karte/{bad}/").status_code == 404
 
 
 def test_a_nul_in_a_posted_form_saves_nothing(client: Client, world: World) -> None:

@@ -27,7 +27,7 @@ from django.apps import apps
 from django.contrib.messages import constants, get_messages
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cases.models import Person
@@ -61,7 +61,7 @@ controls = st.sampled_from(
 numbers = st.one_of(
     st.integers(-(2**80), 2**80).map(str),
     st.sampled_from([str(2**63), str(-(2**63) - 1), str(2**64), "9" * 30]),
-    st.sampled_from(["0", "-1", "1e309", "-0", "NaN", "Infinity", "９９９９９", "１"]),
+    st.sampled_from(["0", "-1", "1e309", "-0", "NaN", "Infinity", "９９９９９", "１", "²", "١٢"]),
     st.floats(allow_nan=True).map(str),
 )
 iso_dates = st.dates(date(1, 1, 1), date(9999, 12, 31)).map(date.isoformat)
@@ -395,6 +395,10 @@ def run_form(t: Things, name: str) -> None:
         database=None,
         suppress_health_check=list(HealthCheck),
     )
+    # Every field at once an id no row can have (64 bits and one) and a digit int() refuses: a
+    # view that looks a posted id up before its form cleans it answered 500 to both.
+    @example(dict.fromkeys(names, str(2**63)))
+    @example(dict.fromkeys(names, "²"))
     @given(st.fixed_dictionaries({}, optional=dict.fromkeys(names, values)))
     def submit(random: dict[str, Any]) -> None:
         data = base | random

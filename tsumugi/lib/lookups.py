@@ -9,10 +9,22 @@ dropped from the list; an empty list is the empty result Django already gives `i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import IntegerField
 from django.db.models.lookups import In
+
+# A row id as people and machines send it: ASCII digits, at most 18 of them (every such number fits
+# a 64-bit integer). str.isdigit() is not this: "²" is a digit to it and int("²") a ValueError, and
+# "9223372036854775808" an OverflowError on SQLite (a 500 either way).
+_PLAIN_ID = re.compile(r"[0-9]{1,18}")
+
+
+def plain_id(value: object) -> int | None:
+    """The id `value` spells, or None when no row can have it."""
+    text = str(value)
+    return int(text) if _PLAIN_ID.fullmatch(text) else None
 
 
 class IntegerFieldIn(In):
