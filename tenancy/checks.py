@@ -1,6 +1,6 @@
 """System checks: the request middleware is installed, and on PostgreSQL the app's role is
-subject to row-level security (a superuser or a BYPASSRLS role skips every policy) and LIKE may
-use an index under it (deploy/postgres-leakproof.sql)."""
+subject to row-level security (a superuser or a BYPASSRLS role skips every policy) and LIKE and
+length(text) may use an index under it (deploy/postgres-leakproof.sql)."""
 
 from __future__ import annotations
 
@@ -50,18 +50,30 @@ def role_obeys_row_security(
     ]
 
 
+# Functions whose conditions must be able to use an index under row security: LIKE (the name
+# search) and length(text) (the failure modes' near-empty texts). deploy/postgres-leakproof.sql
+# says why each may be LEAKPROOF.
+LEAKPROOF_FUNCTIONS = ("textlike(text,text)", "length(text)")
+
+
 def like_is_leakproof(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    sql = "SELECT proleakproof FROM pg_proc WHERE oid = 'textlike(text, text)'::regprocedure"
+    signatures = ", ".join(f"'{signature}'::regprocedure" for signature in LEAKPROOF_FUNCTIONS)
+    # One answer per database: the functions that are not LEAKPROOF ('' when none).
+    sql = (
+        "SELECT coalesce(string_agg(oid::regprocedure::text, ', ' ORDER BY oid), '') "
+        f"FROM pg_proc WHERE oid IN ({signatures}) AND NOT proleakproof"
+    )
     return [
         Warning(
-            "行レベルセキュリティのもとで LIKE が索引を使えないため、名前の検索が全件を読みます。",
+            f"行レベルセキュリティのもとで {missing} が索引を使えないため、"
+            "名前の検索や連携のつまずきの集計が全件を読みます。",
             hint="スーパーユーザーで deploy/postgres-leakproof.sql を実行してください。",
             id="tenancy.W003",
         )
-        for leakproof in postgresql_answers(databases, sql)
-        if leakproof is False
+        for missing in postgresql_answers(databases, sql)
+        if missing
     ]
 
 
