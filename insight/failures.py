@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, TextField, Value
+from django.db.models import Count, F, Func, Q, TextField, Value
 from django.db.models.functions import Length, Replace, Trim
 from django.db.models.lookups import In, LessThan, LessThanOrEqual
 
@@ -206,15 +206,7 @@ OUTSIDE_KEY = (OUTSIDE_LABEL, 0)
 
 def holding_cases(scope: Scope, clock: Clock) -> QuerySet[Case]:
 
-    return (
-        scoped(Case.objects.order_by(), insight_case_filter(scope))
-        .filter(
-            status=Case.Status.OPEN,
-            field_count__gte=2,
-            received_at__lt=clock.holding_cutoff,
-        )
-        .filter(~Exists(Sheet.objects.filter(case_id=OuterRef("pk"))))
-    )
+    return scoped(Case.objects.order_by(), insight_case_filter(scope)).holding(clock.holding_cutoff)
 
 
 def open_sheets(scope: Scope) -> QuerySet[Sheet]:

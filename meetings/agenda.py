@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from areas.calendar import business_calendar
@@ -82,12 +82,10 @@ def silent_sheets(meeting: Meeting, now: datetime) -> QuerySet[Sheet]:
 
 def holding_cases(meeting: Meeting, now: datetime) -> QuerySet[Case]:
     cutoff = cutoff_before(local_date(now), settings.HOLDING_FLAG_BUSINESS_DAYS)
-    cases = Case.objects.open().filter(field_count__gte=2, received_at__lt=cutoff)
+    cases = Case.objects.holding(cutoff)
     if meeting.district is not None:
         cases = cases.filter(district=meeting.district)
-    return cases.exclude(Exists(Sheet.objects.filter(case=OuterRef("pk")))).order_by(
-        "received_at", "id"
-    )
+    return cases.order_by("received_at", "id")
 
 
 def suggestions(meeting: Meeting, now: datetime | None = None) -> list[Suggestion]:

@@ -697,7 +697,8 @@ def fill(cur: Any) -> None:
         """
         INSERT INTO cases_case (id, number, fiscal_year, serial, agency_id, received_at, channel,
           received_by_id, district_id, summary, shared_summary, basis, status, closed_at,
-          closed_by_id, close_note, field_count, last_activity_at, version, created_at)
+          closed_by_id, close_note, field_count, last_activity_at, version, created_at,
+          has_sheets)
         SELECT c.id,
                c.fy || '-' || CASE WHEN c.serial < 100000 THEN lpad(c.serial::text, 5, '0')
                                    ELSE c.serial::text END,
@@ -714,7 +715,8 @@ def fill(cur: Any) -> None:
                CASE WHEN c.closed THEN '支援が一段落したため終結' ELSE '' END,
                c.fc,
                greatest(c.t, c.last_sent, CASE WHEN c.closed THEN c.closed_at END),
-               1, c.t
+               1, c.t,
+               c.k > 0  -- its sheets are bench_sheet_plan's 1..k, all inserted below
         FROM (
           SELECT p.*, row_number() OVER (PARTITION BY p.fy ORDER BY p.id) AS serial,
                  g.last_sent,

@@ -262,7 +262,7 @@ def below_redirects_of(agency_ids: Collection[int], *, case_id: int | None = Non
 
 class CaseSheetLinks:
     """cases.models.SheetLinks: the sheet conditions the case rules need (visible_to's hand-offs,
-    the 抱え込み flag, "no closing while a sheet is open"), provided by SheetsConfig.ready."""
+    "no closing while a sheet is open"), provided by SheetsConfig.ready."""
 
     def to_or_from(self, agency_ids: Collection[int], *, named: bool = False) -> Exists:
         ids = sorted(agency_ids)
@@ -270,9 +270,6 @@ class CaseSheetLinks:
         if named:
             sheets = sheets.filter(is_anonymised=False)
         return Exists(sheets.filter(Q(sender_agency_id__in=ids) | Q(receiver_agency_id__in=ids)))
-
-    def any_issued(self) -> Exists:
-        return Exists(Sheet.objects.filter(case=OuterRef("pk")))
 
     def any_open(self) -> Exists:
         return Exists(Sheet.objects.filter(case=OuterRef("pk")).open())
@@ -636,6 +633,11 @@ class Sheet(models.Model):
             if refusal:
                 raise SheetError(refusal)
         seq = cls.objects.filter(case=locked_case).count() + 1
+        if not locked_case.has_sheets:
+            # The case's first sheet: 抱え込み no longer applies (Case.has_sheets). Under the
+            # case's row lock, taken by every caller, as the sequence number above is.
+            Case.objects.filter(pk=locked_case.pk).update(has_sheets=True)
+            locked_case.has_sheets = True
         ack_due = cls.ack_due_for(fields["receiver_agency"], fields["urgency"], fields["sent_at"])
         sheet = cls.objects.create(
             number=f"{locked_case.number}-{seq:02d}",

@@ -6,10 +6,12 @@ business days after 11-20 are 11-24 (1), 11-25 (2), 11-26 (3), 11-27 (4), 11-30 
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -19,7 +21,7 @@ from cases.models import Case
 from insight.failures import Clock, drill_down, failure_counts, mode_by_code
 from insight.figures import Names
 from meetings.models import ActionItem
-from sheets.models import Sheet
+from sheets.models import Handover, Sheet
 from tests.conftest import World, make_case, make_sheet, outcome
 from tsumugi.lib.dates import TOKYO
 
@@ -67,6 +69,52 @@ def test_holding_counts_a_multi_field_case_without_sheet_from_the_fifth_business
     assert counts_at(world, jst(11, 30, 8, 30))["holding"] == 1
     assert by_agency(world, jst(11, 30))["朽木支所"]["holding"] == 1
     assert by_district(world, jst(11, 30))["朽木"]["holding"] == 1
+
+
+def test_a_cases_first_sheet_marks_it_as_having_sheets_in_tsumugi_and_outside_it(
+    world: World,
+) -> None:
+    """Case.has_sheets, which 抱え込み reads instead of probing the sheets, is set by the
+    creation of the first sheet, whichever way it was handed over."""
+    sent = make_case(world, now=FRIDAY)
+    phoned = make_case(world, now=FRIDAY)
+    untouched = make_case(world, now=FRIDAY)
+    make_sheet(world, sent, now=FRIDAY)
+    Sheet.hand_over(
+        case=phoned,
+        by=world.alice,
+        sender_agency=world.a,
+        handover=Handover.PHONE,
+        handed_at=FRIDAY,
+        outside_receiver="朽木地区 民生委員",
+        request="週1回の見守りをお願いします。",
+        sender_continuing="支所で訪問を続けます。",
+        now=FRIDAY,
+    )
+    flags = dict(Case.objects.values_list("pk", "has_sheets"))
+    assert flags == {sent.pk: True, phoned.pk: True, untouched.pk: False}
+
+
+def test_holding_never_counts_a_case_whose_only_sheet_was_withdrawn(
+    world: World, settings: SettingsWrapper
+) -> None:
+    """ "Never a sheet issued": a withdrawn sheet was still issued (the flag is never unset)."""
+    settings.HOLDING_FLAG_BUSINESS_DAYS = 5
+    withdrawn = make_sheet(world, make_case(world, tags=("8050", "hikikomori"), now=FRIDAY))
+    withdrawn.withdraw(by=world.alice, reason="本人が辞退", now=FRIDAY)
+    make_case(world, tags=("8050", "hikikomori"), now=FRIDAY)  # held
+    assert counts_at(world, jst(11, 30))["holding"] == 1
+
+
+def test_the_migration_marks_every_case_that_already_has_a_sheet(world: World) -> None:
+    """sheets/migrations/0019 backfills Case.has_sheets for the cases made before it."""
+    with_sheet = make_sheet(world, make_case(world, now=FRIDAY), now=FRIDAY).case
+    without = make_case(world, now=FRIDAY)
+    Case.objects.update(has_sheets=False)
+    migration = importlib.import_module("sheets.migrations.0019_case_has_sheets")
+    migration.mark_cases_with_sheets(django_apps, None)
+    flags = dict(Case.objects.values_list("pk", "has_sheets"))
+    assert flags == {with_sheet.pk: True, without.pk: False}
 
 
 # --- 無応答 ------------------------------------------------------------------------------------
