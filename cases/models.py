@@ -333,6 +333,14 @@ class Case(models.Model):
                 name="case_insight_id",
                 include=["district", "agency", "status", "last_activity_at", "municipality"],
             ),
+            # 丸投げ (insight/failures.py): the open cases active since a cut-off, whose open
+            # sheets are taken off each sender's count of open sheets (sheets.OpenSheetCount).
+            models.Index(
+                fields=["last_activity_at"],
+                name="case_open_activity",
+                include=["id", "district", "municipality"],
+                condition=Q(status="open"),
+            ),
             # 抱え込み (holding): open multi-field cases that never had a sheet, by the day they
             # were received; partial (the candidates only) and covering, so the count is
             # index-only (17,000 held cases of 500,000: 4 ms; with the heap 40 ms).

@@ -11,6 +11,7 @@ Quiet periods are business days of the office calendar: "no activity for N busin
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from areas.models import Area
 from areas.scope import Scope
 from cases.models import Case
 from meetings.models import ActionItem
-from sheets.models import Handover, Sheet, Status
+from sheets.models import Handover, OpenSheetCount, Sheet, Status
 from tsumugi.lib.dates import BusinessCalendar, local_date
 
 from .figures import (
@@ -246,44 +247,98 @@ class FailureCounts:
         return self._table(self.districts)
 
 
+def quiet_case_counts(scope: Scope, clock: Clock) -> Counter[tuple[int, int]]:
+    """丸投げ because the case went quiet (idle_case), by sender × district: nearly every open
+    sheet (143,000 of 151,000 on 1,000,000 sheets; joining them all to their cases took 280-500
+    ms). So for the city and for coordinators it is the open sheets of each sender and
+    district (sheets.OpenSheetCount, kept in the writers' transactions, with no time in it)
+    less the open sheets that are not quiet: sent since the cut-off, or of a case active since
+    then (case_open_activity, then the case's sheets on sheet_case) — a few thousand rows.
+    A supervisor counts the sheets to or from their agencies, which the summary (no receiver)
+    cannot choose: from the sheets, as few as those agencies' own."""
+    counts: Counter[tuple[int, int]] = Counter()
+    if scope.supervisor_agency_ids and not scope.city_wide:
+        for r in (
+            open_sheets(scope)
+            .filter(idle_case(clock))
+            .values("sender_agency_id", "case__district_id")
+            .annotate(n=Count("pk"))
+        ):
+            counts[r["sender_agency_id"], r["case__district_id"]] += r["n"]
+        return counts
+    summary = OpenSheetCount.objects.order_by()
+    if not scope.city_wide:
+        summary = summary.filter(district_id__in=sorted(scope.coordinator_district_ids))
+    for sender_id, district_id, n in summary.values_list("sender_id", "district_id", "n"):
+        counts[sender_id, district_id] += n
+    for active in (
+        Q(sent_at__gte=clock.idle_cutoff),
+        # An open sheet's case is open (no closing while a sheet is open): saying so lets
+        # the partial index case_open_activity find the few active cases (161 -> 37 ms).
+        Q(
+            sent_at__lt=clock.idle_cutoff,
+            case__status=Case.Status.OPEN,
+            case__last_activity_at__gte=clock.idle_cutoff,
+        ),
+    ):
+        for r in (
+            open_sheets(scope)
+            .filter(active)
+            .values("sender_agency_id", "case__district_id")
+            .annotate(n=Count("pk"))
+        ):
+            counts[r["sender_agency_id"], r["case__district_id"]] -= r["n"]
+    return counts
+
+
 def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
-    """Five GROUP BY queries (open sheets, their short texts twice; held cases; vague action
-    items)."""
+    """Seven GROUP BY queries (five for a supervisor), each reading the few rows it counts:
+    the quiet cases' 丸投げ (three, or one), the short texts twice, the overdue or quiet sheets,
+    held cases, vague action items."""
 
     group = ("sender_agency_id", "receiver_agency_id", "case__district_id", "handover")
-    # 1. open sheets by sender × receiver × district, one conditional count per mode, on the
-    # narrow columns only (index-only on PostgreSQL: sheet_insight_open + case_insight_id)
-    sheet_rows: list[Any] = list(
-        open_sheets(scope)
-        .values(*group)
-        .annotate(
-            marunage=Count("pk", filter=idle_case(clock)),
-            no_response=Count("pk", filter=sheet_condition("no_response", clock)),
-            fading=Count("pk", filter=sheet_condition("fading", clock)),
-            vague=Count("pk", filter=Q(status=Status.ACKNOWLEDGED) & no_assignee()),
-        )
-    )
-    # 1b. the text-based halves, each on the few short texts (sheet_insight_continuing_len and
-    # sheet_insight_status_roles), excluding what 1 has already counted
+    zero = {code: 0 for code in SHEET_MODES}
+    # 1. 丸投げ because the case went quiet, by sender × district
+    quiet = quiet_case_counts(scope, clock)
+    sheet_rows: list[Any] = []
+    # 2. the text-based half of 丸投げ, on the few short texts (sheet_insight_continuing_len),
+    # excluding what 1 has already counted
     sheet_rows += [
-        {**r, "no_response": 0, "fading": 0, "vague": 0}
+        {**zero, **r}
         for r in open_sheets(scope)
         .filter(trivial_continuing() & ~idle_case(clock))
         .values(*group)
         .annotate(marunage=Count("pk"))
     ]
+    # 3. 無応答, 自然消滅 and the no-担当者 half of あいまい: only the sheets they count are
+    # joined to their cases (index-only on sheet_insight_open + case_insight_id)
+    no_response = sheet_condition("no_response", clock)
+    fading = sheet_condition("fading", clock)
+    unassigned = Q(status=Status.ACKNOWLEDGED) & no_assignee()
     sheet_rows += [
-        {**r, "marunage": 0, "no_response": 0, "fading": 0}
+        {**zero, **r}
+        for r in open_sheets(scope)
+        .filter(no_response | fading | unassigned)
+        .values(*group)
+        .annotate(
+            no_response=Count("pk", filter=no_response),
+            fading=Count("pk", filter=fading),
+            vague=Count("pk", filter=unassigned),
+        )
+    ]
+    # 4. the blank-roles half of あいまい, on the few short texts (sheet_insight_status_roles)
+    sheet_rows += [
+        {**zero, **r}
         for r in open_sheets(scope)
         .filter(blank_roles(), ~no_assignee(), status=Status.ACKNOWLEDGED)
         .values(*group)
         .annotate(vague=Count("pk"))
     ]
-    # 2. held multi-field cases by receiving counter × district
+    # 5. held multi-field cases by receiving counter × district
     case_rows: list[Any] = list(
         holding_cases(scope, clock).values("agency_id", "district_id").annotate(n=Count("pk"))
     )
-    # 3. meeting action items without an owner or a due date, by body's district
+    # 6. meeting action items without an owner or a due date, by body's district
     item_rows = vague_action_item_counts(scope)
     agencies: dict[tuple[str, int], dict[str, int]] = {}
     districts: dict[tuple[tuple[int, int], str], dict[str, int]] = {}
@@ -299,6 +354,9 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     def agency_key(pk: int) -> tuple[str, int]:
         return (names.agency(pk), pk)
 
+    for (sender_id, district_id), n in quiet.items():
+        add(agencies, agency_key(sender_id), "marunage", n)
+        add(districts, district_key(district_id), "marunage", n)
     for r in sheet_rows:
         district = district_key(r["case__district_id"])
         add(agencies, agency_key(r["sender_agency_id"]), "marunage", r["marunage"])
@@ -321,6 +379,7 @@ def failure_counts(scope: Scope, clock: Clock, names: Names) -> FailureCounts:
     totals = {code: sum(r[code] for r in sheet_rows) for code in SHEET_MODES} | {
         "holding": sum(r["n"] for r in case_rows)
     }
+    totals["marunage"] += sum(quiet.values())
     totals["vague"] += sum(r["n"] for r in item_rows)
     return FailureCounts(
         modes=modes(),

@@ -1486,6 +1486,7 @@ DERIVED = {
     "sheets_sheetmonth",
     "sheets_sheetlagmonth",
     "sheets_multiagencycasemonth",
+    "sheets_opensheetcount",
 }
 
 
@@ -1634,18 +1635,19 @@ def ensure_data(reuse: bool) -> dict[str, Any]:
             restore(cur)
             from cases.models import CaseMonth
             from cases.summary import rebuild
-            from sheets.models import SheetMonth
+            from sheets.models import OpenSheetCount, SheetMonth
             from sheets.summary import rebuild as rebuild_sheets
 
             if not CaseMonth.objects.exists():
                 log("counting the monthly case summaries")
                 rebuild()
-            if not SheetMonth.objects.exists():
+            if not SheetMonth.objects.exists() or not OpenSheetCount.objects.exists():
                 t0 = time.perf_counter()
                 rebuild_sheets()
                 run(cur, "ANALYZE sheets_sheetmonth")
                 run(cur, "ANALYZE sheets_sheetlagmonth")
                 run(cur, "ANALYZE sheets_multiagencycasemonth")
+                run(cur, "ANALYZE sheets_opensheetcount")
                 log(f"counted the monthly sheet summaries: {time.perf_counter() - t0:.1f} s")
         facts = {
             "chain_case": int(meta(cur, "chain_case")),

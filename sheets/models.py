@@ -489,6 +489,8 @@ class Sheet(models.Model):
                     "assignee",
                     "sent_at",
                     "handover",
+                    # あいまい's "no 担当者" is no assignee and no name outside tsumugi
+                    "outside_assignee",
                 ],
                 condition=Q(next_due_at__isnull=False),
             ),
@@ -1192,6 +1194,29 @@ class MultiAgencyCaseMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.district_id}/{self.agency_id}: {self.n}"
+
+
+class OpenSheetCount(models.Model):
+    """Open sheets (受理待ち・対応中) per district of the case × sending agency: 丸投げ's "quiet
+    case" half (insight/failures.py) counts the open sheets of every sender and district, which
+    are nearly all of the 151,000 open sheets on 1,000,000 (joining each to its case: 280-500
+    ms), as this row minus the few whose case or sheet moved recently. It holds no time: what
+    depends on "now" is counted from the sheets. Kept like SheetMonth (sheets/summary.py)."""
+
+    municipality = TenantKey(parent="district")
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    sender = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "district", "sender"], name="open_sheet_count_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.sender_id}: {self.n}"
 
 
 # --- the sheet on paper (sheets/printout.py) ---------------------------------------------------

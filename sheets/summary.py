@@ -1,4 +1,5 @@
-"""The monthly sheet summaries (SheetMonth, SheetLagMonth, MultiAgencyCaseMonth), kept exact.
+"""The sheet summaries (monthly: SheetMonth, SheetLagMonth, MultiAgencyCaseMonth; and the open
+sheets per district × sender, OpenSheetCount, for the failure modes), kept exact.
 
 Why move one sheet's count rather than rewrite a slice, as cases/summary.py does: a sheet's
 (month, district) slice holds thousands of sheets on a city's data (1,000,000 sheets: ~3,000),
@@ -45,11 +46,24 @@ from cases.models import Case
 from tenancy import scope
 from tsumugi.lib.dates import TOKYO, BusinessCalendar, local_date
 
-from .models import MultiAgencyCaseMonth, Sheet, SheetLagMonth, SheetMonth, Status, counted_state
+from .models import (
+    MultiAgencyCaseMonth,
+    OpenSheetCount,
+    Sheet,
+    SheetLagMonth,
+    SheetMonth,
+    Status,
+    counted_state,
+)
 
 # A counted fact: (model, its key as sorted (column, value) pairs).
 Fact = tuple[type[models.Model], tuple[tuple[str, Any], ...]]
-SUMMARIES: tuple[type[models.Model], ...] = (SheetMonth, SheetLagMonth, MultiAgencyCaseMonth)
+SUMMARIES: tuple[type[models.Model], ...] = (
+    SheetMonth,
+    SheetLagMonth,
+    MultiAgencyCaseMonth,
+    OpenSheetCount,
+)
 KEYS: dict[type[models.Model], tuple[str, ...]] = {
     SheetMonth: (
         "municipality_id",
@@ -63,6 +77,7 @@ KEYS: dict[type[models.Model], tuple[str, ...]] = {
     ),
     SheetLagMonth: ("municipality_id", "month", "district_id", "kind", "days"),
     MultiAgencyCaseMonth: ("municipality_id", "month", "district_id", "agency_id"),
+    OpenSheetCount: ("municipality_id", "district_id", "sender_id"),
 }
 
 
@@ -90,6 +105,17 @@ def facts(
             ),
         )
     ]
+    if state["status"] in Sheet.OPEN_STATUSES:
+        found.append(
+            (
+                OpenSheetCount,
+                (
+                    ("municipality_id", sheet.municipality_id),
+                    ("district_id", district_id),
+                    ("sender_id", sheet.sender_agency_id),
+                ),
+            )
+        )
     sent = local_date(sheet.sent_at)
     ends = [(SheetLagMonth.Kind.ACK, state["acknowledged_at"])]
     if state["status"] == Status.CLOSED:
@@ -246,14 +272,32 @@ def rebuild(models_of: Any = None) -> None:
     month_model = get("sheets.SheetMonth") if get else SheetMonth
     lag_model = get("sheets.SheetLagMonth") if get else SheetLagMonth
     multi_model = get("sheets.MultiAgencyCaseMonth") if get else MultiAgencyCaseMonth
+    # None for a migration made before OpenSheetCount (sheets 0016), which its own fills
+    open_model = (
+        OpenSheetCount
+        if models_of is None
+        else next((m for m in models_of.get_models() if m.__name__ == "OpenSheetCount"), None)
+    )
+    every = [m for m in (month_model, lag_model, multi_model, open_model) if m is not None]
     with transaction.atomic():
-        _lock_tables(*(m._meta.db_table for m in (month_model, lag_model, multi_model)))
-        for model in (month_model, lag_model, multi_model):
+        _lock_tables(*(m._meta.db_table for m in every))
+        for model in every:
             model._base_manager.all().delete()
         sheets = sheet._base_manager.order_by()
         _write_months(sheets, month_model)
         _write_lags(sheets, lag_model, _calendars(closure))
         _write_multi_agency(case._base_manager.order_by(), multi_model, sheet)
+        if open_model is not None:
+            _write_open(sheets, open_model)
+
+
+def rebuild_open(models_of: Any) -> None:
+    """OpenSheetCount alone from the sheets (the migration that made it)."""
+    model = models_of.get_model("sheets", "OpenSheetCount")
+    with transaction.atomic():
+        _lock_tables(model._meta.db_table)
+        model._base_manager.all().delete()
+        _write_open(models_of.get_model("sheets", "Sheet")._base_manager.order_by(), model)
 
 
 def recount_lags(municipality_id: int) -> None:
@@ -305,6 +349,23 @@ def _write_months(sheets: Any, model: Any) -> None:
             for r in rows.iterator(chunk_size=5000)
         ),
         batch_size=5000,
+    )
+
+
+def _write_open(sheets: Any, model: Any) -> None:
+    rows = (
+        sheets.filter(status__in=Sheet.OPEN_STATUSES)
+        .values("municipality_id", "case__district_id", "sender_agency_id")
+        .annotate(n=Count("pk"))
+    )
+    model._base_manager.bulk_create(
+        model(
+            municipality_id=r["municipality_id"],
+            district_id=r["case__district_id"],
+            sender_id=r["sender_agency_id"],
+            n=r["n"],
+        )
+        for r in rows
     )
 
 

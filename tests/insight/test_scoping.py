@@ -139,6 +139,13 @@ def test_failure_counts_are_scoped_too(world: World, viewers: dict[str, Any]) ->
         for who, user in viewers.items()
     }
     assert totals == {"supervisor_a": 2, "coordinator_kutsuki": 1, "city": 3}
+    # 丸投げ of quiet cases: the city and a coordinator count it from the open-sheet summary, a
+    # supervisor from the sheets to or from their agencies (C→A has no row of A's there)
+    quiet = {
+        who: failure_counts(scope_of(user), clock, Names.load()).totals["marunage"]
+        for who, user in viewers.items()
+    }
+    assert quiet == {"supervisor_a": 2, "coordinator_kutsuki": 1, "city": 3}
     # 抱え込み: case 1 has a sheet, so nothing is held
     counts = failure_counts(scope_of(viewers["coordinator_kutsuki"]), clock, Names.load())
     assert {name for name, _, _ in counts.districts} == {"朽木"}

@@ -59,6 +59,7 @@ def test_a_new_sheet_and_each_move_count_in_the_writers_transaction(world: World
     june, kutsuki, b = date(2026, 6, 1), world.kutsuki.pk, world.b.pk
     sheet = make_sheet(world, now=MONDAY)
     assert months(world) == [(june, kutsuki, b, "system", "sent", False, False, 1)]
+    assert snapshot()["OpenSheetCount"] == [(kutsuki, world.a.pk, 1)]
     assert snapshot()["SheetLagMonth"] == []
 
     # 受理 on Wednesday: two business days; rolled back with its transaction, so is the count
@@ -78,6 +79,7 @@ def test_a_new_sheet_and_each_move_count_in_the_writers_transaction(world: World
     )
     sheet.close(by=world.bob, outcome=outcome(), note="支援開始", now=MONDAY + timedelta(days=7))
     assert months(world) == [(june, kutsuki, b, "system", "closed", True, False, 1)]
+    assert snapshot()["OpenSheetCount"] == []  # open from sending to 終結 only
     assert snapshot()["SheetLagMonth"] == [
         (june, kutsuki, "ack", 2, 1),
         (june, kutsuki, "close", 5, 1),
