@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
-from django.db import connection, models
+from django.db import DatabaseError, connection, models, transaction
 
 from tenancy import rls
 from tenancy.fields import TenantKey, TenantManyToManyField, tenant_models
+from tests.conftest import World
 
 # Tables that belong to no municipality, and why. A new model must be added here or get a key.
 GLOBAL = {
@@ -84,6 +85,62 @@ def test_the_history_of_a_keyed_table_is_keyed_too() -> None:
         history = getattr(model, "history", None)
         if history is not None:
             assert any(isinstance(f, TenantKey) for f in history.model._meta.fields), model
+
+
+def implied_columns() -> set[tuple[str, str]]:
+    return {
+        (model._meta.db_table, field.column)
+        for model in tenant_models()
+        for field in rls.implied_foreign_keys(model)
+    }
+
+
+def single_keys() -> dict[tuple[str, str], list[str]]:
+    with connection.cursor() as cursor:
+        return rls.single_foreign_keys(cursor)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_in_postgresql_a_composite_key_replaces_the_single_column_keys_it_implies(
+    world: World,
+) -> None:
+    """Each reference is checked once per row written, by its composite key: Django's own key on
+    the column is gone, and so is the municipality key of a row whose NOT NULL parent has one
+    (a timeline entry's: its case is of that municipality); a row with no such parent keeps it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's catalog")
+    implied = implied_columns()
+    assert {("cases_event", "case_id"), ("cases_event", "municipality_id")} <= implied
+    assert ("reminders_notification", "reminder_id") in implied
+    assert ("areas_agency", "municipality_id") not in implied
+    singles = single_keys()
+    assert not implied & set(singles)
+    assert ("areas_agency", "municipality_id") in singles
+    # A missing parent is still refused, by the composite key alone.
+    with (
+        pytest.raises(DatabaseError, match="foreign key"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO cases_event (municipality_id, case_id, kind, at, text, agency_id,"
+            " actor_id, sheet_id, resident_id)"
+            " VALUES (%s, 2147483000, 'note', now(), '', NULL, NULL, NULL, NULL)",
+            [world.a.municipality_id],
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_in_postgresql_uninstall_puts_back_djangos_own_keys() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's catalog")
+    rls.uninstall()  # in the test's transaction: rolled back with it
+    assert implied_columns() <= set(single_keys())
+    rls.install()
+    assert not implied_columns() & set(single_keys())
 
 
 @pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m._meta.label)
