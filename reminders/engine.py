@@ -36,11 +36,12 @@ Registering a deadline kind
 
 from __future__ import annotations
 
+import functools
 import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -69,7 +70,9 @@ def reached_step(step: int) -> int:
     return max(0, min(step - 1, LAST_STEP)) if step else 0
 
 
+@functools.lru_cache(maxsize=4096)
 def format_deadline(moment: datetime) -> str:
+    # A sweep's thousands of items share a few deadlines; each is written twice (title, timeline).
     return format_datetime(moment)
 
 
@@ -224,6 +227,21 @@ def sweep(
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A due cursor as a batch read it: values, not a model instance per row."""
+
+    pk: int
+    kind: str
+    subject_id: int
+    deadline: datetime | None
+    remind_at: datetime | None
+    step: int
+
+
+SEEN = tuple(f.name for f in fields(Seen))
+
+
 def due_cursors(now: datetime) -> Any:
     return Cursor.objects.filter(remind_at__lte=now).order_by("remind_at")
 
@@ -240,7 +258,7 @@ def _sweep_batch(
         due = due_cursors(now)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        cursors = list(due.only("id", "kind", "subject_id", "deadline", "remind_at", "step")[:size])
+        cursors = [Seen(*row) for row in due.values_list(*SEEN)[:size]]
         if not cursors:
             return False
         if business_hours_only() and not calendar.is_open_at(now):
@@ -249,7 +267,7 @@ def _sweep_batch(
             counts.deferred += len(moved)
             counts.skipped += len(cursors) - len(moved)
             return bool(moved)
-        by_kind: dict[str, list[Cursor]] = defaultdict(list)
+        by_kind: dict[str, list[Seen]] = defaultdict(list)
         for c in cursors:
             by_kind[c.kind].append(c)
         rows: dict[int, Any] = {}
@@ -281,9 +299,9 @@ def _sweep_batch(
         return bool(claimed)
 
 
-def claim(
-    cursors: Sequence[Cursor], target: Callable[[Cursor], tuple[datetime | None, int]]
-) -> list[Cursor]:
+def claim[C: (Cursor, Seen)](
+    cursors: Sequence[C], target: Callable[[C], tuple[datetime | None, int]]
+) -> list[C]:
     """Move each cursor from what we read to its target with a compare-and-set; return the
     cursors this transaction now owns (a cursor moved by anyone else meanwhile is left alone)."""
     if not cursors:
@@ -301,8 +319,8 @@ def claim(
     return [c for c in cursors if c.pk in changed]
 
 
-def _claim_postgresql(
-    cursors: Sequence[Cursor], target: Callable[[Cursor], tuple[datetime | None, int]]
+def _claim_postgresql[C: (Cursor, Seen)](
+    cursors: Sequence[C], target: Callable[[C], tuple[datetime | None, int]]
 ) -> set[int]:
     # One UPDATE for the whole batch, a compare-and-set per row without a round trip per row.
     # The batch goes as one JSON parameter (not 10,000 placeholders, which the driver spliced
@@ -349,10 +367,11 @@ def _record(
     recorded = dict(
         bulk.insert(
             Reminder,
-            ["municipality_id", "kind", "subject_id", "deadline", "step", "created_at"],
-            [(here, kind.name, i.row.pk, i.deadline, i.step, now) for i in todo],
+            ["subject_id", "deadline", "step"],
+            [(i.row.pk, i.deadline, i.step) for i in todo],
             returning=["subject_id", "id"],
             on_conflict_do_nothing=True,
+            same={"municipality_id": here, "kind": kind.name, "created_at": now},
         )
     )
     counts.repeated += len(items) - len(recorded)
@@ -368,25 +387,13 @@ def _record(
         users = users_of[item.row.pk]
         title, url = kind.title(item)[:200], kind.url(item.row)[:200]
         reminder_id = recorded[item.row.pk]
-        notifications += [
-            (here, u, reminder_id, mail_of.get(u), title, url, now, kind.name, item.row.pk)
-            for u in users
-        ]
+        notifications += [(u, reminder_id, mail_of.get(u), title, url, item.row.pk) for u in users]
         notified.append((item, len(users)))
     bulk.insert(
         Notification,
-        [
-            "municipality_id",
-            "user_id",
-            "reminder_id",
-            "mail_id",
-            "title",
-            "url",
-            "created_at",
-            "group_kind",
-            "group_id",
-        ],
+        ["user_id", "reminder_id", "mail_id", "title", "url", "group_id"],
         notifications,
+        same={"municipality_id": here, "created_at": now, "group_kind": kind.name},
     )
     kind.events(notified, now)
     counts.sent += len(todo)

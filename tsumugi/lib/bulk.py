@@ -25,6 +25,8 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection, models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 
 def skips_conflicts() -> bool:
@@ -40,30 +42,41 @@ def insert(
     *,
     returning: Sequence[str] = (),
     on_conflict_do_nothing: bool = False,
+    same: dict[str, Any] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Insert `rows` (values in the order of `columns`, each an attname such as "user_id") and
     return the `returning` columns of each inserted row (in no particular order: return a key
-    with the id to match them up). On PostgreSQL, with `on_conflict_do_nothing`, a row that
-    breaks a unique constraint is left out and is missing from what is returned."""
+    with the id to match them up). `same` gives columns whose value is that of every row, sent
+    once (the sweep's municipality and moment: a million datetimes fewer to encode). On
+    PostgreSQL, with `on_conflict_do_nothing`, a row that breaks a unique constraint is left out
+    and is missing from what is returned."""
     if not rows:
         return []
+    same = same or {}
     fields = {f.attname: f for f in model._meta.concrete_fields}
     named = [fields[c] for c in columns]
-    rest = [f for f in fields.values() if f.attname not in columns and not f.primary_key]
+    rest = [
+        f
+        for f in fields.values()
+        if f.attname not in columns and f.attname not in same and not f.primary_key
+    ]
     if connection.vendor != "postgresql":
         # (`on_conflict_do_nothing` is PostgreSQL's: here a conflict raises IntegrityError and
         # the unique constraint still holds; the sweep checks for recorded steps first.)
-        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        objs = [model(**same, **dict(zip(columns, row, strict=True))) for row in rows]
         created = model._default_manager.bulk_create(objs)
         return [tuple(getattr(o, c) for c in returning) for o in created]
     qn = connection.ops.quote_name
     types = [f.cast_db_type(connection) for f in named]
-    # The defaults of the columns left out: one value each, for every row.
-    defaults = [f.get_db_prep_save(f.get_default(), connection) for f in rest]
-    select = [f"(r->>{i})::{t}" for i, t in enumerate(types)] + ["%s"] * len(rest)
+    given = [fields[c] for c in same]
+    # The columns given once and the defaults of those left out: one value each, for every row.
+    defaults = [fields[c].get_db_prep_save(v, connection) for c, v in same.items()] + [
+        f.get_db_prep_save(f.get_default(), connection) for f in rest
+    ]
+    select = [f"(r->>{i})::{t}" for i, t in enumerate(types)] + ["%s"] * (len(given) + len(rest))
     sql = (
         f"INSERT INTO {qn(model._meta.db_table)} "
-        f"({', '.join(qn(str(f.column)) for f in [*named, *rest])}) "
+        f"({', '.join(qn(str(f.column)) for f in [*named, *given, *rest])}) "
         f"SELECT {', '.join(select)} FROM json_array_elements(%s::json) AS r"
     )
     if on_conflict_do_nothing:
@@ -74,6 +87,15 @@ def insert(
         # The defaults' placeholders come first in the text (SELECT), the rows after (FROM).
         cur.execute(sql, [*defaults, rows_json(rows)])
         return [tuple(r) for r in cur.fetchall()] if returning else []
+
+
+def among(field: str, ids: Sequence[int]) -> Q:
+    """`field IN ids` for a batch of thousands of ids. On PostgreSQL the ids go as ONE array
+    parameter (`IN (SELECT unnest(%s))`): a placeholder per id made Django prepare each value
+    and the driver split a statement of 2,000 placeholders, 1.6 + 2.0 of the sweep's 70 s."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": list(ids)})
+    return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])})
 
 
 def rows_json(rows: Sequence[Sequence[Any]]) -> str:

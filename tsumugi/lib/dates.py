@@ -171,6 +171,11 @@ class BusinessCalendar:
     closures: Collection[date] = field(default_factory=frozenset)
     opens: time = time(8, 30)
     ends: time = time(17, 15)
+    # add_business_days' answers: a calendar lives for one request or one sweep, its closures
+    # fixed, and the sweep asks the same few (deadline day, offset) 140,000 times.
+    _added: dict[tuple[date, int], date] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def is_business_day(self, day: date) -> bool:
         return not (
@@ -192,6 +197,13 @@ class BusinessCalendar:
 
     def add_business_days(self, day: date, n: int) -> date:
         """The n-th business day after `day` (n=0: `day` itself if open, else the next)."""
+        found = self._added.get((day, n))
+        if found is None:
+            found = self._walk(day, n)
+            self._added[(day, n)] = found
+        return found
+
+    def _walk(self, day: date, n: int) -> date:
         if n <= 0:
             return self.business_day_on_or_after(day)
         for _ in range(n):
