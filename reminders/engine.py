@@ -48,9 +48,11 @@ from typing import Any, ClassVar
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from tenancy import scope
+from tenancy.models import Municipality
 from tsumugi.lib import bulk
 from tsumugi.lib.dates import BusinessCalendar, format_datetime
 
@@ -210,7 +212,7 @@ def sweep(
     # Each municipality is swept on its own calendar (its hours and closures) and within its
     # own scope, so every query a kind's policy makes (who coordinates, who supervises) keeps
     # to that municipality.
-    for municipality_id in scope.municipality_ids():
+    for municipality_id in municipalities_with_work(now):
         with scope.using(municipality_id):
             counts.recounted += run_pending_recounts(now)
             calendar = business_calendar()
@@ -240,6 +242,28 @@ class Seen:
 
 
 SEEN = tuple(f.name for f in fields(Seen))
+
+
+def municipalities_with_work(now: datetime) -> list[int]:
+    """The municipalities with anything for the sweep at `now` (a due cursor, a pending
+    recount, a notice whose daily digest is due), in ONE query: an EXISTS (LIMIT 1) per
+    municipality on each partial index. A municipality with nothing to do costs the sweep no
+    query of its own (its calendar, recounts, batch and digests were 4 to 5 queries each:
+    the nothing-due sweep of two municipalities took 13.5 ms for 9 queries)."""
+    here = OuterRef("pk")
+    return list(
+        Municipality.objects.filter(
+            Exists(Cursor.objects.filter(municipality_id=here, remind_at__lte=now))
+            | Exists(Recount.objects.filter(municipality_id=here, done_at__isnull=True))
+            | Exists(
+                Notification.objects.filter(
+                    municipality_id=here, digest_at__lte=now, mail__isnull=True
+                )
+            )
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def due_cursors(now: datetime) -> Any:

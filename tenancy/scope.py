@@ -76,13 +76,6 @@ def here() -> int:
     raise MunicipalityUnknown("no municipality to work for")
 
 
-def municipality_ids() -> list[int]:
-    """Every municipality on the deployment, for work done for each in turn (the sweep)."""
-    from .models import Municipality
-
-    return list(Municipality.objects.order_by("pk").values_list("pk", flat=True))
-
-
 def municipality_of(user: AbstractBaseUser | AnonymousUser) -> int | None:
     """The user's municipality, or None (anonymous, the operator, a user with no membership)."""
     if not user.is_authenticated or not _resolver:

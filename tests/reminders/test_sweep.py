@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -16,6 +17,7 @@ from cases.models import Event
 from reminders.engine import CLAIM_SQL, reached_step, send_due_reminders, sweep
 from reminders.models import Cursor, Mail, Notification, Reminder
 from sheets.models import Sheet, Status
+from tenancy.models import Municipality
 from tests.conftest import World, make_member, make_user, outcome
 from tests.reminders.reminder_support import (
     cursor,
@@ -53,6 +55,17 @@ def test_nothing_due_sends_nothing(world: World) -> None:
     assert send_due_reminders(DUE - timedelta(seconds=1)) == 0
     assert Reminder.objects.count() == 0
     assert reminder_notices().count() == 0
+
+
+def test_a_sweep_with_nothing_due_costs_two_queries_however_many_municipalities(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    make_due_sheet(world, DUE, now=SENT)
+    Municipality.objects.create(code="999997", name="よその市")
+    # 1 which municipalities have anything due (none: no calendar, recount, batch or digest
+    # query of their own), 2 the unsent mails to hand to the broker again
+    with django_assert_num_queries(2):
+        assert sweep(DUE - timedelta(seconds=1)).sent == 0
 
 
 def test_due_sheet_before_acknowledgement_notifies_the_receiving_agency_once(

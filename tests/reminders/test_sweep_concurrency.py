@@ -96,7 +96,9 @@ class PausedSweep:
 
     def wrapper(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         result = execute(sql, params, many, context)
-        is_read = sql.startswith("SELECT") and '"remind_at" <=' in sql
+        # The batch's own read (not the query of which municipalities have work, whose EXISTS
+        # also names remind_at).
+        is_read = sql.startswith('SELECT "reminders_cursor"') and '"remind_at" <=' in sql
         is_claim = 'UPDATE "reminders_cursor"' in sql  # (after the batch's WITH on PostgreSQL)
         if is_claim:
             self.update_rowcounts.append(context["cursor"].rowcount)
