@@ -101,16 +101,17 @@ def test_a_task_in_hand_keeps_a_second_copy_out(world: World) -> None:
     assert mail.outbox == []
 
 
-def test_delivery_costs_one_query_per_mail_plus_three(
+def test_delivery_costs_one_query_per_mail_plus_the_lease(
     world: World, django_assert_num_queries: Any
 ) -> None:
     for i in range(3):
         make_due_sheet(world, DUE - timedelta(minutes=i), now=SENT)
     send_due_reminders(DUE)
     ids = mail_ids()
-    # 1 lease UPDATE, 2 the leased mails with their people, 3 the notices they list (window),
-    # then one UPDATE per mail recording it sent (2 mails).
-    with django_assert_num_queries(5):
+    # On PostgreSQL 1 the lease UPDATE returning the mails with their people and notices;
+    # elsewhere 1 the lease UPDATE, 2 the leased mails with their people, 3 the notices they
+    # list (window); then one UPDATE per mail recording it sent (2 mails).
+    with django_assert_num_queries(1 + 2 if connection.vendor == "postgresql" else 3 + 2):
         assert deliver(ids) == 2
 
 
