@@ -35,7 +35,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import mailers
 from django.db import connection, transaction
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.expressions import RawSQL
@@ -46,6 +46,7 @@ from django.utils import timezone
 from tenancy import scope
 from tsumugi.lib import bulk
 from tsumugi.lib.dates import local_date
+from tsumugi.lib.emails import TemplateMail
 
 from .calendar import business_calendar
 from .models import Delivery, Mail, NoticePreference, Notification
@@ -483,7 +484,7 @@ def record_sent(mail_id: int, token: str) -> None:
     rows.update(sent_at=timezone.now(), claimed_until=None, claimed_by="")
 
 
-def _message(mail: Leased) -> EmailMultiAlternatives | None:
+def _message(mail: Leased) -> TemplateMail | None:
     lines, total, address = mail.lines, mail.total, mail.address
     if not address or not mail.active or not lines:
         return None  # nobody to write to, or nothing left to say: recorded as done
@@ -499,7 +500,7 @@ def _message(mail: Leased) -> EmailMultiAlternatives | None:
     name = f"emails/{mail.template}"
     # A header cannot hold a line break (and Django refuses one).
     subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
-    message = EmailMultiAlternatives(
+    message = TemplateMail(
         subject=subject,
         body=render_to_string(f"{name}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
