@@ -59,6 +59,12 @@ def test_it_reads_back_as_the_mail_django_writes() -> None:
     assert_same_mail(django_s)
 
 
+def test_an_internationalised_domain_is_written_as_django_writes_it() -> None:
+    mail = template_mail()
+    mail.to = ["bob@例え.jp"]
+    assert read_back(mail.message().as_bytes())["To"] == "bob@xn--r8jz45g.jp"
+
+
 def test_it_refuses_a_line_break_in_a_header() -> None:
     with pytest.raises(ValueError, match="newline"):
         template_mail(subject="督促\nBcc: eve@example.jp").message()

@@ -69,6 +69,9 @@ class TemplateMail(EmailMultiAlternatives):
     (no line breaks)."""
 
     def message(self, *, policy: email.policy.Policy | None = email.policy.default) -> Any:
+        if not all(address.isascii() for address in [self.from_email, *self.to]):
+            # An internationalised domain needs Django's IDNA encoding of the address headers.
+            return super().message(policy=policy)
         body = MIMEMultipart("alternative", policy=email.policy.compat32)
         body.attach(MIMEText(str(self.body), "plain", "utf-8"))
         for content, mimetype in self.alternatives:
