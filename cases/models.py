@@ -747,8 +747,9 @@ class Event(AppendOnly):
         RESIDENT_LINKED = "resident_linked", "同じ人として結ぶ"
         RESIDENT_UNLINKED = "resident_unlinked", "同じ人の結びを解く"
 
-    # No FK indexes of their own: event_case_at and event_sheet_at lead with case and sheet.
-    municipality = TenantKey(parent="case")
+    # No FK indexes of their own: event_case_at and event_sheet_at lead with case and sheet,
+    # and the (municipality_id, id) key (tenancy/rls.py) with the municipality.
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     sheet = models.ForeignKey(
         "sheets.Sheet",
