@@ -256,15 +256,19 @@ def quiet_case_counts(scope: Scope, clock: Clock) -> Counter[tuple[int, int]]:
     then (case_open_activity, then the case's sheets on sheet_case) — a few thousand rows.
     A supervisor counts the sheets to or from their agencies, which the summary (no receiver)
     cannot choose: from the sheets, as few as those agencies' own."""
+
+    def by_sender_district(condition: Q) -> list[tuple[int, int, int]]:
+        return list(
+            open_sheets(scope)
+            .filter(condition)
+            .values_list("sender_agency_id", "case__district_id")
+            .annotate(n=Count("pk"))
+        )
+
     counts: Counter[tuple[int, int]] = Counter()
     if scope.supervisor_agency_ids and not scope.city_wide:
-        for r in (
-            open_sheets(scope)
-            .filter(idle_case(clock))
-            .values("sender_agency_id", "case__district_id")
-            .annotate(n=Count("pk"))
-        ):
-            counts[r["sender_agency_id"], r["case__district_id"]] += r["n"]
+        for sender_id, district_id, n in by_sender_district(idle_case(clock)):
+            counts[sender_id, district_id] += n
         return counts
     summary = OpenSheetCount.objects.order_by()
     if not scope.city_wide:
@@ -281,13 +285,8 @@ def quiet_case_counts(scope: Scope, clock: Clock) -> Counter[tuple[int, int]]:
             case__last_activity_at__gte=clock.idle_cutoff,
         ),
     ):
-        for r in (
-            open_sheets(scope)
-            .filter(active)
-            .values("sender_agency_id", "case__district_id")
-            .annotate(n=Count("pk"))
-        ):
-            counts[r["sender_agency_id"], r["case__district_id"]] -= r["n"]
+        for sender_id, district_id, n in by_sender_district(active):
+            counts[sender_id, district_id] -= n
     return counts
 
 

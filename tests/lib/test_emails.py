@@ -65,6 +65,24 @@ def test_an_internationalised_domain_is_written_as_django_writes_it() -> None:
     assert read_back(mail.message().as_bytes())["To"] == "bob@xn--r8jz45g.jp"
 
 
+def test_what_it_does_not_write_itself_is_written_as_django_writes_it() -> None:
+    """Copies, replies and attachments are not dropped: Django writes such a mail."""
+    mail = template_mail()
+    mail.cc, mail.reply_to = ["carol@example.jp"], ["office@example.jp"]
+    mail.attach("a.txt", "添付", "text/plain")
+    parsed = read_back(mail.message().as_bytes())
+    assert (parsed["Cc"], parsed["Reply-To"]) == ("carol@example.jp", "office@example.jp")
+    assert [part.get_filename() for part in parsed.iter_attachments()] == ["a.txt"]
+
+
+def test_a_date_and_message_id_given_as_headers_are_written_once() -> None:
+    mail = template_mail()
+    mail.extra_headers |= {"Date": "Tue, 01 Dec 2026 08:00:00 -0000", "Message-ID": "<1@tsumugi>"}
+    parsed = read_back(mail.message().as_bytes())
+    assert parsed.get_all("Date") == ["Tue, 01 Dec 2026 08:00:00 -0000"]
+    assert parsed.get_all("Message-ID") == ["<1@tsumugi>"]
+
+
 def test_it_refuses_a_line_break_in_a_header() -> None:
     with pytest.raises(ValueError, match="newline"):
         template_mail(subject="督促\nBcc: eve@example.jp").message()

@@ -69,8 +69,14 @@ class TemplateMail(EmailMultiAlternatives):
     (no line breaks)."""
 
     def message(self, *, policy: email.policy.Policy | None = email.policy.default) -> Any:
-        if not all(address.isascii() for address in [self.from_email, *self.to]):
-            # An internationalised domain needs Django's IDNA encoding of the address headers.
+        if (
+            self.cc
+            or self.reply_to
+            or self.attachments
+            or not all(address.isascii() for address in [self.from_email, *self.to])
+        ):
+            # What this writer leaves out is Django's to write: copies, replies, attachments,
+            # and an internationalised domain (its IDNA encoding of the address headers).
             return super().message(policy=policy)
         body = MIMEMultipart("alternative", policy=email.policy.compat32)
         body.attach(MIMEText(str(self.body), "plain", "utf-8"))
@@ -87,8 +93,11 @@ class TemplateMail(EmailMultiAlternatives):
                 raise ValueError(f"Header values can't contain newlines ({name!r})")
             # compat32 takes a Header object (RFC 2047, folded once); the stubs say str.
             body[name] = value if value.isascii() else Header(value, "utf-8")  # type: ignore[assignment]
-        body["Date"] = formatdate(localtime=False)
-        body["Message-ID"] = make_msgid(domain=DNS_NAME)
+        given = {name.lower() for name in headers}
+        if "date" not in given:
+            body["Date"] = formatdate(localtime=False)
+        if "message-id" not in given:
+            body["Message-ID"] = make_msgid(domain=DNS_NAME)
         if policy is not None and policy.linesep != "\n":
             # The SMTP backend asks for CRLF line ends (email.policy.SMTP).
             return _Lines(body, policy.linesep)
