@@ -435,7 +435,10 @@ class Case(models.Model):
         (cases/privacy.py), each on the timeline. Returns the labels of the fields that changed."""
         now = now or timezone.now()
         with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=self.pk)
+            # NO KEY, as a sheet's move (sheets.models Sheet._lock): moving the case to another
+            # district rewrites its sheets' rows, and a writer holding one of them may be waiting
+            # to check its key to this case (a timeline entry), which this lock lets through.
+            locked = Case.objects.select_for_update(no_key=True).get(pk=self.pk)
             if locked.version != expected_version:
                 raise CaseError(
                     "この相談は、あなたが画面を開いた後に他の人が更新しました。"

@@ -797,13 +797,15 @@ def fill(cur: Any) -> None:
     run(
         cur,
         """
-        INSERT INTO sheets_sheet (id, number, case_id, parent_id, sender_agency_id, liaison_id,
+        INSERT INTO sheets_sheet (id, number, case_id, district_id, parent_id, sender_agency_id,
+          liaison_id,
           receiver_agency_id, status, urgency, request, sender_continuing, shared_info, basis,
           is_anonymised, sent_at, ack_due_at, acknowledged_at, acknowledged_by_id, assignee_id,
           roles, follow_up_due_at, last_progress_at, last_event_at, ended_at, outcome_id,
           end_note, next_due_at, version, handover, outside_receiver, outside_contact,
           outside_assignee)
-        SELECT p.id, c.number || '-' || lpad(p.seq::text, 2, '0'), p.case_id, p.parent_id,
+        SELECT p.id, c.number || '-' || lpad(p.seq::text, 2, '0'), p.case_id, c.district_id,
+               p.parent_id,
                p.sender, p.sender + %(nag)s * (2 + (p.h / 29) %% 30), p.r, p.status, p.urgency,
                (%(requests)s::text[])[1 + (p.h / 31) %% array_length(%(requests)s::text[], 1)],
                CASE WHEN p.parent_id IS NOT NULL THEN '（転送）引き続き経過を共有します。'

@@ -104,11 +104,8 @@ class SheetLadder(DeadlineKind):
     name = KIND
 
     def load(self, ids: Sequence[int]) -> dict[int, DueSheet]:
-        rows = list(
-            Sheet.objects.filter(bulk.among("pk", ids))
-            .annotate(district_id=F("case__district_id"))
-            .values_list(*READ)
-        )
+        # district_id is the sheet's own (Sheet.district): the batch joins no case
+        rows = list(Sheet.objects.filter(bulk.among("pk", ids)).values_list(*READ))
         # The few agencies' names once, shared by every sheet of the batch.
         sender, receiver = READ.index("sender_agency_id"), READ.index("receiver_agency_id")
         names = dict(

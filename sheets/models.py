@@ -293,6 +293,20 @@ class Sheet(models.Model):
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="sheets", db_index=False
     )
+    # The case's district, kept on the sheet so that insight counts the open sheets by
+    # district without joining each to its case (the failure modes' overdue or quiet sheets:
+    # 41,000 probes of the case index on 1,000,000 sheets, 166,000 buffers). Set by _create
+    # from the locked case; a case edit that moves the case moves its sheets in the same
+    # transaction (sheets/summary.py case_changed). No index of its own: the insight index
+    # sheet_insight_open carries it, and nothing looks sheets up by district alone.
+    district = models.ForeignKey(
+        Area,
+        verbose_name="地区",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name="転送元のシート",
@@ -472,7 +486,9 @@ class Sheet(models.Model):
             # Insight's failure modes and overdue counts read the open sheets (a partial
             # index: open sheets only), covering so they stay index-only on PostgreSQL; with
             # the municipality key, which every query names (TenantQuery): without it each of
-            # 41,550 overdue sheets was read from the heap (1,000,000 sheets: 182 ms).
+            # 41,550 overdue sheets was read from the heap (1,000,000 sheets: 182 ms); with the
+            # district, so counting them by district joins no case (the case is for 丸投げ's
+            # open sheets of cases active since the cut-off).
             models.Index(
                 fields=["next_due_at"],
                 name="sheet_insight_open",
@@ -480,6 +496,7 @@ class Sheet(models.Model):
                     "municipality",
                     "id",
                     "case",
+                    "district",
                     "sender_agency",
                     "receiver_agency",
                     "status",
@@ -644,6 +661,7 @@ class Sheet(models.Model):
         sheet = cls.objects.create(
             number=f"{locked_case.number}-{seq:02d}",
             case=locked_case,
+            district_id=locked_case.district_id,
             basis=locked_case.basis,
             is_anonymised=anonymised,
             ack_due_at=ack_due,
@@ -697,6 +715,12 @@ class Sheet(models.Model):
     # --- moves ---------------------------------------------------------------------------------
 
     def _lock(self, allowed: Iterable[str], refusal: str) -> Sheet:
+        # The case first, as issuing and a case edit do: an edit that moves the case to another
+        # district rewrites its sheets' rows (Sheet.district) while it holds the case, and a move
+        # that held its sheet and then waited for the case (Case.touch) would deadlock with it.
+        # NO KEY: the lock a row that points at the case takes for its key check (the timeline
+        # entry, a sheet handed over by 人事異動 holding its sheets) does not wait for this one.
+        list(Case.objects.select_for_update(no_key=True).filter(pk=self.case_id).values_list("pk"))
         locked = Sheet.objects.select_for_update().get(pk=self.pk)
         if locked.status not in allowed:
             raise SheetError(f"{refusal}（現在の状態: {locked.get_status_display()}）")

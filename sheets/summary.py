@@ -11,10 +11,11 @@ wait for each other beyond the one summary row they share, and the statement is 
 concurrency on both databases. It runs in the writer's transaction (sheets.models
 `sheet_counted`), so no reader ever sees a summary that disagrees with the sheets.
 
-The district comes from the case, read with a row lock: a case edit that moves the case to
-another district (cases.models `counted_slices_changed`) holds the same lock while it moves
-the counts of the case's sheets, so a move and an edit of the same case take turns and each
-counts what the other committed.
+The district is the sheet's own (Sheet.district, its case's), read under the case's row lock,
+which every writer of a sheet takes first: a case edit that moves the case to another district
+(cases.models `counted_slices_changed`) holds the same lock while it moves the case's sheets
+and their counts, so a move and an edit of the same case take turns and each counts what the
+other committed.
 
 MultiAgencyCaseMonth is keyed by the case's slice, like the case summaries, and rewritten the
 same way (the slice's district row locked): on a case edit, which can change the number of
@@ -128,20 +129,18 @@ def facts(
 
 
 def sheet_counted(sender: type, sheet: Sheet, before: dict[str, Any] | None, **kwargs: Any) -> None:
-    """Receiver of sheets.models.sheet_counted: move the sheet's counts to its new state."""
-    case = (
-        Case.objects.select_for_update()
-        .values("district_id", "agency_id", "received_at", "field_count")
-        .get(pk=sheet.case_id)
-    )
+    """Receiver of sheets.models.sheet_counted: move the sheet's counts to its new state. The
+    writer holds the case's row lock (Sheet._create's caller, Sheet._lock) and the district is
+    the sheet's own (Sheet.district), read under it."""
     calendar = business_calendar()
-    change: Counter[Fact] = Counter(
-        facts(sheet, counted_state(sheet), case["district_id"], calendar)
-    )
+    change: Counter[Fact] = Counter(facts(sheet, counted_state(sheet), sheet.district_id, calendar))
     if before is not None:
-        change.subtract(facts(sheet, before, case["district_id"], calendar))
+        change.subtract(facts(sheet, before, sheet.district_id, calendar))
+        apply(change)
+        return
     apply(change)
-    if before is None and sheet.receiver_agency_id and case["field_count"] < 2:
+    case = Case.objects.values("agency_id", "received_at", "field_count").get(pk=sheet.case_id)
+    if sheet.receiver_agency_id and case["field_count"] < 2:
         others = set(
             Sheet.objects.filter(case_id=sheet.case_id, receiver_agency__isnull=False)
             .exclude(pk=sheet.pk)
@@ -150,11 +149,11 @@ def sheet_counted(sender: type, sheet: Sheet, before: dict[str, Any] | None, **k
         )
         if len(others) == 1 and sheet.receiver_agency_id not in others:
             # the case's second receiving agency: one more case of 多機関協働
-            lock_districts([case["district_id"]])
+            lock_districts([sheet.district_id])
             key = (
                 ("municipality_id", sheet.municipality_id),
                 ("month", month_of(case["received_at"])),
-                ("district_id", case["district_id"]),
+                ("district_id", sheet.district_id),
                 ("agency_id", case["agency_id"]),
             )
             apply(Counter({(MultiAgencyCaseMonth, key): 1}))
@@ -175,6 +174,9 @@ def case_changed(
     keys = sorted(set(keys))
     lock_districts([d for _, d in keys])
     if districts is not None and districts[0] != districts[1]:
+        # The sheets follow their case (Sheet.district), in the edit's transaction and under
+        # its case lock, which every writer of a sheet of the case takes first (Sheet._lock).
+        Sheet.objects.filter(case_id=case_id).update(district_id=districts[1])
         calendar = business_calendar()
         change: Counter[Fact] = Counter()
         for sheet in Sheet.objects.filter(case_id=case_id).order_by("pk"):

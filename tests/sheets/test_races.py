@@ -14,7 +14,7 @@ from django.db import connection
 from cases.intake import open_case
 from cases.models import Basis, Case, Channel, Event
 from sheets.models import Outcome, Sheet, SheetError, Status
-from tests.conftest import World, make_sheet, make_tags
+from tests.conftest import World, make_case, make_sheet, make_tags
 
 THREADS = 20
 RUNS = 5
@@ -141,3 +141,46 @@ def test_twenty_sheets_issued_from_one_case_at_once_get_distinct_numbers(world: 
 
     numbers = run_at_once(issue)
     assert sorted(numbers) == [f"{case.number}-{n:02d}" for n in range(2, THREADS + 2)]
+
+
+def test_a_case_moved_to_another_district_while_its_sheets_move_deadlocks_nothing(
+    world: World,
+) -> None:
+    """The edit rewrites the case's sheets (Sheet.district) while it holds the case; the sender,
+    whose moves touch the case (its activity), withdraws them at the same moment. Each move
+    takes the case before its sheet (Sheet._lock), so the two take turns instead of waiting for
+    each other, and every sheet and its counts end up in the new district."""
+    from sheets import summary
+
+    case = make_case(world, now=NOW)
+    sheets = [make_sheet(world, case, now=NOW) for _ in range(THREADS - 1)]
+
+    def attempt(i: int) -> str:
+        User = get_user_model()
+        alice = User.objects.get(username="alice")
+        if i == 0:
+            own = Case.objects.get(pk=case.pk)
+            own.edit(
+                by=alice,  # type: ignore[arg-type]
+                expected_version=own.version,
+                values={"district": world.imazu},
+                tags=list(own.tags.all()),
+            )
+        else:
+            Sheet.objects.get(pk=sheets[i - 1].pk).withdraw(
+                by=alice,  # type: ignore[arg-type]
+                reason=f"本人の意向（{i}）",
+                now=NOW,
+            )
+        return "ok"
+
+    results = run_at_once(attempt)
+    assert results == ["ok"] * THREADS, results
+    assert set(Sheet.objects.filter(case=case).values_list("district_id", flat=True)) == {
+        world.imazu.pk
+    }
+    kept = {m: sorted(m._default_manager.values_list(*summary.KEYS[m], "n")) for m in summary.KEYS}
+    summary.rebuild()
+    assert {
+        m: sorted(m._default_manager.values_list(*summary.KEYS[m], "n")) for m in summary.KEYS
+    } == kept

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from areas.models import Closure, Role
@@ -124,6 +125,34 @@ def test_a_case_moved_to_another_district_takes_its_sheets_counts(world: World) 
     assert snapshot()["SheetLagMonth"] == [(june, world.imazu.pk, "ack", 0, 1)]
 
 
+def test_a_case_moved_to_another_district_takes_its_sheets_and_their_later_moves(
+    world: World,
+) -> None:
+    """Sheet.district follows its case in the edit's transaction, every sheet of the case (open
+    or ended), so a move after the edit counts in the new district: the kept counts equal a
+    count from scratch, which reads the case's district."""
+    case = make_case(world, now=MONDAY)
+    closed = make_sheet(world, case, now=MONDAY)
+    closed.acknowledge(by=world.bob, assignee=world.bob, roles="包括", now=MONDAY)
+    closed.close(by=world.bob, outcome=outcome(), note="済", now=MONDAY)
+    sheet = make_sheet(world, case, now=MONDAY, receiver=world.c)
+    assert {s.district_id for s in Sheet.objects.filter(case=case)} == {world.kutsuki.pk}
+    case.refresh_from_db()
+    with transaction.atomic():
+        case.edit(
+            by=world.alice,
+            expected_version=case.version,
+            values={"district": world.imazu},
+            tags=list(case.tags.all()),
+        )
+        assert {s.district_id for s in Sheet.objects.filter(case=case)} == {world.imazu.pk}
+    sheet.acknowledge(by=world.charlie, assignee=world.charlie, roles="就労", now=MONDAY)
+    assert snapshot()["OpenSheetCount"] == [(world.imazu.pk, world.a.pk, 1)]
+    kept = snapshot()
+    summary.rebuild()
+    assert snapshot() == kept
+
+
 def test_a_closure_on_a_past_day_recounts_the_business_days(world: World) -> None:
     sheet = make_sheet(world, now=MONDAY)
     sheet.acknowledge(
@@ -173,6 +202,7 @@ def test_rebuild_equals_the_counts_kept_through_random_moves(world: World) -> No
                 tags=list(make_tags(world)[t] for t in tags[:1]),
             )
     kept = snapshot()
+    assert not Sheet.objects.exclude(district=F("case__district")).exists()
     assert sum(r[-1] for r in kept["SheetMonth"]) == Sheet.objects.count()
     assert kept["MultiAgencyCaseMonth"]
     summary.rebuild()

@@ -29,6 +29,7 @@ def bulk_sheets(world: World, case: Case, count: int) -> None:
             Sheet(
                 number=f"{case.number}-{i:04d}",
                 case=case,
+                district_id=case.district_id,
                 sender_agency=world.a,
                 liaison=world.alice,
                 receiver_agency=world.b,
@@ -184,6 +185,7 @@ def relatives(world: World, sheet: Sheet, count: int) -> None:
         Sheet(
             number=f"{sheet.number}-{i:02d}",
             case=sheet.case,
+            district_id=sheet.district_id,
             parent=sheet,
             sender_agency=world.b,
             liaison=world.bob,
