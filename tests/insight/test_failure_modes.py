@@ -134,6 +134,44 @@ def test_no_response_counts_a_sent_sheet_from_its_acknowledgement_due_time(world
     assert counts_at(world, jst(11, 26, 12))["no_response"] == 0
 
 
+def test_the_district_table_follows_a_case_moved_to_another_district(world: World) -> None:
+    """The failure modes count a sheet in its own district (Sheet.district), which a case edit
+    moves with the case; the sheets of a case sent in tsumugi, redirected or handed over by
+    phone all start in the case's district."""
+    case = make_case(world, now=FRIDAY)
+    sent = make_sheet(world, case, now=FRIDAY)
+    phoned = Sheet.hand_over(
+        case=case,
+        by=world.alice,
+        sender_agency=world.a,
+        handover=Handover.PHONE,
+        handed_at=FRIDAY,
+        outside_receiver="朽木地区 民生委員",
+        request="週1回の見守りをお願いします。",
+        sender_continuing="支所で訪問を続けます。",
+        now=FRIDAY,
+    )
+    other = make_sheet(world, case, now=FRIDAY, receiver=world.c)
+    child = other.redirect(
+        by=world.charlie, to=world.b, reason="介護の相談です", request="訪問を", now=FRIDAY
+    )
+    for sheet in (sent, phoned, other, child):
+        sheet.refresh_from_db()
+        assert sheet.district_id == world.kutsuki.pk
+    later = jst(11, 26)
+    assert by_district(world, later)["朽木"]["no_response"] == 3  # sent, phoned, child
+    case.refresh_from_db()
+    case.edit(
+        by=world.alice,
+        expected_version=case.version,
+        values={"district": world.imazu},
+        tags=list(case.tags.all()),
+    )
+    districts = by_district(world, later)
+    assert "朽木" not in districts
+    assert districts["今津"]["no_response"] == 3
+
+
 # --- 自然消滅 ----------------------------------------------------------------------------------
 
 
