@@ -176,6 +176,9 @@ class BusinessCalendar:
     _added: dict[tuple[date, int], date] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    _shifted: dict[tuple[datetime, int], datetime] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def is_business_day(self, day: date) -> bool:
         return not (
@@ -222,9 +225,13 @@ class BusinessCalendar:
 
     def shift_business_days(self, moment: datetime, business_days: int) -> datetime:
         """The same Tokyo wall-clock time n business days later (escalation offsets)."""
-        local = moment.astimezone(TOKYO)
-        day = self.add_business_days(local.date(), business_days)
-        return datetime.combine(day, local.timetz()).astimezone(UTC)
+        found = self._shifted.get((moment, business_days))
+        if found is None:
+            local = moment.astimezone(TOKYO)
+            day = self.add_business_days(local.date(), business_days)
+            found = datetime.combine(day, local.timetz()).astimezone(UTC)
+            self._shifted[(moment, business_days)] = found
+        return found
 
     def business_days_between(self, start: date, end: date) -> int:
         """Business days d with start < d <= end (0 when end <= start)."""
