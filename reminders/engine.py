@@ -41,7 +41,8 @@ import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, ClassVar, NamedTuple
 
@@ -197,6 +198,14 @@ class SweepCounts:
     recounted: int = 0  # deadlines moved by pending calendar recounts
     by_kind: dict[str, int] = field(default_factory=dict)
 
+    def add(self, other: SweepCounts) -> None:
+        """Add another lane's counts to these."""
+        for f in fields(self):
+            if f.name != "by_kind":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for kind, n in other.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + n
+
 
 def business_hours_only() -> bool:
     """False only for demos, so a reminder shows up at any hour of the day."""
@@ -219,13 +228,16 @@ def sweep(
     # Each municipality is swept on its own calendar (its hours and closures) and within its
     # own scope, so every query a kind's policy makes (who coordinates, who supervises) keeps
     # to that municipality.
+    lanes = sweep_lanes()
     for municipality_id in municipalities_with_work(now):
         with scope.using(municipality_id):
             counts.recounted += run_pending_recounts(now)
             calendar = business_calendar()
-            digest = outbox.Digest(now)
-            while _sweep_batch(now, calendar, size, counts, digest):
-                pass
+            digest = outbox.Digest(now, lanes=lanes)
+            try:
+                _sweep_batches(now, calendar, size, counts, digest, lanes)
+            finally:
+                digest.close()
             counts.mails += digest.release(enqueue=enqueue)
             digests = outbox.bundle_daily_digests(now)
             counts.digests += len(digests)
@@ -234,6 +246,55 @@ def sweep(
     if enqueue:
         counts.mails_requeued = outbox.requeue_unsent(now)
     return counts
+
+
+def sweep_lanes() -> int:
+    """How many batches the sweep runs side by side, each on its own connection: a big sweep
+    spends most of its time in the database (writing notices, checking their keys at commit),
+    which one connection keeps on one core. On PostgreSQL REMINDER_SWEEP_LANES (default 2);
+    one on SQLite (one writer at a time) and inside an outer transaction (a lane's connection
+    could not see its rows)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, int(settings.REMINDER_SWEEP_LANES))
+
+
+def _sweep_batches(
+    now: datetime,
+    calendar: BusinessCalendar,
+    size: int,
+    counts: SweepCounts,
+    digest: Any,
+    lanes: int,
+) -> None:
+    """Every due batch of the municipality in scope, in `lanes` threads (this one included).
+    The lanes take different cursors (each batch is read FOR UPDATE SKIP LOCKED and claimed
+    with a compare-and-set), so running them side by side changes nothing of what is sent."""
+    if lanes <= 1:
+        while _sweep_batch(now, calendar, size, counts, digest):
+            pass
+        return
+    here = scope.here()
+    theirs = [SweepCounts() for _ in range(lanes - 1)]
+
+    def lane(mine: SweepCounts) -> None:
+        try:
+            with scope.using(here):
+                while _sweep_batch(now, calendar, size, mine, digest):
+                    pass
+        finally:
+            connection.close()  # the lane thread's own connection
+
+    with ThreadPoolExecutor(max_workers=lanes - 1, thread_name_prefix="sweep") as pool:
+        futures = [pool.submit(lane, mine) for mine in theirs]
+        try:
+            while _sweep_batch(now, calendar, size, counts, digest):
+                pass
+        finally:
+            for future in futures:
+                future.result()  # waits; a lane's error is raised here
+    for mine in theirs:
+        counts.add(mine)
 
 
 class Seen(NamedTuple):

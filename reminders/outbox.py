@@ -25,9 +25,11 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,15 +77,41 @@ def absolute_url(path: str) -> str:
 
 class Digest:
     """The mails of one sweep: one per person, created the first time the sweep notifies them
-    and held under the sweep's own lease until it ends, so no worker sends half a list."""
+    and held under the sweep's own lease until it ends, so no worker sends half a list.
 
-    def __init__(self, now: datetime) -> None:
+    Swept in one lane, a mail is written in the batch's own transaction. Swept in several
+    (`engine.sweep_lanes`), batches run side by side on their own connections and may notify
+    the same person, so the mails are written by ONE allocator thread, each insert committed at
+    once: every lane's notices then point at a committed mail (no lane waits for another's
+    commit to check its keys) and a person still gets one mail per sweep. A mail whose batch
+    then fails has no notices, and delivery records such a mail done without sending it."""
+
+    def __init__(self, now: datetime, *, lanes: int = 1) -> None:
         self.now = now
         self.mail_of: dict[int, int] = {}
         self.held_at = timezone.now()
+        self._lock = threading.Lock()
+        self._allocator = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest") if lanes > 1 else None
+        )
 
     def mails_for(self, user_ids: Iterable[int]) -> dict[int, int]:
-        new = sorted(set(user_ids) - set(self.mail_of))
+        wanted = set(user_ids)
+        with self._lock:
+            if self._allocator is None:
+                self._allocate(wanted)
+            else:
+                here = scope.here()
+                self._allocator.submit(self._allocate_committed, wanted, here).result()
+            return {u: self.mail_of[u] for u in wanted}
+
+    def _allocate_committed(self, user_ids: set[int], municipality_id: int) -> None:
+        # The allocator's own connection, in autocommit: each statement commits by itself.
+        with scope.using(municipality_id):
+            self._allocate(user_ids)
+
+    def _allocate(self, user_ids: set[int]) -> None:
+        new = sorted(user_ids - set(self.mail_of))
         hold = timezone.now() + lease()
         if new:
             here = scope.here()
@@ -107,9 +135,9 @@ class Digest:
                 claimed_until=hold
             )
             self.held_at = timezone.now()
-        return self.mail_of
 
     def release(self, *, enqueue: bool) -> int:
+        self.close()
         ids = sorted(self.mail_of.values())
         if ids:
             Mail.objects.filter(pk__in=ids, claimed_by="sweep").update(
@@ -118,6 +146,14 @@ class Digest:
             if enqueue:
                 enqueue_mails(ids)
         return len(ids)
+
+    def close(self) -> None:
+        """Stop the allocator thread and close its connection (idempotent)."""
+        if self._allocator is not None:
+            # Resolved in the allocator's thread: `connection` is that thread's own.
+            self._allocator.submit(lambda: connection.close()).result()
+            self._allocator.shutdown()
+            self._allocator = None
 
 
 @dataclass(frozen=True)

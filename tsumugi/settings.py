@@ -466,6 +466,8 @@ CELERY_TASK_IGNORE_RESULT = True
 # sending the topic beforehand makes meetings far shorter).
 MEETING_DISTRIBUTE_BUSINESS_DAYS = env_int("TSUMUGI_MEETING_DISTRIBUTE_BUSINESS_DAYS", 5, minimum=0)
 REMINDER_BATCH_SIZE = env_int("TSUMUGI_REMINDER_BATCH_SIZE", 2000, minimum=1)
+# Batches a sweep runs side by side on PostgreSQL, each on its own connection (reminders/engine.py).
+REMINDER_SWEEP_LANES = env_int("TSUMUGI_REMINDER_SWEEP_LANES", 2, minimum=1)
 REMINDER_EMAIL_RETRY_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_RETRY_SECONDS", 60, minimum=1)
 REMINDER_EMAIL_LEASE_SECONDS = env_int("TSUMUGI_REMINDER_EMAIL_LEASE_SECONDS", 300, minimum=1)
 # Demo only: send reminders at any hour instead of waiting for the next opening.

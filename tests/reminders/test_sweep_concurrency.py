@@ -7,6 +7,7 @@ connections by hand so the claim (compare-and-set, or SKIP LOCKED) is what decid
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 from django.db.backends.postgresql.features import DatabaseFeatures
 
 from reminders.engine import claim, due_cursors, sweep
-from reminders.models import Cursor, Reminder
+from reminders.models import Cursor, Mail, Reminder
 from tests.conftest import World
 from tests.reminders.reminder_support import clone_due_sheets, reminder_notices
 
@@ -131,11 +132,12 @@ class PausedSweep:
 
 
 def test_a_stale_compare_and_set_claim_changes_no_row(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("two connections at once need PostgreSQL")
     monkeypatch.setattr(DatabaseFeatures, "has_select_for_update_skip_locked", False)
+    settings.REMINDER_SWEEP_LANES = 1  # two sweeps of one connection each, ordered by hand
     ids = clone_due_sheets(world, 20, DUE, SENT)
 
     # A reads the 20 due rows (step 1) and stops; B claims and finishes all three steps of each.
@@ -153,9 +155,10 @@ def test_a_stale_compare_and_set_claim_changes_no_row(
     assert set(cursors.values_list("step", "remind_at")) == {(4, None)}
 
 
-def test_a_second_sweep_skips_the_rows_the_first_holds(world: World) -> None:
+def test_a_second_sweep_skips_the_rows_the_first_holds(world: World, settings: Any) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
+    settings.REMINDER_SWEEP_LANES = 1  # two sweeps of one connection each
     clone_due_sheets(world, 120, DUE, SENT)
 
     # A claims its first batch of 50 and stops before commit, holding the row locks. B must
@@ -196,3 +199,34 @@ def test_the_compare_and_set_claim_loses_to_a_claim_made_after_it_read(world: Wo
     assert set(Cursor.objects.filter(subject_id__in=ids).values_list("remind_at", flat=True)) == {
         None
     }
+
+
+def test_the_lanes_of_one_sweep_work_side_by_side_and_mail_each_person_once(
+    world: World, settings: Any
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("lanes need PostgreSQL")
+    settings.REMINDER_SWEEP_LANES = 2
+    clone_due_sheets(world, 120, DUE, SENT)
+
+    # The sweep's own lane stops after claiming its first batch of 50, holding it; the other
+    # lane must meanwhile do all three steps of the other 70 sheets on its own connection (it
+    # cannot wait for the paused one), and only then does the test let the first go on.
+    with PausedSweep(STEP3, pause_after="claim") as a:
+        deadline = time.monotonic() + 25
+        while Reminder.objects.count() < 70 * 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        done_by_the_other_lane = Reminder.objects.count()
+    assert a.errors == []
+
+    assert done_by_the_other_lane == 70 * 3
+    assert a.sent == 360  # the sweep's counts add both lanes'
+    assert Reminder.objects.values("subject_id", "step").distinct().count() == 360
+    # bob, bob_boss, coord and alice each heard from both lanes: still one mail each, and
+    # every notice of theirs is listed in it.
+    notices = reminder_notices()
+    assert notices.count() == 120 * 5
+    assert not notices.filter(mail__isnull=True).exists()
+    mails = Mail.objects.filter(template=Mail.Template.REMINDERS)
+    assert mails.count() == notices.values("user_id").distinct().count() == 4
+    assert notices.values("user_id", "mail_id").distinct().count() == 4
