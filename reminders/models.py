@@ -25,7 +25,9 @@ class Cursor(models.Model):
 
     `step` is the *next* step to send; `remind_at` is when (NULL: nothing left to remind)."""
 
-    municipality = TenantKey()
+    # No index of its own: cursor_once and the (municipality_id, id) key lead with it (every
+    # claim is an update that writes each index of the row again).
+    municipality = TenantKey(db_index=False)
     kind = models.CharField("種類", max_length=20)
     subject_id = models.BigIntegerField("対象のID")
     deadline = models.DateTimeField("期限", null=True, blank=True)
