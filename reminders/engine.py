@@ -233,7 +233,7 @@ def sweep(
         with scope.using(municipality_id):
             counts.recounted += run_pending_recounts(now)
             calendar = business_calendar()
-            digest = outbox.Digest(now, lanes=lanes)
+            digest = outbox.Digest(now)
             try:
                 _sweep_batches(now, calendar, size, counts, digest, lanes)
             finally:
@@ -267,13 +267,16 @@ def _sweep_batches(
     digest: Any,
     lanes: int,
 ) -> None:
-    """Every due batch of the municipality in scope, in `lanes` threads (this one included).
+    """Every due batch of the municipality in scope, in `lanes` threads (this one included)
+    once the first batch shows there is more than one (a small sweep opens no connection).
     The lanes take different cursors (each batch is read FOR UPDATE SKIP LOCKED and claimed
     with a compare-and-set), so running them side by side changes nothing of what is sent."""
-    if lanes <= 1:
-        while _sweep_batch(now, calendar, size, counts, digest):
-            pass
+    read = _sweep_batch(now, calendar, size, counts, digest)
+    if lanes <= 1 or read < size:
+        while read:
+            read = _sweep_batch(now, calendar, size, counts, digest)
         return
+    digest.share()
     here = scope.here()
     theirs = [SweepCounts() for _ in range(lanes - 1)]
 
@@ -343,21 +346,21 @@ def _sweep_batch(
     size: int,
     counts: SweepCounts,
     digest: Any,
-) -> bool:
-    """One batch in one transaction; False when there was nothing left to claim."""
+) -> int:
+    """One batch in one transaction: how many due cursors it read, 0 when it claimed none."""
     with transaction.atomic():
         due = due_cursors(now)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         cursors = [Seen._make(row) for row in due.values_list(*SEEN)[:size]]
         if not cursors:
-            return False
+            return 0
         if business_hours_only() and not calendar.is_open_at(now):
             opening = calendar.next_opening(now)
             moved = claim(cursors, lambda c: (opening, c.step))
             counts.deferred += len(moved)
             counts.skipped += len(cursors) - len(moved)
-            return bool(moved)
+            return len(cursors) if moved else 0
         offsets = escalation_offsets()
         by_kind: dict[str, list[Seen]] = defaultdict(list)
         for c in cursors:
@@ -388,7 +391,7 @@ def _sweep_batch(
             mine = [items[c.pk] for c in group if c.pk in claimed and c.pk in items]
             if mine:
                 _record(_registry[name], mine, now, counts, digest)
-        return bool(claimed)
+        return len(cursors) if claimed else 0
 
 
 def claim[C: (Cursor, Seen)](

@@ -80,20 +80,24 @@ class Digest:
     and held under the sweep's own lease until it ends, so no worker sends half a list.
 
     Swept in one lane, a mail is written in the batch's own transaction. Swept in several
-    (`engine.sweep_lanes`), batches run side by side on their own connections and may notify
-    the same person, so the mails are written by ONE allocator thread, each insert committed at
-    once: every lane's notices then point at a committed mail (no lane waits for another's
-    commit to check its keys) and a person still gets one mail per sweep. A mail whose batch
-    then fails has no notices, and delivery records such a mail done without sending it."""
+    (`engine.sweep_lanes`, `share()`), batches run side by side on their own connections and
+    may notify the same person, so the mails are written by ONE allocator thread, each insert
+    committed at once: every lane's notices then point at a committed mail (no lane waits for
+    another's commit to check its keys) and a person still gets one mail per sweep. A mail whose
+    batch then fails has no notices, and delivery records such a mail done without sending it."""
 
-    def __init__(self, now: datetime, *, lanes: int = 1) -> None:
+    def __init__(self, now: datetime) -> None:
         self.now = now
         self.mail_of: dict[int, int] = {}
         self.held_at = timezone.now()
         self._lock = threading.Lock()
-        self._allocator = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest") if lanes > 1 else None
-        )
+        self._allocator: ThreadPoolExecutor | None = None
+
+    def share(self) -> None:
+        """From now on lanes call `mails_for` side by side (between two batches: what the
+        first one wrote is committed)."""
+        if self._allocator is None:
+            self._allocator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest")
 
     def mails_for(self, user_ids: Iterable[int]) -> dict[int, int]:
         wanted = set(user_ids)

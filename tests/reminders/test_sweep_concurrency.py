@@ -84,9 +84,11 @@ class PausedSweep:
     (on PostgreSQL one UPDATE claims the whole batch).
     """
 
-    def __init__(self, now: datetime, pause_after: str) -> None:
+    def __init__(self, now: datetime, pause_after: str, nth: int = 1) -> None:
         self.now = now
         self.pause_after = pause_after  # "read": the due SELECT; "claim": the first cursor UPDATE
+        self.nth = nth  # at the nth such statement
+        self.seen = 0
         self.paused = threading.Event()
         self.resume = threading.Event()
         self.update_rowcounts: list[int] = []
@@ -104,7 +106,8 @@ class PausedSweep:
         if is_claim:
             self.update_rowcounts.append(context["cursor"].rowcount)
         point = is_read if self.pause_after == "read" else is_claim
-        if point and not self.paused.is_set():
+        self.seen += point
+        if point and self.seen == self.nth and not self.paused.is_set():
             self.paused.set()
             if not self.resume.wait(timeout=30):
                 raise AssertionError("the test never let the paused sweep go on")
@@ -209,17 +212,19 @@ def test_the_lanes_of_one_sweep_work_side_by_side_and_mail_each_person_once(
     settings.REMINDER_SWEEP_LANES = 2
     clone_due_sheets(world, 120, DUE, SENT)
 
-    # The sweep's own lane stops after claiming its first batch of 50, holding it; the other
-    # lane must meanwhile do all three steps of the other 70 sheets on its own connection (it
-    # cannot wait for the paused one), and only then does the test let the first go on.
-    with PausedSweep(STEP3, pause_after="claim") as a:
+    # The first batch (50 step-1 cursors, full) runs alone and shows there is more: the second
+    # lane starts. The sweep's own lane then stops after claiming its second batch of 50
+    # (step 1 of 50 other sheets), holding it; the other lane must meanwhile do every step it
+    # can on its own connection (steps 2 and 3 of the first 50 sheets, all three of the last
+    # 20: 160), and only then does the test let the first go on.
+    with PausedSweep(STEP3, pause_after="claim", nth=2) as a:
         deadline = time.monotonic() + 25
-        while Reminder.objects.count() < 70 * 3 and time.monotonic() < deadline:
+        while Reminder.objects.count() < 50 + 160 and time.monotonic() < deadline:
             time.sleep(0.05)
-        done_by_the_other_lane = Reminder.objects.count()
+        done_while_paused = Reminder.objects.count()
     assert a.errors == []
 
-    assert done_by_the_other_lane == 70 * 3
+    assert done_while_paused == 50 + 160
     assert a.sent == 360  # the sweep's counts add both lanes'
     assert Reminder.objects.values("subject_id", "step").distinct().count() == 360
     # bob, bob_boss, coord and alice each heard from both lanes: still one mail each, and
