@@ -478,7 +478,7 @@ def bench_sweep(due_query: str) -> None:
     from django.db import connection
 
     from cases.models import Event
-    from reminders.engine import sweep
+    from reminders.engine import sweep, sweep_lanes
     from reminders.models import Cursor, Mail, Notification, Reminder
 
     with as_owner(), connection.cursor() as cur:
@@ -492,6 +492,7 @@ def bench_sweep(due_query: str) -> None:
     for line in plan:
         print("due_query_100k_due_plan: " + line)
     events_before = Event.objects.count()
+    out("sweep_lanes", sweep_lanes())  # TSUMUGI_REMINDER_SWEEP_LANES
     note(f"sweeping {due} due sheets (made {rows})")
     t0 = time.perf_counter()
     counts = sweep(NOW, enqueue=True)
