@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from areas.models import Agency, RosterEntry
@@ -117,23 +117,30 @@ class Facts:
 
 
 def consent_facts(case_id: int) -> tuple[ConsentFacts, ...]:
-    """The case's consents with the agencies each names, in one query: a LEFT JOIN on the
-    through table gives one row per (consent, agency), or one row with no agency."""
+    """The case's consents with the agencies each names, in one query of plain values: a LEFT
+    JOIN on the through table gives one row per (consent, agency), or one row with no agency."""
     named: dict[int, set[int]] = {}
-    rows: dict[int, Consent] = {}
-    for row in (
-        Consent.objects.filter(case_id=case_id).annotate(named_id=F("agencies")).order_by("pk")
-    ):
-        rows.setdefault(row.pk, row)
-        agencies = named.setdefault(row.pk, set())
-        if row.named_id is not None:
-            agencies.add(row.named_id)
-    return tuple(
-        ConsentFacts(
-            frozenset(named[pk]), consent_kinds(c), c.obtained_at, c.expires_on, c.withdrawn_at
+    rows: dict[int, tuple[frozenset[str], datetime, date | None, datetime | None]] = {}
+    kind_fields = list(KIND_FIELD.items())
+    for pk, named_id, obtained_at, expires_on, withdrawn_at, *covers in (
+        Consent.objects.filter(case_id=case_id)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "agencies",
+            "obtained_at",
+            "expires_on",
+            "withdrawn_at",
+            *(name for _, name in kind_fields),
         )
-        for pk, c in rows.items()
-    )
+    ):
+        if pk not in rows:
+            kinds = frozenset(str(k) for (k, _), on in zip(kind_fields, covers, strict=True) if on)
+            rows[pk] = (kinds, obtained_at, expires_on, withdrawn_at)
+        agencies = named.setdefault(pk, set())
+        if named_id is not None:
+            agencies.add(named_id)
+    return tuple(ConsentFacts(frozenset(named[pk]), *row) for pk, row in rows.items())
 
 
 def facts_of(case: Case) -> Facts:

@@ -41,25 +41,31 @@ TIMELINE_FIELDS = (
 )
 
 
+# A kind's label, looked up for every line (Event.Kind(value) is an enum lookup: 160 lines of a
+# long chain spent more in it than in reading their row).
+KIND_LABELS: dict[str, str] = {str(kind.value): str(kind.label) for kind in Event.Kind}
+
+
 def timeline(
     events: QuerySet[Event], numbers: dict[int, str], shown: set[int] | None
 ) -> list[TimelineLine]:
-    """Events of a case or sheet in one query of plain values (a chain of 200 events renders
+    """Events of a case or sheet in one query of plain tuples (a chain of 200 events renders
     fast). `shown`: sheet ids whose text may be shown; None means all text is shown."""
     lines = []
-    for row in events.order_by("at", "id").values(*TIMELINE_FIELDS):
-        actor = f"{row['actor__last_name'] or ''} {row['actor__first_name'] or ''}".strip()
+    rows = events.order_by("at", "id").values_list(*TIMELINE_FIELDS)
+    for _, at, kind, text, sheet_id, resident_id, agency_id, agency, username, last, first in rows:
+        actor = f"{last or ''} {first or ''}".strip()
         lines.append(
             TimelineLine(
-                at=row["at"],
-                kind=Event.Kind(row["kind"]).label,
-                sheet_number=numbers.get(row["sheet_id"], ""),
-                agency=row["agency__name"] or "",
-                actor=actor or row["actor__username"] or "システム",
-                text=row["text"],
-                hidden=shown is not None and row["sheet_id"] not in shown,
-                resident_id=row["resident_id"],
-                agency_id=row["agency_id"],
+                at=at,
+                kind=KIND_LABELS.get(kind) or Event.Kind(kind).label,
+                sheet_number=numbers.get(sheet_id, ""),
+                agency=agency or "",
+                actor=actor or username or "システム",
+                text=text,
+                hidden=shown is not None and sheet_id not in shown,
+                resident_id=resident_id,
+                agency_id=agency_id,
             )
         )
     return lines

@@ -39,6 +39,7 @@ from .models import (
     Status,
     Urgency,
 )
+from .phrases import Offered
 from .receivers import receiver_groups
 
 User = get_user_model()
@@ -105,7 +106,7 @@ class SheetIssueForm(forms.Form):
         offered: list[Agency],
         covered: frozenset[int] | None,
         search: str = "",
-        phrases: list[Phrase] | None = None,
+        phrases: list[Offered] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -193,12 +194,12 @@ class MoveRows:
     submit_css: str = "btn-primary"
     # Textareas offered the agency's 定型文: field name → PhraseUse (filled by the sheet page).
     phrase_fields: ClassVar[dict[str, str]] = {}
-    phrases: dict[str, list[Phrase]]
+    phrases: dict[str, list[Offered]]
 
-    def rows(self) -> list[tuple[BoundField, SafeString, list[Phrase]]]:
+    def rows(self) -> list[tuple[BoundField, SafeString, list[Offered]]]:
         assert isinstance(self, forms.BaseForm)
         offered = getattr(self, "phrases", {})
-        out: list[tuple[BoundField, SafeString, list[Phrase]]] = []
+        out: list[tuple[BoundField, SafeString, list[Offered]]] = []
         for bound in self:
             widget = bound.field.widget
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"

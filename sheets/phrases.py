@@ -8,7 +8,7 @@ Everyone working for the agency is offered them beside the textareas of the shee
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db.models import QuerySet
 
@@ -35,17 +35,28 @@ def kept_agencies(user: User | AnonymousUser) -> QuerySet[Agency]:
     return Agency.objects.active().filter(pk__in=kept_agency_ids(user))
 
 
-def phrases_of(agency_ids: Iterable[int], uses: Iterable[str]) -> list[Phrase]:
-    """One query: the phrases of these agencies for these textareas, by agency then order."""
-    return list(
-        Phrase.objects.filter(agency_id__in=list(agency_ids), use__in=list(uses))
-        .select_related("agency")
+class Offered(NamedTuple):
+    """A phrase as a textarea offers it: its text, its agency's name (the picker groups by it)
+    and the textarea it is for."""
+
+    agency_name: str
+    use: str
+    text: str
+
+
+def phrases_of(agency_ids: Iterable[int], uses: Iterable[str]) -> list[Offered]:
+    """One query of plain values: the phrases of these agencies for these textareas, by agency
+    then order."""
+    return [
+        Offered(*row)
+        for row in Phrase.objects.filter(agency_id__in=list(agency_ids), use__in=list(uses))
         .order_by("agency__name", "use", "order", "id")
-    )
+        .values_list("agency__name", "use", "text")
+    ]
 
 
-def by_use(phrases: Iterable[Phrase]) -> dict[str, list[Phrase]]:
-    grouped: dict[str, list[Phrase]] = {}
+def by_use(phrases: Iterable[Offered]) -> dict[str, list[Offered]]:
+    grouped: dict[str, list[Offered]] = {}
     for phrase in phrases:
         grouped.setdefault(phrase.use, []).append(phrase)
     return grouped

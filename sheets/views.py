@@ -13,21 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
     BooleanField,
-    CharField,
     ExpressionWrapper,
     F,
     OuterRef,
     Q,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce, Concat, NullIf
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -314,35 +310,28 @@ def visible_sheet(request: HttpRequest, pk: int) -> Sheet:
     return get_object_or_404(queryset, pk=pk)
 
 
-def person_label(user_id: str) -> Subquery:
+def person_label(user: Any) -> str:
     """The name the sheet page writes for a user: family name (or, without one, the user name),
     a space, the given name."""
-    name = Concat(
-        Coalesce(NullIf(F("last_name"), Value("")), F("username")), Value(" "), F("first_name")
-    )
-    users = (
-        get_user_model().objects.filter(pk=OuterRef(user_id)).annotate(label=name).values("label")
-    )
-    return Subquery(users[:1], output_field=CharField())
+    return f"{user.last_name or user.username} {user.first_name}"
 
 
 def shown_sheet(request: HttpRequest, pk: int) -> Sheet:
     """The sheet as its page shows it (visible_to: a guessed id is a 404), in one query of few
-    joins: PostgreSQL plans every page's query anew, and each join adds its table's
-    row-security policy to a search over the join orders (ten joins took 2.4 to 4.5 ms to plan
-    on 1,000,000 sheets, four times the query's run). The people and the outcome, of whom the
-    page writes only a name, come as scalar subqueries (`liaison_label`, `assignee_label`,
-    `outcome_name`), each planned alone; the parent comes with the children (related_sheets)."""
+    joins: PostgreSQL plans every page's query anew, and each join of a table under row
+    security adds its policy to a search over the join orders (ten joins took 2.4 to 4.5 ms to
+    plan on 1,000,000 sheets, four times the query's run). The liaison and the assignee are
+    joined (the users' table has no policy, and a joined row costs Django far less than a
+    scalar subquery to build: 1.4 ms for the two); the outcome, of which the page writes only a
+    name, is a scalar subquery without the model's ordering (one row by key: nothing to sort);
+    the parent comes with the children (related_sheets)."""
+    outcome = Outcome.objects.filter(pk=OuterRef("outcome_id")).order_by().values("name")
     queryset = (
         Sheet.objects.visible_to(request.user)
-        .select_related("case", "case__district", "sender_agency", "receiver_agency")
-        .annotate(
-            liaison_label=person_label("liaison_id"),
-            assignee_label=person_label("assignee_id"),
-            outcome_name=Subquery(
-                Outcome.objects.filter(pk=OuterRef("outcome_id")).values("name")[:1]
-            ),
+        .select_related(
+            "case", "case__district", "sender_agency", "receiver_agency", "liaison", "assignee"
         )
+        .annotate(outcome_name=Subquery(outcome[:1]))
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -390,27 +379,41 @@ def open_moves(sheet: Sheet, agency_ids: frozenset[int]) -> list[str]:
     return moves
 
 
-def related_sheets(
-    sheet: Sheet, request: HttpRequest
-) -> tuple[Sheet | None, list[Sheet], set[int]]:
-    """The sheet this one was redirected from, the sheets it was redirected to (with the agency
-    each went to), and which of them the viewer may open, in one query whatever the chain's
-    length: whether a link is followable is the choke point's own condition
-    (SheetQuerySet.visibility, which visible_to filters by, for this case's sheets), never
-    worked out here; a mark on these few rows, not an EXISTS that PostgreSQL may answer by
-    hashing every visible sheet (2.9 s on 1,000,000 sheets)."""
+@dataclass(frozen=True)
+class Related:
+    """The parent or a child of the sheet as its page names it: number, the agency it went to,
+    the redirect's reason (a parent's end note), and whether the viewer may open it."""
+
+    pk: int
+    number: str
+    parent_id: int | None
+    end_note: str
+    receiver_name: str
+    followable: bool
+
+
+def related_sheets(sheet: Sheet, request: HttpRequest) -> tuple[Related | None, list[Related]]:
+    """The sheet this one was redirected from and the sheets it was redirected to, each marked
+    whether the viewer may open it, in one query of plain values whatever the chain's length:
+    whether a link is followable is the choke point's own condition (SheetQuerySet.visibility,
+    which visible_to filters by, for this case's sheets), never worked out here; a mark on these
+    few rows, not an EXISTS that PostgreSQL may answer by hashing every visible sheet (2.9 s on
+    1,000,000 sheets)."""
     followable = ExpressionWrapper(
         Sheet.objects.visibility(request.user, case_id=sheet.case_id), output_field=BooleanField()
     )
-    rows = list(
+    values = (
         Sheet.objects.filter(Q(parent_id=sheet.pk) | Q(pk=sheet.parent_id or 0))
-        .select_related("receiver_agency")
         .annotate(followable=followable)
         .order_by("-sent_at", "-id")
+        .values_list("pk", "number", "parent_id", "end_note", "receiver_agency__name", "followable")
     )
+    rows = [
+        Related(pk, number, parent_id, end_note, receiver or "", bool(mark))
+        for pk, number, parent_id, end_note, receiver, mark in values
+    ]
     parent = next((row for row in rows if row.pk == sheet.parent_id), None)
-    children = [row for row in rows if row.parent_id == sheet.pk]
-    return parent, children, {row.pk for row in rows if row.followable}  # type: ignore[attr-defined]
+    return parent, [row for row in rows if row.parent_id == sheet.pk]
 
 
 def render_sheet(
@@ -436,15 +439,14 @@ def render_sheet(
     # viewer (consent withdrawn or expired) it is not shown; an anonymised sheet's own text
     # was written for readers without names.
     shows_text = sheet.is_anonymised or view.shows_people
-    parent, children, followable = related_sheets(sheet, request)
+    parent, children = related_sheets(sheet, request)
     context = {
         "shows_text": shows_text,
-        "followable": followable,
         "sheet": sheet,
         "case": case,
         "view": view,
         "shows_people": view.shows_people,
-        "tags": case.tags.all(),
+        "tag_names": case.tags.values_list("name", flat=True),
         "events": timeline(
             sheet.events.all(), {sheet.pk: sheet.number}, None if shows_text else set()
         ),
@@ -454,6 +456,8 @@ def render_sheet(
         "own_page_moves": [(key, OWN_PAGE_MOVES[key]) for key in moves if key in OWN_PAGE_MOVES],
         "is_receiver": is_receiver,
         "is_sender": is_sender,
+        "liaison_label": person_label(sheet.liaison),
+        "assignee_label": person_label(sheet.assignee) if sheet.assignee else "",
         "may_print": printout.may_print(decision, printout.receiver_decision(sheet, facts)),
         "now": timezone.now(),
     }
