@@ -27,6 +27,7 @@ from tenancy.forms import TenantModelForm
 from tsumugi.lib.forms import JapaneseDateTimeField, SecondarySubmit
 from tsumugi.lib.lookups import plain_id
 from tsumugi.lib.text import identifying_findings
+from tsumugi.lib.widgets import QuickSelect
 
 from .models import (
     OUTSIDE_HANDOVERS,
@@ -222,7 +223,10 @@ class MemberChoice(ModelChoice):
 class AcknowledgeForm(MoveRows, forms.Form):
     submit_label = "受理する"
     assignee = MemberChoice(
-        label="担当者", queryset=User.objects.none(), empty_label="選んでください"
+        label="担当者",
+        queryset=User.objects.none(),
+        empty_label="選んでください",
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, sheet: Sheet, **kwargs: Any) -> None:
@@ -247,7 +251,10 @@ class ReassignForm(MoveRows, forms.Form):
     submit_label = "担当者を変える"
     submit_css = "btn-outline-primary"
     assignee = MemberChoice(
-        label="新しい担当者", queryset=User.objects.none(), empty_label="選んでください"
+        label="新しい担当者",
+        queryset=User.objects.none(),
+        empty_label="選んでください",
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, sheet: Sheet, **kwargs: Any) -> None:
@@ -351,9 +358,14 @@ class BoxFilterForm(forms.Form):
         label="状態",
         required=False,
         choices=[("", "未完了（受理待ち・対応中）"), ("all", "すべて"), *Status.choices],
+        widget=QuickSelect,
     )
     district = ModelChoice(
-        label="地区", required=False, queryset=Area.objects.districts(), empty_label="すべて"
+        label="地区",
+        required=False,
+        queryset=Area.objects.districts(),
+        empty_label="すべて",
+        widget=QuickSelect,
     )
     overdue = forms.BooleanField(label="期限切れのみ", required=False)
     per_page = forms.TypedChoiceField(
@@ -362,6 +374,7 @@ class BoxFilterForm(forms.Form):
         coerce=int,
         empty_value=None,
         choices=[(n, f"{n}件") for n in PAGE_SIZES],
+        widget=QuickSelect,
     )
 
     def page_size(self) -> int:
@@ -379,6 +392,7 @@ class OutboxFilterForm(BoxFilterForm):
         label="状態",
         required=False,
         choices=[("", "すべて"), ("open", "未完了（受理待ち・対応中）"), *Status.choices],
+        widget=QuickSelect,
     )
 
 
