@@ -534,8 +534,15 @@ class Sheet(models.Model):
 
     @property
     def receiver_name(self) -> str:
-        agency = self.receiver_agency
-        return agency.name if agency is not None else self.outside_receiver
+        if self.receiver_agency_id is None:
+            return self.outside_receiver
+        # A page that writes only the agency's name reads it without the join
+        # (sheets/views.py, shown_sheet: `receiver_agency_name`).
+        named: str | None = getattr(self, "receiver_agency_name", None)
+        if named is not None:
+            return named
+        assert self.receiver_agency is not None
+        return self.receiver_agency.name
 
     @property
     def receiver_label(self) -> str:
