@@ -16,7 +16,7 @@ def test_it_reads_the_name_the_key_points_at(world: World) -> None:
         .annotate(
             sender=ColumnByKey(Agency, "sender_agency_id"),
             receiver=ColumnByKey(Agency, "receiver_agency_id"),
-            district=ColumnByKey(Area, "case__district_id"),
+            district_name=ColumnByKey(Area, "case__district_id"),
             district_code=ColumnByKey(Area, "case__district_id", column="code"),
             outcome_name=ColumnByKey(Outcome, "outcome_id"),
         )
@@ -24,5 +24,5 @@ def test_it_reads_the_name_the_key_points_at(world: World) -> None:
     )
     assert (row.sender, row.receiver) == (world.a.name, world.b.name)  # type: ignore[attr-defined]
     district = sheet.case.district
-    assert (row.district, row.district_code) == (district.name, district.code)  # type: ignore[attr-defined]
+    assert (row.district_name, row.district_code) == (district.name, district.code)  # type: ignore[attr-defined]
     assert row.outcome_name is None  # type: ignore[attr-defined]
