@@ -62,6 +62,16 @@ def test_a_passkey_is_added_and_then_passes_the_second_factor(
     page.get_by_role("button", name="ログアウト").click()
     login(page, live_server, "bob")
     expect(page.get_by_role("heading", name="確認コード")).to_be_visible()
+    # What the ceremony asked of the server, for the message below if it never finishes.
+    answers: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            answers.append(f"{response.status} {response.url}")
+            if "webauthn" in response.url
+            else None
+        ),
+    )
     page.get_by_role("button", name="パスキーで確認する").click()
     # The ceremony is three round trips and the virtual authenticator's answer; on two busy
     # cores (CI: two workers, Chromium, PostgreSQL) once not within the default 10 s. If it
@@ -70,7 +80,11 @@ def test_a_passkey_is_added_and_then_passes_the_second_factor(
         page.wait_for_url(f"{live_server.url}/", timeout=30_000)
     except PlaywrightTimeoutError:
         status = page.locator("#passkey-verification-status-message").inner_text()
-        pytest.fail(f"no sign-in after the passkey: {status!r} at {page.url}")
+        button = page.locator("#passkey-verification-button").inner_text()
+        pytest.fail(
+            f"no sign-in after the passkey: {status!r}, button {button!r}, "
+            f"server answers {answers}, at {page.url}"
+        )
     page.goto(f"{live_server.url}/me/")
     expect(page.get_by_role("heading", name="確認コード")).to_have_count(0)
     assert violations == []
