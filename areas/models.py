@@ -51,7 +51,7 @@ class Area(models.Model):
         CITY = 1, "第1層 市域"
         DISTRICT = 2, "第2層 中学校区域"
 
-    municipality = TenantKey(parent="parent")
+    municipality = TenantKey(parent="parent", db_index=False)
     code = models.SlugField("コード", max_length=40)
     name = models.CharField("名称", max_length=60)
     layer = models.PositiveSmallIntegerField("層", choices=Layer.choices)
@@ -67,7 +67,7 @@ class Area(models.Model):
     order = models.PositiveSmallIntegerField("並び順", default=0)
 
     objects = AreaQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="区域の変更履歴")
+    history = HistoricalRecords(verbose_name="区域の変更履歴", no_db_index="municipality")
 
     class Meta:
         ordering = ["layer", "order", "id"]
@@ -111,7 +111,7 @@ class Agency(models.Model):
         BRANCH = "branch", "庁内（支所）"
         OUTSIDE = "outside", "庁外の機関"
 
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     code = models.SlugField("コード", max_length=40)
     name = models.CharField("機関名", max_length=100)
     kind = models.CharField("種別", max_length=20, choices=Kind.choices)
@@ -158,7 +158,7 @@ class Agency(models.Model):
     )
 
     objects = AgencyQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="機関の変更履歴")
+    history = HistoricalRecords(verbose_name="機関の変更履歴", no_db_index="municipality")
 
     class Meta:
         ordering = ["kind", "name"]
@@ -202,7 +202,7 @@ class AgencyField(models.Model):
     """One 分野 of an agency (Agency.fields). 分野 are national, so the row is the agency's
     municipality's. Table and columns are those Django's own join table had."""
 
-    municipality = TenantKey(parent="agency")
+    municipality = TenantKey(parent="agency", db_index=False)
     # Named (not "+"): the admin edits an agency's links as inline rows under these prefixes.
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="field_links")
     field = models.ForeignKey(Field, on_delete=models.CASCADE, related_name="+")
@@ -223,7 +223,7 @@ class AgencyField(models.Model):
 class AgencyDistrict(models.Model):
     """One district an agency serves (Agency.districts)."""
 
-    municipality = TenantKey(parent="agency")
+    municipality = TenantKey(parent="agency", db_index=False)
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="district_links")
     area = models.ForeignKey(
         Area,
@@ -300,7 +300,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
 
 class Membership(models.Model):
-    municipality = TenantKey(parent="agency")
+    municipality = TenantKey(parent="agency", db_index=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="職員",
@@ -317,7 +317,7 @@ class Membership(models.Model):
     is_active = models.BooleanField("有効", default=True)
 
     objects = MembershipQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="所属の変更履歴")
+    history = HistoricalRecords(verbose_name="所属の変更履歴", no_db_index="municipality")
 
     class Meta:
         ordering = ["agency__name", "user__last_name", "user__first_name", "user__username"]
@@ -398,7 +398,7 @@ class Body(models.Model):
         SAFETY_NET = "safety_net", "セーフティネット連絡会"
         OTHER = "other", "その他"
 
-    municipality = TenantKey(parent="area")
+    municipality = TenantKey(parent="area", db_index=False)
     code = models.SlugField("コード", max_length=40)
     name = models.CharField("会議体", max_length=100)
     kind = models.CharField("種別", max_length=20, choices=Kind.choices)
@@ -406,7 +406,7 @@ class Body(models.Model):
         Area, verbose_name="区域", on_delete=models.PROTECT, related_name="bodies"
     )
     description = models.TextField("説明", blank=True)
-    history = HistoricalRecords(verbose_name="会議体の変更履歴")
+    history = HistoricalRecords(verbose_name="会議体の変更履歴", no_db_index="municipality")
 
     class Meta:
         ordering = ["area__layer", "area__order", "kind", "name"]
@@ -435,7 +435,7 @@ class Body(models.Model):
 
 
 class RosterEntry(models.Model):
-    municipality = TenantKey(parent="body")
+    municipality = TenantKey(parent="body", db_index=False)
     body = models.ForeignKey(
         Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="roster"
     )
@@ -445,7 +445,7 @@ class RosterEntry(models.Model):
     title = models.CharField(
         "会議での立場", max_length=60, blank=True, help_text="委員長、委員など"
     )
-    history = HistoricalRecords(verbose_name="会議体の構成員の変更履歴")
+    history = HistoricalRecords(verbose_name="会議体の構成員の変更履歴", no_db_index="municipality")
 
     class Meta:
         ordering = ["body", "membership__agency__name"]
@@ -470,12 +470,12 @@ class ClosureQuerySet(models.QuerySet["Closure"]):
 class Closure(models.Model):
     """A day the offices are closed beyond holidays and 12/29–1/3 (e.g. a disaster)."""
 
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     date = models.DateField("閉庁日")
     reason = models.CharField("理由", max_length=100)
 
     objects = ClosureQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="閉庁日の変更履歴")
+    history = HistoricalRecords(verbose_name="閉庁日の変更履歴", no_db_index="municipality")
 
     class Meta:
         ordering = ["date"]
@@ -512,7 +512,7 @@ class HandOver(AppendOnly):
         SCREEN = "screen", "画面"
         CSV = "csv", "CSV（一括）"
 
-    municipality = TenantKey(parent="agency")
+    municipality = TenantKey(parent="agency", db_index=False)
     agency = models.ForeignKey(
         Agency, verbose_name="機関", on_delete=models.PROTECT, related_name="hand_overs"
     )

@@ -35,7 +35,7 @@ class CaseError(Exception):
 
 
 class IssueTag(models.Model):
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     code = models.SlugField("コード", max_length=40)
     name = models.CharField("課題", max_length=40)
     field = models.ForeignKey(
@@ -184,7 +184,7 @@ class CaseCounter(models.Model):
     """The last case serial a municipality issued in a fiscal year; incremented under a row
     lock. Each municipality counts its own: 2026-00042 is unique per municipality."""
 
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     fiscal_year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
@@ -214,7 +214,7 @@ class Case(models.Model):
         OPEN = "open", "対応中"
         CLOSED = "closed", "終結"
 
-    municipality = TenantKey(parent="agency")
+    municipality = TenantKey(parent="agency", db_index=False)
     number = models.CharField("相談番号", max_length=20, editable=False)
     fiscal_year = models.PositiveSmallIntegerField("年度", editable=False)
     serial = models.PositiveIntegerField("連番", editable=False)
@@ -515,7 +515,7 @@ def masked_people(people: Iterable[Person], year: int | None = None) -> list[str
 class CaseTag(models.Model):
     """One 課題 of a case (Case.tags); table and columns are those of Django's own join table."""
 
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     issuetag = models.ForeignKey(IssueTag, on_delete=models.CASCADE, related_name="+")
 
@@ -543,7 +543,7 @@ class Consent(models.Model):
     information, until when. Withdrawal is recorded on the row (never deleted); consent
     obtained again later is a new row that takes effect from then."""
 
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="consents"
     )
@@ -609,7 +609,7 @@ class Consent(models.Model):
 class ConsentAgency(models.Model):
     """One agency a consent names (Consent.agencies)."""
 
-    municipality = TenantKey(parent="consent")
+    municipality = TenantKey(parent="consent", db_index=False)
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
 
@@ -629,7 +629,7 @@ class ConsentAgency(models.Model):
 class Household(models.Model):
     """世帯: the residents who live together. A resident is in at most one household."""
 
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -652,7 +652,7 @@ class Resident(models.Model):
     counter recognised), so having a resident says nothing about records elsewhere. Nothing
     about the person is stored here: names stay on the Person rows, shown through the rule."""
 
-    municipality = TenantKey(parent="household")
+    municipality = TenantKey(parent="household", db_index=False)
     household = models.ForeignKey(
         Household,
         verbose_name="世帯",
@@ -680,7 +680,7 @@ class Resident(models.Model):
 class Person(models.Model):
     """Someone concerned by the consultation; minimal fields on purpose."""
 
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="people")
     resident = models.ForeignKey(
         Resident,
@@ -828,7 +828,7 @@ class Access(AppendOnly):
     delete_refusal = "閲覧記録は削除できません。"
 
     # No FK index of its own: access_case_at (a case's 閲覧記録, newest first) leads with it.
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="accesses", db_index=False
     )
@@ -860,7 +860,7 @@ class CaseMonth(models.Model):
     a scan of every case. Derived data: cases/summary.py rewrites a (month, district) slice in
     the same transaction as any write that changes what it counts."""
 
-    municipality = TenantKey(parent="district")
+    municipality = TenantKey(parent="district", db_index=False)
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -883,7 +883,7 @@ class CaseMonth(models.Model):
 class CaseFieldMonth(models.Model):
     """Cases per month × district × agency × issue field (a case counts once in a field)."""
 
-    municipality = TenantKey(parent="district")
+    municipality = TenantKey(parent="district", db_index=False)
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -905,7 +905,7 @@ class CaseFieldMonth(models.Model):
 class CaseTagMonth(models.Model):
     """Cases per month × district × agency × issue tag."""
 
-    municipality = TenantKey(parent="district")
+    municipality = TenantKey(parent="district", db_index=False)
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -929,7 +929,7 @@ class CaseRevision(models.Model):
     Shown only through the view object's decision (full summary and people only to viewers the
     basis names; see cases/privacy.py), never edited."""
 
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField("版")
     summary = models.TextField("相談の概要（修正前）")
@@ -981,7 +981,7 @@ class MatchDismissal(models.Model):
     a person with that key is registered after `up_to` (a Person id), so a dismissed group does
     not come back unless there is something new to look at."""
 
-    municipality = TenantKey(parent="agency")
+    municipality = TenantKey(parent="agency", db_index=False)
     match_key = models.CharField(max_length=64, db_index=True)
     up_to = models.BigIntegerField("確認した最後の関係者")
     dismissed_by = models.ForeignKey(

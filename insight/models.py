@@ -15,7 +15,7 @@ from tenancy.fields import TenantKey
 
 
 class Target(models.Model):
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     fiscal_year = models.PositiveSmallIntegerField("年度")
     indicator = models.CharField("指標", max_length=40)
     value = models.PositiveIntegerField("目標値", null=True, blank=True)
@@ -24,7 +24,7 @@ class Target(models.Model):
     )
     updated_at = models.DateTimeField("更新日時")
 
-    history = HistoricalRecords(verbose_name="目標値の変更履歴")
+    history = HistoricalRecords(verbose_name="目標値の変更履歴", no_db_index="municipality")
 
     class Meta:
         ordering = ["fiscal_year", "indicator"]

@@ -124,7 +124,7 @@ class Meeting(models.Model):
         DISTRIBUTED = "distributed", "議題配布済み"
         HELD = "held", "開催済み（議事録承認）"
 
-    municipality = TenantKey(parent="body")
+    municipality = TenantKey(parent="body", db_index=False)
     body = models.ForeignKey(
         Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="meetings"
     )
@@ -437,7 +437,7 @@ class AgendaItem(models.Model):
         PARTICIPATION = "participation", "参加支援"
         COMMUNITY = "community", "地域支援"
 
-    municipality = TenantKey(parent="meeting")
+    municipality = TenantKey(parent="meeting", db_index=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField("種類", max_length=10, choices=Kind.choices)
     case = models.ForeignKey(
@@ -523,7 +523,7 @@ class NeededAgency(models.Model):
     """One agency an agenda item needs (AgendaItem.needed_agencies); table and columns are
     those of Django's own join table."""
 
-    municipality = TenantKey(parent="agendaitem")
+    municipality = TenantKey(parent="agendaitem", db_index=False)
     agendaitem = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
 
@@ -547,7 +547,7 @@ class Attendance(models.Model):
         REPORTER = "reporter", "報告"
         PARTICIPANT = "participant", "参加"
 
-    municipality = TenantKey(parent="meeting")
+    municipality = TenantKey(parent="meeting", db_index=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
     membership = models.ForeignKey(
         Membership, verbose_name="出席者", on_delete=models.PROTECT, related_name="+"
@@ -599,7 +599,7 @@ class MeetingEvent(AppendOnly):
         REMINDER = "reminder", "宿題の督促"
         DEADLINE_MOVED = "deadline_moved", "宿題の期日の変更"
 
-    municipality = TenantKey(parent="meeting")
+    municipality = TenantKey(parent="meeting", db_index=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(
@@ -633,7 +633,7 @@ class MinutesRevision(AppendOnly):
     change_refusal = "承認済みの議事録は変更できません。訂正は新しい版として記録します。"
     delete_refusal = "承認済みの議事録は削除できません。"
 
-    municipality = TenantKey(parent="meeting")
+    municipality = TenantKey(parent="meeting", db_index=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveSmallIntegerField("版")
     reason = models.CharField("理由", max_length=200)
@@ -682,7 +682,7 @@ class MinutesEntry(AppendOnly):
     change_refusal = "承認済みの議事録は変更できません。"
     delete_refusal = "承認済みの議事録は削除できません。"
 
-    municipality = TenantKey(parent="revision")
+    municipality = TenantKey(parent="revision", db_index=False)
     revision = models.ForeignKey(MinutesRevision, on_delete=models.PROTECT, related_name="entries")
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="+")
     discussion = models.TextField("協議内容", blank=True)
@@ -721,7 +721,7 @@ def due_at_for(day: date) -> datetime:
 class ActionItem(models.Model):
     """宿題: tracked and reminded like a sheet until its owner marks it done."""
 
-    municipality = TenantKey(parent="item")
+    municipality = TenantKey(parent="item", db_index=False)
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="actions")
     text = models.CharField("内容", max_length=300)
     owner_user = models.ForeignKey(
@@ -819,7 +819,7 @@ class Packet(WorkerFile):
     depends on the meeting, never on the viewer). The file is kept as the record of exactly what
     was printed. Status, lease and attempts: tsumugi/lib/worker_file.py."""
 
-    municipality = TenantKey(parent="meeting")
+    municipality = TenantKey(parent="meeting", db_index=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="packets")
     agenda_version = models.PositiveIntegerField("議題の版")
     revision = models.PositiveIntegerField("議事録の版", default=0)
@@ -856,7 +856,7 @@ class PacketPrint(AppendOnly):
     change_refusal = "印刷記録は変更できません。"
     delete_refusal = "印刷記録は削除できません。"
 
-    municipality = TenantKey(parent="meeting")
+    municipality = TenantKey(parent="meeting", db_index=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="prints")
     # The file printed (NULL: printed before packets were kept).
     packet = models.ForeignKey(

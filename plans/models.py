@@ -78,7 +78,7 @@ class SupportDecision(AppendOnly):
     change_refusal = "支援決定の記録は変更できません。"
     delete_refusal = "支援決定の記録は削除できません。"
 
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="support_decisions"
     )
@@ -172,7 +172,7 @@ class Assessment(AppendOnly):
     change_refusal = "記録したアセスメントは変更できません。新しい版として記録してください。"
     delete_refusal = "アセスメントは削除できません。"
 
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="assessments"
     )
@@ -247,7 +247,7 @@ class AssessmentAnswer(AppendOnly):
     change_refusal = Assessment.change_refusal
     delete_refusal = Assessment.delete_refusal
 
-    municipality = TenantKey(parent="assessment")
+    municipality = TenantKey(parent="assessment", db_index=False)
     assessment = models.ForeignKey(
         Assessment, verbose_name="アセスメント", on_delete=models.PROTECT, related_name="answers"
     )
@@ -337,7 +337,7 @@ class Plan(models.Model):
 
     Status = Status
 
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     case = models.ForeignKey(
         Case, verbose_name="相談", on_delete=models.PROTECT, related_name="plans"
     )
@@ -779,7 +779,7 @@ class Goal(models.Model):
         LONG = "long", "長期目標"
         SHORT = "short", "短期目標"
 
-    municipality = TenantKey(parent="plan")
+    municipality = TenantKey(parent="plan", db_index=False)
     plan = models.ForeignKey(
         Plan, verbose_name="プラン", on_delete=models.PROTECT, related_name="goals"
     )
@@ -806,7 +806,7 @@ class Goal(models.Model):
 class GoalTask(models.Model):
     """役割分担: which agency (and, if named, which member) does what by when for a goal."""
 
-    municipality = TenantKey(parent="goal")
+    municipality = TenantKey(parent="goal", db_index=False)
     goal = models.ForeignKey(
         Goal, verbose_name="目標", on_delete=models.PROTECT, related_name="tasks"
     )
@@ -851,7 +851,7 @@ class GoalEvaluation(AppendOnly):
         PARTLY = "partly", "一部達成"
         NOT_ACHIEVED = "not_achieved", "未達成"
 
-    municipality = TenantKey(parent="goal")
+    municipality = TenantKey(parent="goal", db_index=False)
     goal = models.OneToOneField(
         Goal, verbose_name="目標", on_delete=models.PROTECT, related_name="evaluation"
     )
@@ -896,7 +896,7 @@ class PlanEvent(AppendOnly):
         REMINDER = "reminder", "見直しの督促"
         REVIEW_MOVED = "review_moved", "見直し期日の変更"
 
-    municipality = TenantKey(parent="plan")
+    municipality = TenantKey(parent="plan", db_index=False)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)
     from_status = models.CharField("前の状態", max_length=20, choices=Status.choices, blank=True)
@@ -928,7 +928,7 @@ class PlanAgendaItem(models.Model):
     """A plan on a 重層的支援会議's agenda: the meeting's own AgendaItem (a case item, so the
     packet and minutes show it) tied to the plan version being discussed."""
 
-    municipality = TenantKey(parent="plan")
+    municipality = TenantKey(parent="plan", db_index=False)
     item = models.OneToOneField(
         AgendaItem, verbose_name="議題", on_delete=models.PROTECT, related_name="plan_item"
     )
@@ -961,7 +961,7 @@ class PlanDecision(AppendOnly):
         END = "end", "終結・中断の判断"
         RESOURCES = "resources", "社会資源の把握・開発"
 
-    municipality = TenantKey(parent="plan_item")
+    municipality = TenantKey(parent="plan_item", db_index=False)
     plan_item = models.ForeignKey(
         PlanAgendaItem, verbose_name="議題", on_delete=models.PROTECT, related_name="decisions"
     )

@@ -98,7 +98,7 @@ class Mail(models.Model):
         NOTICE = "notice", "お知らせ"
         DAILY = "daily", "1日のまとめ"
 
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     template = models.CharField("種類", max_length=20, choices=Template.choices)
     # JSON text (numbers, agency and body names, dates, places), read by `context_data`.
@@ -263,7 +263,7 @@ class Recount(models.Model):
     recounted for. Written in the admin's transaction; the worker (or the next sweep, should the
     broker be down) does the recount and marks it done."""
 
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     day = models.DateField("変更された日")
     created_at = models.DateTimeField("登録日時")
     done_at = models.DateTimeField("再計算日時", null=True, blank=True)
@@ -290,7 +290,7 @@ class Export(WorkerFile):
     validated parameters as JSON (numbers, dates, ids: never personal data); `key` is their
     digest, so one person asking twice for the same thing while it is owed shares one row."""
 
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("種類", max_length=40)
     params = models.JSONField("条件", default=dict, blank=True)

@@ -64,7 +64,7 @@ ACROSS_MUNICIPALITIES = (
 class Outcome(models.Model):
     """How a sheet ended (支援開始, 解決, 他機関へつないだ …): editable data."""
 
-    municipality = TenantKey()
+    municipality = TenantKey(db_index=False)
     code = models.SlugField("コード", max_length=40)
     name = models.CharField("結果", max_length=40)
     order = models.PositiveSmallIntegerField("並び順", default=0)
@@ -127,7 +127,7 @@ class Phrase(models.Model):
     """A 定型文 an agency keeps for its own writing (issue 10, point 7). Agency text, never
     resident data: no link to a case, and the form refuses what identifies anyone."""
 
-    municipality = TenantKey(parent="agency")
+    municipality = TenantKey(parent="agency", db_index=False)
     agency = models.ForeignKey(
         Agency, verbose_name="機関", on_delete=models.CASCADE, related_name="phrases"
     )
@@ -286,7 +286,7 @@ class Sheet(models.Model):
 
     # Unique through Meta.constraints (sheet_unique_number), not `unique=True`, which would add a
     # second, LIKE-pattern index that nothing uses: sheets are never searched by number prefix.
-    municipality = TenantKey(parent="case")
+    municipality = TenantKey(parent="case", db_index=False)
     number = models.CharField("シート番号", max_length=30, editable=False)
     # case, sender_agency and receiver_agency have no FK index of their own: sheet_case,
     # sheet_out_status and sheet_in_status lead with them.
@@ -1142,7 +1142,7 @@ class SheetMonth(models.Model):
     Derived data: sheets/summary.py moves a sheet's count in the transaction of every write that
     changes what it counts."""
 
-    municipality = TenantKey(parent="district")
+    municipality = TenantKey(parent="district", db_index=False)
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     # receiver_agency_id, 0 for a body outside the agency list: a NULL would never meet the
@@ -1185,7 +1185,7 @@ class SheetLagMonth(models.Model):
         ACK = "ack", "受理"
         CLOSE = "close", "終結"
 
-    municipality = TenantKey(parent="district")
+    municipality = TenantKey(parent="district", db_index=False)
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -1209,7 +1209,7 @@ class MultiAgencyCaseMonth(models.Model):
     fields but whose sheets went to two or more agencies: with CaseMonth's multi-field cases,
     the indicators' 多機関協働の事例数, without a probe of every case's sheets."""
 
-    municipality = TenantKey(parent="district")
+    municipality = TenantKey(parent="district", db_index=False)
     month = models.DateField()
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -1234,7 +1234,7 @@ class OpenSheetCount(models.Model):
     ms), as this row minus the few whose case or sheet moved recently. It holds no time: what
     depends on "now" is counted from the sheets. Kept like SheetMonth (sheets/summary.py)."""
 
-    municipality = TenantKey(parent="district")
+    municipality = TenantKey(parent="district", db_index=False)
     district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
     sender = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
     n = models.PositiveIntegerField()
@@ -1258,7 +1258,7 @@ class SheetPrintout(WorkerFile):
     version, day and what the rule lets the receiver see (`audience`, a digest), shared by
     everyone who prints it. The file is kept as the record of exactly what was printed."""
 
-    municipality = TenantKey(parent="sheet")
+    municipality = TenantKey(parent="sheet", db_index=False)
     sheet = models.ForeignKey(Sheet, on_delete=models.PROTECT, related_name="printouts")
     version = models.PositiveIntegerField("シートの版")
     day = models.DateField("作成日")
@@ -1292,7 +1292,7 @@ class SheetPrint(AppendOnly):
     change_refusal = "印刷記録は変更できません。"
     delete_refusal = "印刷記録は削除できません。"
 
-    municipality = TenantKey(parent="sheet")
+    municipality = TenantKey(parent="sheet", db_index=False)
     sheet = models.ForeignKey(Sheet, on_delete=models.PROTECT, related_name="prints")
     printout = models.ForeignKey(SheetPrintout, on_delete=models.PROTECT, related_name="prints")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

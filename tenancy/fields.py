@@ -38,6 +38,10 @@ class MunicipalityUnknown(ImproperlyConfigured):
 
 
 class TenantKey(models.ForeignKey[Any, Any]):
+    """Models declare it with `db_index=False`: the unique (municipality_id, id) index that
+    rls.install adds on PostgreSQL leads with the column and serves every lookup by it, and on
+    SQLite (one city) an index on it would select every row."""
+
     def __init__(
         self,
         to: Any = MUNICIPALITY,

@@ -134,6 +134,33 @@ def test_in_postgresql_a_composite_key_replaces_the_single_column_keys_it_implie
 
 @pytest.mark.postgres
 @pytest.mark.django_db
+def test_in_postgresql_the_municipality_is_indexed_once_per_table() -> None:
+    """The (municipality_id, id) key leads every lookup by municipality; an index on the column
+    alone would only be written again on every insert."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's catalog")
+    tables = [m._meta.db_table for m in tenant_models() if m._meta.managed]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, i.relname FROM pg_index x"
+            " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]"
+            " WHERE t.relname = ANY(%s) AND x.indnkeyatts = 1 AND x.indpred IS NULL"
+            " AND a.attname = 'municipality_id'",
+            [tables],
+        )
+        alone = sorted(cursor.fetchall())
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = ANY(%s) AND indexname LIKE %s",
+            [tables, "%_mkey"],
+        )
+        keys = cursor.fetchone()[0]
+    assert alone == []
+    assert keys == len(tables)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
 def test_in_postgresql_uninstall_puts_back_djangos_own_keys() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's catalog")
