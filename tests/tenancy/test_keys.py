@@ -132,6 +132,25 @@ def test_in_postgresql_a_composite_key_replaces_the_single_column_keys_it_implie
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+@pytest.mark.django_db
+def test_every_index_and_constraint_a_model_declares_is_in_the_database() -> None:
+    """A migration may not lose one on the way (PostgreSQL's schema editor, dropping a field's
+    own index, takes every plain B-tree on that column alone: a partial unique one too)."""
+    missing = []
+    with connection.cursor() as cursor:
+        for model in ours():
+            if not model._meta.managed or model._meta.proxy:
+                continue
+            present = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            declared = [i.name for i in model._meta.indexes] + [
+                c.name for c in model._meta.constraints
+            ]
+            missing += [
+                f"{model._meta.db_table}.{name}" for name in declared if name not in present
+            ]
+    assert missing == []
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_in_postgresql_the_municipality_is_indexed_once_per_table() -> None:
