@@ -38,9 +38,11 @@ class MunicipalityUnknown(ImproperlyConfigured):
 
 
 class TenantKey(models.ForeignKey[Any, Any]):
-    """Models declare it with `db_index=False`: the unique (municipality_id, id) index that
-    rls.install adds on PostgreSQL leads with the column and serves every lookup by it, and on
-    SQLite (one city) an index on it would select every row."""
+    """Models declare it with `db_index=False` (and histories with `no_db_index`): the unique
+    (municipality_id, id) index that rls.install adds on PostgreSQL leads with the column and
+    serves every lookup by it (a municipality's PROTECT check among them), so an index of its
+    own would only be written again on every insert; on SQLite (one city) it would select
+    every row. The default stays True because the migrations written before it rely on it."""
 
     def __init__(
         self,
